@@ -1,0 +1,203 @@
+//! Splitting a `batchStatus` call into requests and merging the answers.
+//!
+//! IDs are de-duplicated (first occurrence wins), cut into chunks of at most
+//! `chunk_size`, and the results merged back in input order. The server may
+//! answer with fewer results than IDs asked (the seed's own example does), so
+//! an ID of a successful chunk that got no result is reported *missing*. IDs of
+//! failed chunks are neither found nor missing: they belong to that chunk's error.
+
+use crate::core::response::StatusResult;
+use std::collections::{HashMap, HashSet};
+
+/// The de-duplicated IDs of one call and how they are cut into requests.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct ChunkPlan {
+    ids: Vec<String>,
+    chunk_size: usize,
+}
+
+impl ChunkPlan {
+    /// Plan requests for `ids` (order kept, duplicates dropped).
+    /// `chunk_size` of 0 is treated as 1.
+    pub fn new(ids: Vec<String>, chunk_size: usize) -> Self {
+        let mut seen = HashSet::with_capacity(ids.len());
+        let ids = ids
+            .into_iter()
+            .filter(|id| seen.insert(id.clone()))
+            .collect();
+        ChunkPlan {
+            ids,
+            chunk_size: chunk_size.max(1),
+        }
+    }
+
+    /// The distinct IDs, in input order.
+    pub fn ids(&self) -> &[String] {
+        &self.ids
+    }
+
+    /// How many requests the plan needs.
+    pub fn chunk_count(&self) -> usize {
+        self.ids.len().div_ceil(self.chunk_size)
+    }
+
+    /// The IDs of request number `index` (empty past the end).
+    pub fn chunk(&self, index: usize) -> &[String] {
+        let start = (index * self.chunk_size).min(self.ids.len());
+        let end = (start + self.chunk_size).min(self.ids.len());
+        &self.ids[start..end]
+    }
+}
+
+/// Results gathered from the chunks of one plan, in any order of arrival.
+#[derive(Debug, Default)]
+pub struct ChunkMerge {
+    found: HashMap<String, i64>,
+    failed: HashSet<usize>,
+}
+
+/// The merged answer: statuses in input order and the IDs nobody reported.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct MergedStatuses {
+    pub statuses: Vec<StatusResult>,
+    pub missing: Vec<String>,
+}
+
+impl ChunkMerge {
+    pub fn new() -> Self {
+        ChunkMerge::default()
+    }
+
+    /// Record the results of chunk `index`. Results for IDs that chunk did not
+    /// ask about are ignored; a repeated ID keeps its first status.
+    pub fn add(&mut self, plan: &ChunkPlan, index: usize, results: Vec<StatusResult>) {
+        let asked: HashSet<&str> = plan.chunk(index).iter().map(String::as_str).collect();
+        for r in results {
+            if asked.contains(r.instance_id.as_str()) {
+                self.found.entry(r.instance_id).or_insert(r.status);
+            }
+        }
+    }
+
+    /// Record that chunk `index` failed.
+    pub fn fail(&mut self, index: usize) {
+        self.failed.insert(index);
+    }
+
+    /// Merge everything recorded, in the plan's order.
+    pub fn finish(mut self, plan: &ChunkPlan) -> MergedStatuses {
+        let mut merged = MergedStatuses {
+            statuses: Vec::with_capacity(self.found.len()),
+            missing: Vec::new(),
+        };
+        for index in 0..plan.chunk_count() {
+            let failed = self.failed.contains(&index);
+            for id in plan.chunk(index) {
+                match self.found.remove_entry(id) {
+                    Some((instance_id, status)) => merged.statuses.push(StatusResult {
+                        instance_id,
+                        status,
+                    }),
+                    None if !failed => merged.missing.push(id.clone()),
+                    None => {}
+                }
+            }
+        }
+        merged
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn ids(n: usize) -> Vec<String> {
+        (0..n).map(|i| format!("id{i:03}")).collect()
+    }
+
+    fn result(id: &str, status: i64) -> StatusResult {
+        StatusResult {
+            instance_id: id.into(),
+            status,
+        }
+    }
+
+    #[test]
+    fn seventy_ids_make_three_chunks_of_at_most_thirty_two() {
+        let plan = ChunkPlan::new(ids(70), 32);
+        assert_eq!(plan.chunk_count(), 3);
+        assert_eq!(
+            [
+                plan.chunk(0).len(),
+                plan.chunk(1).len(),
+                plan.chunk(2).len()
+            ],
+            [32, 32, 6]
+        );
+        assert_eq!(plan.chunk(2)[5], "id069");
+        assert!(plan.chunk(3).is_empty());
+    }
+
+    #[test]
+    fn duplicates_are_dropped_keeping_first_occurrence_order() {
+        let plan = ChunkPlan::new(
+            vec!["b".into(), "a".into(), "b".into(), "c".into(), "a".into()],
+            32,
+        );
+        assert_eq!(plan.ids(), ["b", "a", "c"]);
+        assert_eq!(ChunkPlan::new(vec![], 32).chunk_count(), 0);
+    }
+
+    #[test]
+    fn merge_restores_input_order_and_reports_omitted_ids_missing() {
+        let plan = ChunkPlan::new(ids(5), 2);
+        let mut merge = ChunkMerge::new();
+        // Chunks answer out of order, and the server leaves id003 out.
+        merge.add(&plan, 2, vec![result("id004", 1)]);
+        merge.add(&plan, 1, vec![result("id002", 5)]);
+        merge.add(&plan, 0, vec![result("id001", 3), result("id000", 2)]);
+        let merged = merge.finish(&plan);
+        let order: Vec<_> = merged
+            .statuses
+            .iter()
+            .map(|r| r.instance_id.as_str())
+            .collect();
+        assert_eq!(order, ["id000", "id001", "id002", "id004"]);
+        assert_eq!(merged.missing, ["id003"]);
+    }
+
+    #[test]
+    fn ids_of_failed_chunks_are_neither_found_nor_missing() {
+        let plan = ChunkPlan::new(ids(4), 2);
+        let mut merge = ChunkMerge::new();
+        merge.add(&plan, 0, vec![result("id000", 2)]);
+        merge.fail(1);
+        let merged = merge.finish(&plan);
+        assert_eq!(merged.statuses, [result("id000", 2)]);
+        assert_eq!(merged.missing, ["id001"]);
+    }
+
+    #[test]
+    fn unasked_and_repeated_results_are_ignored() {
+        let plan = ChunkPlan::new(ids(2), 1);
+        let mut merge = ChunkMerge::new();
+        merge.add(
+            &plan,
+            0,
+            vec![
+                result("id000", 2),
+                result("id000", 4),
+                result("id001", 1),
+                result("zzz", 1),
+            ],
+        );
+        merge.add(&plan, 1, vec![]);
+        let merged = merge.finish(&plan);
+        assert_eq!(merged.statuses, [result("id000", 2)]);
+        assert_eq!(
+            merged.missing,
+            ["id001"],
+            "id001 was answered in the wrong chunk"
+        );
+    }
+}

@@ -1,0 +1,19 @@
+//! The pure core: everything that decides, nothing that does I/O.
+//!
+//! Nothing in here imports `wasm-bindgen`, `js-sys` or `web-sys`. Inputs that
+//! come from the outside world (response bodies, header values, the clock,
+//! random numbers) are passed in as plain values, so every decision can be
+//! exercised deterministically by `cargo test`.
+
+pub mod chunk;
+pub mod error;
+pub mod json;
+pub mod options;
+pub mod poll;
+pub mod request;
+pub mod response;
+pub mod retry;
+pub mod state;
+pub mod validate;
+
+pub use error::{Error, ErrorKind};

@@ -1,0 +1,221 @@
+//! Caller options, checked and filled with defaults.
+//!
+//! The API layer reads the JavaScript options object into [`RawOptions`]
+//! (type checks only); [`RawOptions::resolve`] applies every range rule and
+//! default here, where it is tested natively.
+
+use crate::core::error::Error;
+use crate::core::poll::PollPolicy;
+use crate::core::retry::RetryPolicy;
+use crate::core::validate::{parse_endpoint, positive_integer, Endpoint};
+
+/// Default `timeoutMs`: one attempt may take this long.
+pub const DEFAULT_TIMEOUT_MS: u32 = 10_000;
+/// Default and largest `chunkSize` (the seed's limit is 32; newer API versions take up to 100).
+pub const DEFAULT_CHUNK_SIZE: u32 = 32;
+pub const MAX_CHUNK_SIZE: u32 = 100;
+/// Default and largest `concurrency` of chunk requests.
+pub const DEFAULT_CONCURRENCY: u32 = 4;
+pub const MAX_CONCURRENCY: u32 = 32;
+/// Largest `maxAttempts`.
+pub const MAX_ATTEMPTS: u32 = 10;
+/// Longest delay a JavaScript timer supports (2^31 - 1 ms, about 24.8 days).
+pub const MAX_TIMER_MS: u32 = i32::MAX as u32;
+
+/// Options as the caller gave them: `None` where absent.
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct RawOptions {
+    pub endpoint: Option<String>,
+    pub timeout_ms: Option<f64>,
+    pub max_attempts: Option<f64>,
+    pub chunk_size: Option<f64>,
+    pub concurrency: Option<f64>,
+    pub allow_partial: bool,
+    pub max_wait_ms: Option<f64>,
+    pub min_delay_ms: Option<f64>,
+    pub max_delay_ms: Option<f64>,
+}
+
+/// Options that apply to every request.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Options {
+    pub endpoint: Endpoint,
+    pub timeout_ms: u32,
+    pub retry: RetryPolicy,
+    pub batch: BatchOptions,
+    pub poll: PollPolicy,
+}
+
+/// `batchStatus` options.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct BatchOptions {
+    pub chunk_size: usize,
+    pub concurrency: usize,
+    pub allow_partial: bool,
+}
+
+impl RawOptions {
+    /// Check every option and fill in defaults. `page_origin` is the page's
+    /// `location.origin` where there is one, for path endpoints.
+    pub fn resolve(&self, page_origin: Option<&str>) -> Result<Options, Error> {
+        let int = |name: &str, value: Option<f64>, default: u32, max: u32| match value {
+            Some(v) => positive_integer(name, v, max),
+            None => Ok(default),
+        };
+        let endpoint = match &self.endpoint {
+            Some(raw) => parse_endpoint(raw, page_origin)?,
+            None => Endpoint::default(),
+        };
+        let default_poll = PollPolicy::default();
+        let min_delay_ms = int(
+            "minDelayMs",
+            self.min_delay_ms,
+            default_poll.min_delay_ms,
+            MAX_TIMER_MS,
+        )?;
+        // Without an explicit maximum, a large minimum lifts the default maximum with it.
+        let max_delay_ms = int(
+            "maxDelayMs",
+            self.max_delay_ms,
+            default_poll.max_delay_ms.max(min_delay_ms),
+            MAX_TIMER_MS,
+        )?;
+        if min_delay_ms > max_delay_ms {
+            return Err(Error::invalid(format!(
+                "minDelayMs ({min_delay_ms}) must not exceed maxDelayMs ({max_delay_ms})"
+            )));
+        }
+        let poll = PollPolicy {
+            max_wait_ms: int(
+                "maxWaitMs",
+                self.max_wait_ms,
+                default_poll.max_wait_ms,
+                MAX_TIMER_MS,
+            )?,
+            min_delay_ms,
+            max_delay_ms,
+        };
+        Ok(Options {
+            endpoint,
+            timeout_ms: int(
+                "timeoutMs",
+                self.timeout_ms,
+                DEFAULT_TIMEOUT_MS,
+                MAX_TIMER_MS,
+            )?,
+            retry: RetryPolicy {
+                max_attempts: int(
+                    "maxAttempts",
+                    self.max_attempts,
+                    RetryPolicy::default().max_attempts,
+                    MAX_ATTEMPTS,
+                )?,
+                ..RetryPolicy::default()
+            },
+            batch: BatchOptions {
+                chunk_size: int(
+                    "chunkSize",
+                    self.chunk_size,
+                    DEFAULT_CHUNK_SIZE,
+                    MAX_CHUNK_SIZE,
+                )? as usize,
+                concurrency: int(
+                    "concurrency",
+                    self.concurrency,
+                    DEFAULT_CONCURRENCY,
+                    MAX_CONCURRENCY,
+                )? as usize,
+                allow_partial: self.allow_partial,
+            },
+            poll,
+        })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn defaults_are_the_documented_ones() {
+        let o = RawOptions::default().resolve(None).unwrap();
+        assert_eq!(o.endpoint.as_str(), "https://koophone.myhuaweicloud.com");
+        assert_eq!(o.timeout_ms, 10_000);
+        assert_eq!(o.retry.max_attempts, 3);
+        assert_eq!(
+            o.batch,
+            BatchOptions {
+                chunk_size: 32,
+                concurrency: 4,
+                allow_partial: false
+            }
+        );
+        assert_eq!(
+            o.poll,
+            PollPolicy {
+                max_wait_ms: 300_000,
+                min_delay_ms: 1_000,
+                max_delay_ms: 10_000
+            }
+        );
+    }
+
+    #[test]
+    fn every_number_is_range_checked() {
+        let cases: [(&str, fn(&mut RawOptions, f64)); 7] = [
+            ("timeoutMs", |o, v| o.timeout_ms = Some(v)),
+            ("maxAttempts", |o, v| o.max_attempts = Some(v)),
+            ("chunkSize", |o, v| o.chunk_size = Some(v)),
+            ("concurrency", |o, v| o.concurrency = Some(v)),
+            ("maxWaitMs", |o, v| o.max_wait_ms = Some(v)),
+            ("minDelayMs", |o, v| o.min_delay_ms = Some(v)),
+            ("maxDelayMs", |o, v| o.max_delay_ms = Some(v)),
+        ];
+        for (name, set) in cases {
+            for bad in [0.0, -5.0, 2.5, f64::NAN, 1e12] {
+                let mut raw = RawOptions::default();
+                set(&mut raw, bad);
+                let e = raw.resolve(None).unwrap_err();
+                assert!(e.message.starts_with(name), "{name} {bad}: {}", e.message);
+            }
+        }
+        let big = RawOptions {
+            chunk_size: Some(100.0),
+            ..RawOptions::default()
+        };
+        assert_eq!(big.resolve(None).unwrap().batch.chunk_size, 100);
+        let too_big = RawOptions {
+            chunk_size: Some(101.0),
+            ..RawOptions::default()
+        };
+        assert!(too_big.resolve(None).is_err());
+    }
+
+    #[test]
+    fn poll_delays_must_be_ordered() {
+        let raw = RawOptions {
+            min_delay_ms: Some(500.0),
+            max_delay_ms: Some(100.0),
+            ..RawOptions::default()
+        };
+        assert!(raw
+            .resolve(None)
+            .unwrap_err()
+            .message
+            .contains("minDelayMs"));
+        let lifted = RawOptions {
+            min_delay_ms: Some(20_000.0),
+            ..RawOptions::default()
+        };
+        assert_eq!(lifted.resolve(None).unwrap().poll.max_delay_ms, 20_000);
+    }
+
+    #[test]
+    fn bad_endpoints_fail_resolution() {
+        let raw = RawOptions {
+            endpoint: Some("http://example.com".into()),
+            ..RawOptions::default()
+        };
+        assert!(raw.resolve(None).is_err());
+    }
+}

@@ -1,0 +1,294 @@
+//! Input rules, checked before any request is sent.
+//!
+//! Limits come from the seeds (32 IDs a request, 32 characters an ID or user
+//! ID). Characters that could break a header or a log line are refused
+//! everywhere; messages name the offending field but never echo the token.
+
+use crate::core::error::Error;
+
+/// Longest instance or user ID the API accepts, in characters.
+pub const MAX_ID_CHARS: usize = 32;
+/// Longest token accepted, in bytes. IAM tokens are a few KiB.
+pub const MAX_TOKEN_BYTES: usize = 64 * 1024;
+/// The public KooPhone service.
+pub const DEFAULT_ENDPOINT: &str = "https://koophone.myhuaweicloud.com";
+
+/// Check one ID (`field` names it in the message, e.g. `instanceIds[3]`).
+pub fn validate_id(field: &str, id: &str) -> Result<(), Error> {
+    if id.is_empty() {
+        return Err(Error::invalid(format!(
+            "{field} is empty; IDs must be 1 to {MAX_ID_CHARS} characters"
+        )));
+    }
+    let chars = id.chars().count();
+    if chars > MAX_ID_CHARS {
+        return Err(Error::invalid(format!(
+            "{field} has {chars} characters; the API allows at most {MAX_ID_CHARS}"
+        )));
+    }
+    if id.chars().any(|c| c.is_control() || c.is_whitespace()) {
+        return Err(Error::invalid(format!(
+            "{field} contains whitespace or a control character; KooPhone IDs never do"
+        )));
+    }
+    Ok(())
+}
+
+/// Check a token before it goes into the `X-Auth-Token` header.
+pub fn validate_token(token: &str) -> Result<(), Error> {
+    if token.is_empty() {
+        return Err(Error::invalid(
+            "the token is empty; pass the project-scoped IAM token as `token`",
+        ));
+    }
+    if token.len() > MAX_TOKEN_BYTES {
+        return Err(Error::invalid(format!(
+            "the token is {} bytes long; at most {MAX_TOKEN_BYTES} are accepted",
+            token.len()
+        )));
+    }
+    if !token.bytes().all(|b| b.is_ascii_graphic()) {
+        return Err(Error::invalid(
+            "the token contains spaces, line breaks, control or non-ASCII characters, which cannot go into an HTTP header",
+        ));
+    }
+    Ok(())
+}
+
+/// A checked service base URL, without a trailing slash.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Endpoint(String);
+
+impl Endpoint {
+    /// The URL of an API path such as `/v1/instances/prepare-progress`.
+    pub fn url(&self, path: &str) -> String {
+        let mut url = String::with_capacity(self.0.len() + path.len());
+        url.push_str(&self.0);
+        url.push_str(path);
+        url
+    }
+
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+}
+
+impl Default for Endpoint {
+    fn default() -> Self {
+        Endpoint(DEFAULT_ENDPOINT.to_owned())
+    }
+}
+
+/// Check and normalise the `endpoint` option.
+///
+/// Accepts `https://host[:port][/base]`, `http://` only for loopback hosts, and a
+/// path such as `/api/koophone` when `page_origin` is known (a page behind a
+/// same-origin CORS proxy). Credentials, queries and fragments are refused.
+pub fn parse_endpoint(raw: &str, page_origin: Option<&str>) -> Result<Endpoint, Error> {
+    let bad = |why: &str| Error::invalid(format!("endpoint {raw:?} is not usable: {why}"));
+    if raw.chars().any(|c| c.is_control() || c.is_whitespace()) {
+        return Err(Error::invalid(
+            "endpoint contains whitespace or control characters",
+        ));
+    }
+    if raw.contains(['?', '#']) {
+        return Err(bad("it must not have a query or fragment"));
+    }
+    if raw.starts_with('/') && !raw.starts_with("//") {
+        let Some(origin) = page_origin else {
+            return Err(bad(
+                "a path needs a page origin to resolve against; outside a browser pass an absolute https:// URL",
+            ));
+        };
+        let base = parse_endpoint(origin, None)?;
+        return Ok(Endpoint(format!("{}{}", base.0, raw.trim_end_matches('/'))));
+    }
+    let lower = raw.to_ascii_lowercase();
+    let (scheme, rest) = if lower.starts_with("https://") {
+        ("https://", &raw[8..])
+    } else if lower.starts_with("http://") {
+        ("http://", &raw[7..])
+    } else {
+        return Err(bad("it must start with https:// (or http:// for a loopback host), or be a path like /api/koophone"));
+    };
+    let (authority, path) = rest.split_at(rest.find('/').unwrap_or(rest.len()));
+    if authority.contains('@') {
+        return Err(Error::invalid(
+            "endpoint must not contain credentials (user:password@); pass the token as `token`",
+        ));
+    }
+    let host = check_authority(authority).map_err(|why| bad(why))?;
+    if scheme == "http://" && !is_loopback(host) {
+        return Err(bad("plain http:// is only allowed for loopback hosts (localhost, 127.0.0.1, [::1]); use https://"));
+    }
+    let path = path.trim_end_matches('/');
+    Ok(Endpoint(format!(
+        "{scheme}{}{path}",
+        authority.to_ascii_lowercase()
+    )))
+}
+
+/// Validate `host[:port]` and return the host part.
+fn check_authority(authority: &str) -> Result<&str, &'static str> {
+    let (host, port) = if let Some(v6) = authority.strip_prefix('[') {
+        let end = v6.find(']').ok_or("unterminated [IPv6] host")?;
+        let host = &authority[..end + 2];
+        if !v6[..end]
+            .bytes()
+            .all(|b| b.is_ascii_hexdigit() || b == b':' || b == b'.')
+            || end == 0
+        {
+            return Err("invalid IPv6 host");
+        }
+        (host, &v6[end + 1..])
+    } else {
+        let split = authority.find(':').unwrap_or(authority.len());
+        let host = &authority[..split];
+        if host.is_empty()
+            || !host
+                .bytes()
+                .all(|b| b.is_ascii_alphanumeric() || b == b'.' || b == b'-')
+        {
+            return Err("the host name is missing or has invalid characters");
+        }
+        (host, &authority[split..])
+    };
+    if let Some(port) = port.strip_prefix(':') {
+        match port.parse::<u32>() {
+            Ok(1..=65535) if port.bytes().all(|b| b.is_ascii_digit()) => {}
+            _ => return Err("the port must be a number from 1 to 65535"),
+        }
+    } else if !port.is_empty() {
+        return Err("unexpected text after the host");
+    }
+    Ok(host)
+}
+
+fn is_loopback(host: &str) -> bool {
+    let host = host.to_ascii_lowercase();
+    if host == "localhost" || host.ends_with(".localhost") || host == "[::1]" {
+        return true;
+    }
+    let mut octets = host.split('.');
+    octets.next() == Some("127")
+        && octets.clone().count() == 3
+        && octets.all(|o| !o.is_empty() && o.len() <= 3 && o.parse::<u8>().is_ok())
+}
+
+/// Check a numeric option: a whole number from 1 to `max`.
+pub fn positive_integer(name: &str, value: f64, max: u32) -> Result<u32, Error> {
+    if value.is_finite() && value.fract() == 0.0 && value >= 1.0 && value <= f64::from(max) {
+        Ok(value as u32)
+    } else {
+        Err(Error::invalid(format!(
+            "{name} must be a whole number from 1 to {max}, got {value}"
+        )))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::core::ErrorKind;
+
+    #[test]
+    fn ids_within_the_seed_limits_pass() {
+        assert!(validate_id("id", "a44uhlf7").is_ok());
+        assert!(validate_id("id", &"x".repeat(32)).is_ok());
+        assert!(validate_id("id", "1008600000104285462").is_ok());
+    }
+
+    #[test]
+    fn bad_ids_are_rejected_with_the_field_named() {
+        let e = validate_id("instanceIds[2]", &"x".repeat(33)).unwrap_err();
+        assert_eq!(e.kind, ErrorKind::InvalidArgument);
+        assert!(
+            e.message.contains("instanceIds[2]") && e.message.contains("33"),
+            "{}",
+            e.message
+        );
+        assert!(validate_id("id", "").is_err());
+        for bad in ["a\r\nX-Evil: 1", "a b", "a\tb", "a\0"] {
+            assert!(validate_id("id", bad).is_err(), "{bad:?}");
+        }
+    }
+
+    #[test]
+    fn tokens_that_could_break_a_header_are_rejected_without_being_echoed() {
+        assert!(validate_token("MIIabc+/=-_.").is_ok());
+        for bad in [
+            "",
+            "secret\r\nX-Evil: 1",
+            "secret token",
+            "sécret",
+            "secret\0",
+        ] {
+            let e = validate_token(bad).unwrap_err();
+            assert!(
+                bad.is_empty() || !e.message.contains("secret"),
+                "{}",
+                e.message
+            );
+        }
+        assert!(validate_token(&"t".repeat(MAX_TOKEN_BYTES + 1)).is_err());
+    }
+
+    #[test]
+    fn endpoints_are_normalised() {
+        let ok = |raw: &str| parse_endpoint(raw, None).unwrap().as_str().to_owned();
+        assert_eq!(ok("https://koophone.myhuaweicloud.com/"), DEFAULT_ENDPOINT);
+        assert_eq!(
+            ok("HTTPS://Example.COM:8443/base/"),
+            "https://example.com:8443/base"
+        );
+        assert_eq!(ok("http://127.0.0.1:8080"), "http://127.0.0.1:8080");
+        assert_eq!(ok("http://localhost:3000/api"), "http://localhost:3000/api");
+        assert_eq!(ok("http://[::1]:9000"), "http://[::1]:9000");
+        assert_eq!(
+            Endpoint::default().url("/v1/instances/batch-query-status"),
+            "https://koophone.myhuaweicloud.com/v1/instances/batch-query-status"
+        );
+    }
+
+    #[test]
+    fn unsafe_or_malformed_endpoints_are_rejected() {
+        for bad in [
+            "http://example.com",
+            "http://10.0.0.1:8080",
+            "http://127.0.0.1.evil.com",
+            "https://user:pass@example.com",
+            "https://example.com/?x=1",
+            "https://example.com#f",
+            "ftp://example.com",
+            "example.com",
+            "https://",
+            "https://exa mple.com",
+            "https://example.com:0",
+            "https://example.com:99999",
+            "https://example.com:80x",
+            "https://[::1",
+            "//example.com",
+            "/api/koophone",
+        ] {
+            let e = parse_endpoint(bad, None).unwrap_err();
+            assert_eq!(e.kind, ErrorKind::InvalidArgument, "{bad}");
+        }
+    }
+
+    #[test]
+    fn path_endpoints_resolve_against_the_page_origin() {
+        let e = parse_endpoint("/api/koophone/", Some("https://console.example.com")).unwrap();
+        assert_eq!(e.as_str(), "https://console.example.com/api/koophone");
+        let local = parse_endpoint("/proxy", Some("http://localhost:5173")).unwrap();
+        assert_eq!(local.url("/v1/x"), "http://localhost:5173/proxy/v1/x");
+    }
+
+    #[test]
+    fn numeric_options_must_be_positive_whole_numbers_within_bounds() {
+        assert_eq!(positive_integer("chunkSize", 32.0, 100).unwrap(), 32);
+        for bad in [0.0, -1.0, 1.5, f64::NAN, f64::INFINITY, 101.0] {
+            let e = positive_integer("chunkSize", bad, 100).unwrap_err();
+            assert!(e.message.starts_with("chunkSize must be"), "{}", e.message);
+        }
+    }
+}
