@@ -1,0 +1,91 @@
+#!/usr/bin/env node
+'use strict';
+/**
+ * Command line for the mock KooPhone server. Prints one line when ready:
+ *   KooPhone mock listening on http://HOST:PORT
+ * and stops cleanly on SIGINT or SIGTERM.
+ */
+const { parseArgs } = require('node:util');
+const { startMockServer, loadScenario } = require('./server.cjs');
+
+const USAGE = `Usage: node mock/cli.cjs [options]
+
+Starts the local mock KooPhone server.
+
+Options:
+  --port <n>         port to listen on, 0 for any free one (default 8080)
+  --host <addr>      address to listen on (default 127.0.0.1)
+  --latency <ms>     delay added to every response (default 0)
+  --scenario <file>  JSON scenario: tokens, instances, faults, ... (see mock/README.md)
+  -h, --help         show this help
+`;
+
+/**
+ * Turns argv into server options.
+ * @param {string[]} argv
+ * @returns {{ help: true } | { help: false, options: Record<string, unknown> }}
+ * @throws {Error} with a message fit for the user
+ */
+function parseCommandLine(argv) {
+  const { values } = parseArgs({
+    args: argv,
+    strict: true,
+    allowPositionals: false,
+    options: {
+      port: { type: 'string' },
+      host: { type: 'string' },
+      latency: { type: 'string' },
+      scenario: { type: 'string' },
+      help: { type: 'boolean', short: 'h' },
+    },
+  });
+  if (values.help) return { help: true };
+  const options = values.scenario ? loadScenario(values.scenario) : {};
+  options.port = parseNumber('--port', values.port ?? '8080', (n) => Number.isInteger(n) && n >= 0 && n <= 65535);
+  options.host = values.host ?? '127.0.0.1';
+  if (values.latency !== undefined) {
+    options.latencyMs = parseNumber('--latency', values.latency, (n) => n >= 0);
+  }
+  return { help: false, options };
+}
+
+/**
+ * @param {string} flag
+ * @param {string} text
+ * @param {(n: number) => boolean} ok
+ */
+function parseNumber(flag, text, ok) {
+  const n = Number(text);
+  if (text.trim() === '' || !Number.isFinite(n) || !ok(n)) throw new Error(`Invalid value for ${flag}: "${text}".`);
+  return n;
+}
+
+/** Prints `message` and the hint to stderr and exits with status 2. @param {string} message */
+function failUsage(message) {
+  process.stderr.write(`koophone-mock: ${message}\nRun with --help for usage.\n`);
+  process.exit(2);
+}
+
+async function main() {
+  let parsed;
+  try {
+    parsed = parseCommandLine(process.argv.slice(2));
+  } catch (err) {
+    return failUsage(/** @type {Error} */ (err).message);
+  }
+  if (parsed.help) return process.stdout.write(USAGE);
+  let server;
+  try {
+    server = await startMockServer(parsed.options);
+  } catch (err) {
+    process.stderr.write(`koophone-mock: cannot start: ${/** @type {Error} */ (err).message}\n`);
+    return process.exit(1);
+  }
+  const stop = () => server.close().then(() => process.exit(0));
+  process.once('SIGINT', stop);
+  process.once('SIGTERM', stop);
+  process.stdout.write(`KooPhone mock listening on ${server.url}\n`);
+  return undefined;
+}
+
+main();
