@@ -1,0 +1,70 @@
+// Shared helpers of the mock server tests (not a test file itself).
+import { startMockServer } from '../../mock/index.mjs';
+
+export const BATCH = '/v1/instances/batch-query-status';
+export const PREPARE = '/v1/instances/prepare-progress';
+export const TOKEN = 'mock-token';
+
+/**
+ * Headers of a valid request; `extra` overrides them, and an `undefined` value leaves one out.
+ * @param {Record<string, string | undefined>} [extra]
+ */
+export function headersFor(extra = {}) {
+  const all = { 'content-type': 'application/json', 'x-request-id': 'req-1', 'x-auth-token': TOKEN, ...extra };
+  return Object.fromEntries(Object.entries(all).filter(([, v]) => v !== undefined));
+}
+
+/**
+ * Sends a request and reads the whole answer.
+ * @param {{ url: string }} server
+ * @param {string} path
+ * @param {unknown} body a string goes verbatim, anything else as JSON
+ * @param {{ headers?: Record<string, string>, method?: string, signal?: AbortSignal }} [init]
+ */
+export async function call(server, path, body, init = {}) {
+  const res = await fetch(server.url + path, {
+    method: init.method ?? 'POST',
+    headers: init.headers ?? headersFor(),
+    body: body === undefined || typeof body === 'string' ? body : JSON.stringify(body),
+    signal: init.signal,
+  });
+  const text = await res.text();
+  let json;
+  try {
+    json = JSON.parse(text);
+  } catch {
+    json = undefined;
+  }
+  return { status: res.status, headers: res.headers, text, json };
+}
+
+/** A batch-query-status call for `ids`. */
+export const batch = (server, ids, init) => call(server, BATCH, { instance_ids: ids }, init);
+
+/** A prepare-progress call. */
+export const prepare = (server, userId, instanceId, init) =>
+  call(server, PREPARE, { user_id: userId, instance_id: instanceId }, init);
+
+/** Starts a server that the test `t` closes when it ends. */
+export async function serverFor(t, options) {
+  const server = await startMockServer(options);
+  t.after(() => server.close());
+  return server;
+}
+
+/** Instances most tests use. */
+export const INSTANCES = [
+  { id: 'a1', status: 2 },
+  { id: 'b2', status: 1 },
+  { id: 'odd', status: 7 },
+  {
+    id: 'p1',
+    status: 4,
+    owner: 'alice',
+    prepare: [
+      { status: 1, waitingCount: 2 },
+      { status: 2, waitingCount: 0 },
+      { status: 0, waitingCount: 0 },
+    ],
+  },
+];
