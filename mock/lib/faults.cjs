@@ -3,6 +3,7 @@
  * Faults: checked descriptions of a misbehaviour (`{ type, endpoint?, nth?, times?, ...params }`),
  * a book that decides which of them apply to each request, and the replies they produce.
  */
+const { validateHeaderValue } = require('node:http');
 const {
   ERROR_CODES,
   errorReply,
@@ -115,9 +116,8 @@ function checkTypeParams(fault) {
       }
       break;
     case 'rate-limit':
-      if (fault.retryAfter !== undefined && typeof fault.retryAfter !== 'string' &&
-          !(Number.isInteger(fault.retryAfter) && fault.retryAfter >= 0)) {
-        fail('"retryAfter" must be a string (seconds or an HTTP date) or an integer >= 0.');
+      if (fault.retryAfter !== undefined && !isRetryAfter(fault.retryAfter)) {
+        fail('"retryAfter" must be seconds (a string or an integer >= 0) or an HTTP date string.');
       }
       break;
     case 'api-error':
@@ -130,6 +130,18 @@ function checkTypeParams(fault) {
       break;
     default:
       break;
+  }
+}
+
+/** Whether `value` can be sent as a Retry-After header. @param {unknown} value */
+function isRetryAfter(value) {
+  if (Number.isInteger(value)) return /** @type {number} */ (value) >= 0;
+  if (typeof value !== 'string' || value.trim() === '') return false;
+  try {
+    validateHeaderValue('retry-after', value);
+    return true;
+  } catch {
+    return false;
   }
 }
 
