@@ -21,14 +21,8 @@ impl ChunkPlan {
     /// `chunk_size` of 0 is treated as 1.
     pub fn new(ids: Vec<String>, chunk_size: usize) -> Self {
         let mut seen = HashSet::with_capacity(ids.len());
-        let ids = ids
-            .into_iter()
-            .filter(|id| seen.insert(id.clone()))
-            .collect();
-        ChunkPlan {
-            ids,
-            chunk_size: chunk_size.max(1),
-        }
+        let ids = ids.into_iter().filter(|id| seen.insert(id.clone())).collect();
+        ChunkPlan { ids, chunk_size: chunk_size.max(1) }
     }
 
     /// The distinct IDs, in input order.
@@ -86,18 +80,13 @@ impl ChunkMerge {
 
     /// Merge everything recorded, in the plan's order.
     pub fn finish(mut self, plan: &ChunkPlan) -> MergedStatuses {
-        let mut merged = MergedStatuses {
-            statuses: Vec::with_capacity(self.found.len()),
-            missing: Vec::new(),
-        };
+        let mut merged =
+            MergedStatuses { statuses: Vec::with_capacity(self.found.len()), missing: Vec::new() };
         for index in 0..plan.chunk_count() {
             let failed = self.failed.contains(&index);
             for id in plan.chunk(index) {
                 match self.found.remove_entry(id) {
-                    Some((instance_id, status)) => merged.statuses.push(StatusResult {
-                        instance_id,
-                        status,
-                    }),
+                    Some((instance_id, status)) => merged.statuses.push(StatusResult { instance_id, status }),
                     None if !failed => merged.missing.push(id.clone()),
                     None => {}
                 }
@@ -116,34 +105,21 @@ mod tests {
     }
 
     fn result(id: &str, status: i64) -> StatusResult {
-        StatusResult {
-            instance_id: id.into(),
-            status,
-        }
+        StatusResult { instance_id: id.into(), status }
     }
 
     #[test]
     fn seventy_ids_make_three_chunks_of_at_most_thirty_two() {
         let plan = ChunkPlan::new(ids(70), 32);
         assert_eq!(plan.chunk_count(), 3);
-        assert_eq!(
-            [
-                plan.chunk(0).len(),
-                plan.chunk(1).len(),
-                plan.chunk(2).len()
-            ],
-            [32, 32, 6]
-        );
+        assert_eq!([plan.chunk(0).len(), plan.chunk(1).len(), plan.chunk(2).len()], [32, 32, 6]);
         assert_eq!(plan.chunk(2)[5], "id069");
         assert!(plan.chunk(3).is_empty());
     }
 
     #[test]
     fn duplicates_are_dropped_keeping_first_occurrence_order() {
-        let plan = ChunkPlan::new(
-            vec!["b".into(), "a".into(), "b".into(), "c".into(), "a".into()],
-            32,
-        );
+        let plan = ChunkPlan::new(vec!["b".into(), "a".into(), "b".into(), "c".into(), "a".into()], 32);
         assert_eq!(plan.ids(), ["b", "a", "c"]);
         assert_eq!(ChunkPlan::new(vec![], 32).chunk_count(), 0);
     }
@@ -157,11 +133,7 @@ mod tests {
         merge.add(&plan, 1, vec![result("id002", 5)]);
         merge.add(&plan, 0, vec![result("id001", 3), result("id000", 2)]);
         let merged = merge.finish(&plan);
-        let order: Vec<_> = merged
-            .statuses
-            .iter()
-            .map(|r| r.instance_id.as_str())
-            .collect();
+        let order: Vec<_> = merged.statuses.iter().map(|r| r.instance_id.as_str()).collect();
         assert_eq!(order, ["id000", "id001", "id002", "id004"]);
         assert_eq!(merged.missing, ["id003"]);
     }
@@ -184,20 +156,11 @@ mod tests {
         merge.add(
             &plan,
             0,
-            vec![
-                result("id000", 2),
-                result("id000", 4),
-                result("id001", 1),
-                result("zzz", 1),
-            ],
+            vec![result("id000", 2), result("id000", 4), result("id001", 1), result("zzz", 1)],
         );
         merge.add(&plan, 1, vec![]);
         let merged = merge.finish(&plan);
         assert_eq!(merged.statuses, [result("id000", 2)]);
-        assert_eq!(
-            merged.missing,
-            ["id001"],
-            "id001 was answered in the wrong chunk"
-        );
+        assert_eq!(merged.missing, ["id001"], "id001 was answered in the wrong chunk");
     }
 }

@@ -96,10 +96,7 @@ impl Error {
 
     /// Shorthand for [`ErrorKind::Aborted`].
     pub fn aborted() -> Self {
-        Error::new(
-            ErrorKind::Aborted,
-            "the operation was aborted by its AbortSignal",
-        )
+        Error::new(ErrorKind::Aborted, "the operation was aborted by its AbortSignal")
     }
 
     /// Attach the `x-request-id` of the request this error belongs to.
@@ -112,9 +109,7 @@ impl Error {
     pub fn retryable(&self) -> bool {
         match self.kind {
             ErrorKind::Network | ErrorKind::Timeout => true,
-            ErrorKind::Http => self
-                .http_status
-                .is_some_and(|s| RETRYABLE_HTTP_STATUSES.contains(&s)),
+            ErrorKind::Http => self.http_status.is_some_and(|s| RETRYABLE_HTTP_STATUSES.contains(&s)),
             _ => false,
         }
     }
@@ -156,10 +151,7 @@ mod tests {
     use super::*;
 
     fn http(status: u16) -> Error {
-        Error {
-            http_status: Some(status),
-            ..Error::new(ErrorKind::Http, "x")
-        }
+        Error { http_status: Some(status), ..Error::new(ErrorKind::Http, "x") }
     }
 
     #[test]
@@ -202,9 +194,6 @@ mod tests {
         assert_eq!(ErrorKind::InvalidArgument.code(), "INVALID_ARGUMENT");
         assert_eq!(ErrorKind::BadResponse.code(), "BAD_RESPONSE");
         assert_eq!(ErrorKind::WaitTimeout.code(), "WAIT_TIMEOUT");
-        assert_eq!(
-            Error::aborted().to_string().split(':').next(),
-            Some("ABORTED")
-        );
+        assert_eq!(Error::aborted().to_string().split(':').next(), Some("ABORTED"));
     }
 }

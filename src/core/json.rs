@@ -75,10 +75,7 @@ impl Json {
 
 /// Parse a complete JSON text (surrounding whitespace allowed).
 pub fn parse(text: &str) -> Result<Json, JsonError> {
-    let mut p = Parser {
-        bytes: text.as_bytes(),
-        pos: 0,
-    };
+    let mut p = Parser { bytes: text.as_bytes(), pos: 0 };
     p.skip_ws();
     let value = p.value(0)?;
     p.skip_ws();
@@ -117,10 +114,7 @@ struct Parser<'a> {
 
 impl Parser<'_> {
     fn err(&self, reason: &'static str) -> JsonError {
-        JsonError {
-            offset: self.pos,
-            reason,
-        }
+        JsonError { offset: self.pos, reason }
     }
 
     fn peek(&self) -> Option<u8> {
@@ -246,11 +240,9 @@ impl Parser<'_> {
             self.digits();
         }
         // The slice is ASCII digits and signs by construction.
-        let text = std::str::from_utf8(&self.bytes[start..self.pos])
-            .map_err(|_| self.err("invalid number"))?;
-        text.parse::<f64>()
-            .map(Json::Number)
-            .map_err(|_| self.err("invalid number"))
+        let text =
+            std::str::from_utf8(&self.bytes[start..self.pos]).map_err(|_| self.err("invalid number"))?;
+        text.parse::<f64>().map(Json::Number).map_err(|_| self.err("invalid number"))
     }
 
     fn digits(&mut self) {
@@ -349,23 +341,14 @@ mod tests {
 
     #[test]
     fn parses_the_seed_examples() {
-        let v = parse(r#"{ "status_results" : [ { "instance_id" : "a44uhlf7", "status" : 0 } ] }"#)
-            .unwrap();
+        let v = parse(r#"{ "status_results" : [ { "instance_id" : "a44uhlf7", "status" : 0 } ] }"#).unwrap();
         let results = v.get("status_results").and_then(Json::as_array).unwrap();
-        assert_eq!(
-            results[0].get("instance_id").and_then(Json::as_str),
-            Some("a44uhlf7")
-        );
+        assert_eq!(results[0].get("instance_id").and_then(Json::as_str), Some("a44uhlf7"));
         assert_eq!(results[0].get("status").and_then(Json::as_i64), Some(0));
 
         let v = parse("{\n  \"data\" : {\n    \"status\" : 0,\n    \"waitingCount\" : 0\n  },\n  \"error_code\" : \"0\",\n  \"error_msg\" : \"OK\"\n}").unwrap();
         assert_eq!(v.get("error_code").and_then(Json::as_str), Some("0"));
-        assert_eq!(
-            v.get("data")
-                .and_then(|d| d.get("waitingCount"))
-                .and_then(Json::as_i64),
-            Some(0)
-        );
+        assert_eq!(v.get("data").and_then(|d| d.get("waitingCount")).and_then(Json::as_i64), Some(0));
     }
 
     #[test]
@@ -385,33 +368,16 @@ mod tests {
     fn strings_decode_escapes_and_surrogate_pairs() {
         let v = parse(r#""a\"b\\c\/\n\u00e9\ud83d\ude00""#).unwrap();
         assert_eq!(v.as_str(), Some("a\"b\\c/\n\u{e9}\u{1F600}"));
-        for bad in [
-            r#""\ud83d""#,
-            r#""\ude00""#,
-            r#""\x""#,
-            "\"a\nb\"",
-            "\"abc",
-            r#""\u12""#,
-        ] {
+        for bad in [r#""\ud83d""#, r#""\ude00""#, r#""\x""#, "\"a\nb\"", "\"abc", r#""\u12""#] {
             assert!(parse(bad).is_err(), "{bad}");
         }
     }
 
     #[test]
     fn rejects_malformed_documents() {
-        for bad in [
-            "",
-            " ",
-            "{",
-            "[1,]",
-            "{\"a\":1,}",
-            "{\"a\" 1}",
-            "{a:1}",
-            "[1 2]",
-            "nul",
-            "true false",
-            "<html>",
-        ] {
+        for bad in
+            ["", " ", "{", "[1,]", "{\"a\":1,}", "{\"a\" 1}", "{a:1}", "[1 2]", "nul", "true false", "<html>"]
+        {
             assert!(parse(bad).is_err(), "{bad:?}");
         }
     }
@@ -426,25 +392,12 @@ mod tests {
 
     #[test]
     fn duplicate_keys_resolve_to_the_last_like_json_parse() {
-        assert_eq!(
-            parse(r#"{"a":1,"a":2}"#)
-                .unwrap()
-                .get("a")
-                .and_then(Json::as_i64),
-            Some(2)
-        );
+        assert_eq!(parse(r#"{"a":1,"a":2}"#).unwrap().get("a").and_then(Json::as_i64), Some(2));
     }
 
     #[test]
     fn written_strings_round_trip() {
-        for s in [
-            "plain",
-            "quo\"te",
-            "back\\slash",
-            "nl\n\r\t",
-            "\u{1}\u{1f}",
-            "é😀",
-        ] {
+        for s in ["plain", "quo\"te", "back\\slash", "nl\n\r\t", "\u{1}\u{1f}", "é😀"] {
             let mut out = String::new();
             write_string(&mut out, s);
             assert_eq!(parse(&out).unwrap().as_str(), Some(s), "{out}");

@@ -67,42 +67,23 @@ impl RawOptions {
             None => Endpoint::default(),
         };
         let default_poll = PollPolicy::default();
-        let min_delay_ms = int(
-            "minDelayMs",
-            self.min_delay_ms,
-            default_poll.min_delay_ms,
-            MAX_TIMER_MS,
-        )?;
+        let min_delay_ms = int("minDelayMs", self.min_delay_ms, default_poll.min_delay_ms, MAX_TIMER_MS)?;
         // Without an explicit maximum, a large minimum lifts the default maximum with it.
-        let max_delay_ms = int(
-            "maxDelayMs",
-            self.max_delay_ms,
-            default_poll.max_delay_ms.max(min_delay_ms),
-            MAX_TIMER_MS,
-        )?;
+        let max_delay_ms =
+            int("maxDelayMs", self.max_delay_ms, default_poll.max_delay_ms.max(min_delay_ms), MAX_TIMER_MS)?;
         if min_delay_ms > max_delay_ms {
             return Err(Error::invalid(format!(
                 "minDelayMs ({min_delay_ms}) must not exceed maxDelayMs ({max_delay_ms})"
             )));
         }
         let poll = PollPolicy {
-            max_wait_ms: int(
-                "maxWaitMs",
-                self.max_wait_ms,
-                default_poll.max_wait_ms,
-                MAX_TIMER_MS,
-            )?,
+            max_wait_ms: int("maxWaitMs", self.max_wait_ms, default_poll.max_wait_ms, MAX_TIMER_MS)?,
             min_delay_ms,
             max_delay_ms,
         };
         Ok(Options {
             endpoint,
-            timeout_ms: int(
-                "timeoutMs",
-                self.timeout_ms,
-                DEFAULT_TIMEOUT_MS,
-                MAX_TIMER_MS,
-            )?,
+            timeout_ms: int("timeoutMs", self.timeout_ms, DEFAULT_TIMEOUT_MS, MAX_TIMER_MS)?,
             retry: RetryPolicy {
                 max_attempts: int(
                     "maxAttempts",
@@ -113,18 +94,9 @@ impl RawOptions {
                 ..RetryPolicy::default()
             },
             batch: BatchOptions {
-                chunk_size: int(
-                    "chunkSize",
-                    self.chunk_size,
-                    DEFAULT_CHUNK_SIZE,
-                    MAX_CHUNK_SIZE,
-                )? as usize,
-                concurrency: int(
-                    "concurrency",
-                    self.concurrency,
-                    DEFAULT_CONCURRENCY,
-                    MAX_CONCURRENCY,
-                )? as usize,
+                chunk_size: int("chunkSize", self.chunk_size, DEFAULT_CHUNK_SIZE, MAX_CHUNK_SIZE)? as usize,
+                concurrency: int("concurrency", self.concurrency, DEFAULT_CONCURRENCY, MAX_CONCURRENCY)?
+                    as usize,
                 allow_partial: self.allow_partial,
             },
             poll,
@@ -142,22 +114,8 @@ mod tests {
         assert_eq!(o.endpoint.as_str(), "https://koophone.myhuaweicloud.com");
         assert_eq!(o.timeout_ms, 10_000);
         assert_eq!(o.retry.max_attempts, 3);
-        assert_eq!(
-            o.batch,
-            BatchOptions {
-                chunk_size: 32,
-                concurrency: 4,
-                allow_partial: false
-            }
-        );
-        assert_eq!(
-            o.poll,
-            PollPolicy {
-                max_wait_ms: 300_000,
-                min_delay_ms: 1_000,
-                max_delay_ms: 10_000
-            }
-        );
+        assert_eq!(o.batch, BatchOptions { chunk_size: 32, concurrency: 4, allow_partial: false });
+        assert_eq!(o.poll, PollPolicy { max_wait_ms: 300_000, min_delay_ms: 1_000, max_delay_ms: 10_000 });
     }
 
     #[test]
@@ -179,43 +137,24 @@ mod tests {
                 assert!(e.message.starts_with(name), "{name} {bad}: {}", e.message);
             }
         }
-        let big = RawOptions {
-            chunk_size: Some(100.0),
-            ..RawOptions::default()
-        };
+        let big = RawOptions { chunk_size: Some(100.0), ..RawOptions::default() };
         assert_eq!(big.resolve(None).unwrap().batch.chunk_size, 100);
-        let too_big = RawOptions {
-            chunk_size: Some(101.0),
-            ..RawOptions::default()
-        };
+        let too_big = RawOptions { chunk_size: Some(101.0), ..RawOptions::default() };
         assert!(too_big.resolve(None).is_err());
     }
 
     #[test]
     fn poll_delays_must_be_ordered() {
-        let raw = RawOptions {
-            min_delay_ms: Some(500.0),
-            max_delay_ms: Some(100.0),
-            ..RawOptions::default()
-        };
-        assert!(raw
-            .resolve(None)
-            .unwrap_err()
-            .message
-            .contains("minDelayMs"));
-        let lifted = RawOptions {
-            min_delay_ms: Some(20_000.0),
-            ..RawOptions::default()
-        };
+        let raw =
+            RawOptions { min_delay_ms: Some(500.0), max_delay_ms: Some(100.0), ..RawOptions::default() };
+        assert!(raw.resolve(None).unwrap_err().message.contains("minDelayMs"));
+        let lifted = RawOptions { min_delay_ms: Some(20_000.0), ..RawOptions::default() };
         assert_eq!(lifted.resolve(None).unwrap().poll.max_delay_ms, 20_000);
     }
 
     #[test]
     fn bad_endpoints_fail_resolution() {
-        let raw = RawOptions {
-            endpoint: Some("http://example.com".into()),
-            ..RawOptions::default()
-        };
+        let raw = RawOptions { endpoint: Some("http://example.com".into()), ..RawOptions::default() };
         assert!(raw.resolve(None).is_err());
     }
 }

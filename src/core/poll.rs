@@ -30,11 +30,7 @@ pub struct PollPolicy {
 
 impl Default for PollPolicy {
     fn default() -> Self {
-        PollPolicy {
-            max_wait_ms: 300_000,
-            min_delay_ms: 1_000,
-            max_delay_ms: 10_000,
-        }
+        PollPolicy { max_wait_ms: 300_000, min_delay_ms: 1_000, max_delay_ms: 10_000 }
     }
 }
 
@@ -112,10 +108,7 @@ impl Poller {
             elapsed_ms: self.elapsed_ms(now_ms),
             request_id: request_id.to_owned(),
         };
-        let unchanged = self
-            .last
-            .as_ref()
-            .is_some_and(|last| last.progress == progress);
+        let unchanged = self.last.as_ref().is_some_and(|last| last.progress == progress);
         self.delay_ms = if unchanged {
             (self.delay_ms * BACKOFF_FACTOR).min(f64::from(self.policy.max_delay_ms))
         } else {
@@ -152,11 +145,7 @@ impl Poller {
         );
         if let Some(last) = &self.last {
             let p = last.progress;
-            message.push_str(&format!(
-                "; last state: {} (status {}",
-                p.state().name(),
-                p.status
-            ));
+            message.push_str(&format!("; last state: {} (status {}", p.state().name(), p.status));
             if let Some(count) = p.waiting_count {
                 message.push_str(&format!(", waitingCount {count}"));
             }
@@ -178,32 +167,18 @@ mod tests {
     use super::*;
 
     fn progress(status: i64, waiting_count: i64) -> PrepareProgress {
-        PrepareProgress {
-            status,
-            waiting_count: Some(waiting_count),
-        }
+        PrepareProgress { status, waiting_count: Some(waiting_count) }
     }
 
     fn policy() -> PollPolicy {
-        PollPolicy {
-            max_wait_ms: 60_000,
-            min_delay_ms: 1_000,
-            max_delay_ms: 4_000,
-        }
+        PollPolicy { max_wait_ms: 60_000, min_delay_ms: 1_000, max_delay_ms: 4_000 }
     }
 
     #[test]
     fn ready_on_normal_and_reports_each_poll() {
         let mut p = Poller::new(policy(), "i1", 1_000.0);
         let (report, decision) = p.observe(progress(1, 3), "r1", 1_200.0);
-        assert_eq!(
-            (
-                report.attempt,
-                report.elapsed_ms,
-                report.request_id.as_str()
-            ),
-            (1, 200, "r1")
-        );
+        assert_eq!((report.attempt, report.elapsed_ms, report.request_id.as_str()), (1, 200, "r1"));
         assert_eq!(decision, PollDecision::PollIn(1_000));
         let (report, decision) = p.observe(progress(0, 0), "r2", 2_500.0);
         assert_eq!(report.attempt, 2);
@@ -234,9 +209,7 @@ mod tests {
         let mut p = Poller::new(policy(), "iRJEVP9", 0.0);
         p.observe(progress(1, 1), "r1", 0.0);
         let (_, decision) = p.observe(progress(-1, 0), "r2", 10.0);
-        let PollDecision::Stop(e) = decision else {
-            panic!("{decision:?}")
-        };
+        let PollDecision::Stop(e) = decision else { panic!("{decision:?}") };
         assert_eq!(e.kind, ErrorKind::PrepareFailed);
         assert_eq!(e.request_id.as_deref(), Some("r2"));
         assert_eq!(e.progress.unwrap().progress.status, -1);
@@ -246,21 +219,12 @@ mod tests {
     #[test]
     fn never_sleeps_past_the_deadline_then_times_out() {
         let mut p = Poller::new(policy(), "i1", 0.0);
-        assert_eq!(
-            p.observe(progress(1, 3), "r", 59_500.0).1,
-            PollDecision::PollIn(500)
-        );
+        assert_eq!(p.observe(progress(1, 3), "r", 59_500.0).1, PollDecision::PollIn(500));
         let (_, decision) = p.observe(progress(1, 3), "r9", 60_000.0);
-        let PollDecision::Stop(e) = decision else {
-            panic!("{decision:?}")
-        };
+        let PollDecision::Stop(e) = decision else { panic!("{decision:?}") };
         assert_eq!(e.kind, ErrorKind::WaitTimeout);
         assert_eq!(e.progress.as_ref().map(|r| r.attempt), Some(2));
-        assert!(
-            e.message.contains("queuing") && e.message.contains("waitingCount 3"),
-            "{}",
-            e.message
-        );
+        assert!(e.message.contains("queuing") && e.message.contains("waitingCount 3"), "{}", e.message);
     }
 
     #[test]
@@ -268,10 +232,7 @@ mod tests {
         let mut p = Poller::new(policy(), "i1", 0.0);
         for status in [3, 4, 5, 6, 99] {
             assert!(
-                matches!(
-                    p.observe(progress(status, 0), "r", 0.0).1,
-                    PollDecision::PollIn(_)
-                ),
+                matches!(p.observe(progress(status, 0), "r", 0.0).1, PollDecision::PollIn(_)),
                 "{status}"
             );
         }
@@ -281,16 +242,8 @@ mod tests {
     fn timeout_error_mentions_the_last_failure() {
         let p = Poller::new(policy(), "i1", 0.0);
         let e = p.timeout_error(Some(&Error::new(ErrorKind::Network, "connection reset")));
-        assert!(
-            e.message.contains("connection reset") && e.progress.is_none(),
-            "{}",
-            e.message
-        );
+        assert!(e.message.contains("connection reset") && e.progress.is_none(), "{}", e.message);
         assert_eq!(p.remaining_ms(70_000.0), 0);
-        assert_eq!(
-            p.elapsed_ms(-5.0),
-            0,
-            "a clock step backwards is not negative time"
-        );
+        assert_eq!(p.elapsed_ms(-5.0), 0, "a clock step backwards is not negative time");
     }
 }

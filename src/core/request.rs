@@ -30,16 +30,7 @@ impl fmt::Debug for HttpRequest {
         let headers: Vec<(&str, &str)> = self
             .headers
             .iter()
-            .map(|(k, v)| {
-                (
-                    *k,
-                    if k.eq_ignore_ascii_case("x-auth-token") {
-                        "***"
-                    } else {
-                        v.as_str()
-                    },
-                )
-            })
+            .map(|(k, v)| (*k, if k.eq_ignore_ascii_case("x-auth-token") { "***" } else { v.as_str() }))
             .collect();
         f.debug_struct("HttpRequest")
             .field("url", &self.url)
@@ -49,11 +40,7 @@ impl fmt::Debug for HttpRequest {
     }
 }
 
-fn headers(
-    request_id: &str,
-    token_header: &'static str,
-    token: &str,
-) -> Vec<(&'static str, String)> {
+fn headers(request_id: &str, token_header: &'static str, token: &str) -> Vec<(&'static str, String)> {
     vec![
         ("content-type", "application/json".to_owned()),
         ("accept", "application/json".to_owned()),
@@ -136,40 +123,21 @@ mod tests {
     fn batch_request_matches_the_seed_example() {
         let ids = vec!["a44uhlf7".to_owned(), "efjy72gs".to_owned()];
         let r = batch_status_request(&Endpoint::default(), &ids, "rid-1", "tok");
-        assert_eq!(
-            r.url,
-            "https://koophone.myhuaweicloud.com/v1/instances/batch-query-status"
-        );
+        assert_eq!(r.url, "https://koophone.myhuaweicloud.com/v1/instances/batch-query-status");
         assert_eq!(r.body, r#"{"instance_ids":["a44uhlf7","efjy72gs"]}"#);
         assert!(r.headers.contains(&("x-request-id", "rid-1".into())));
         assert!(r.headers.contains(&("X-Auth-Token", "tok".into())));
-        assert!(r
-            .headers
-            .contains(&("content-type", "application/json".into())));
+        assert!(r.headers.contains(&("content-type", "application/json".into())));
     }
 
     #[test]
     fn prepare_request_matches_the_seed_example() {
-        let r = prepare_progress_request(
-            &Endpoint::default(),
-            "1008600000104285462",
-            "iRJEVP9",
-            "rid",
-            "tok",
-        );
-        assert_eq!(
-            r.url,
-            "https://koophone.myhuaweicloud.com/v1/instances/prepare-progress"
-        );
+        let r =
+            prepare_progress_request(&Endpoint::default(), "1008600000104285462", "iRJEVP9", "rid", "tok");
+        assert_eq!(r.url, "https://koophone.myhuaweicloud.com/v1/instances/prepare-progress");
         let body = parse(&r.body).unwrap();
-        assert_eq!(
-            body.get("user_id").and_then(Json::as_str),
-            Some("1008600000104285462")
-        );
-        assert_eq!(
-            body.get("instance_id").and_then(Json::as_str),
-            Some("iRJEVP9")
-        );
+        assert_eq!(body.get("user_id").and_then(Json::as_str), Some("1008600000104285462"));
+        assert_eq!(body.get("instance_id").and_then(Json::as_str), Some("iRJEVP9"));
         assert!(r.headers.contains(&("x-auth-token", "tok".into())));
     }
 
@@ -192,19 +160,13 @@ mod tests {
     fn debug_output_never_shows_the_token() {
         let r = prepare_progress_request(&Endpoint::default(), "u", "i", "rid", "sup3r-s3cret");
         let shown = format!("{r:?}");
-        assert!(
-            !shown.contains("sup3r-s3cret") && shown.contains("***"),
-            "{shown}"
-        );
+        assert!(!shown.contains("sup3r-s3cret") && shown.contains("***"), "{shown}");
     }
 
     #[test]
     fn request_ids_are_version_4_uuids() {
         let id = format_request_id([0xffff_ffff, 0, 0x1234_5678, 0x9abc_def0]);
         assert_eq!(id, "ffffffff-0000-4000-9234-56789abcdef0");
-        assert_eq!(
-            format_request_id([0; 4]),
-            "00000000-0000-4000-8000-000000000000"
-        );
+        assert_eq!(format_request_id([0; 4]), "00000000-0000-4000-8000-000000000000");
     }
 }

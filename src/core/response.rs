@@ -51,10 +51,7 @@ impl PrepareProgress {
 /// Parse a `batch-query-status` response. Accepts the documented wrapper
 /// (`{error_code, error_msg, data: {status_results}}`) and the bare form of
 /// the seed's example (`{status_results}`).
-pub fn parse_batch_status(
-    resp: &RawResponse,
-    request_id: &str,
-) -> Result<Vec<StatusResult>, Error> {
+pub fn parse_batch_status(resp: &RawResponse, request_id: &str) -> Result<Vec<StatusResult>, Error> {
     let doc = envelope(resp, request_id)?;
     let bad = |what: String| bad_response(what, request_id, resp);
     let results = doc
@@ -65,10 +62,7 @@ pub fn parse_batch_status(
         return Err(bad("the body has no data.status_results".into()));
     };
     let Some(items) = items.as_array() else {
-        return Err(bad(format!(
-            "status_results is {}, expected an array",
-            items.type_name()
-        )));
+        return Err(bad(format!("status_results is {}, expected an array", items.type_name())));
     };
     items
         .iter()
@@ -77,23 +71,17 @@ pub fn parse_batch_status(
             let id = item.get("instance_id").and_then(Json::as_str);
             let status = item.get("status").and_then(Json::as_i64);
             match (id, status) {
-                (Some(id), Some(status)) => Ok(StatusResult {
-                    instance_id: id.to_owned(),
-                    status,
-                }),
-                _ => Err(bad(format!(
-                    "status_results[{i}] needs a string instance_id and an integer status"
-                ))),
+                (Some(id), Some(status)) => Ok(StatusResult { instance_id: id.to_owned(), status }),
+                _ => {
+                    Err(bad(format!("status_results[{i}] needs a string instance_id and an integer status")))
+                }
             }
         })
         .collect()
 }
 
 /// Parse a `prepare-progress` response (`{data: {status, waitingCount}, ...}`).
-pub fn parse_prepare_progress(
-    resp: &RawResponse,
-    request_id: &str,
-) -> Result<PrepareProgress, Error> {
+pub fn parse_prepare_progress(resp: &RawResponse, request_id: &str) -> Result<PrepareProgress, Error> {
     let doc = envelope(resp, request_id)?;
     let bad = |what: &str| bad_response(what.to_owned(), request_id, resp);
     let Some(data) = doc.get("data").filter(|d| matches!(d, Json::Object(_))) else {
@@ -104,15 +92,9 @@ pub fn parse_prepare_progress(
     };
     let waiting_count = match data.get("waitingCount") {
         None | Some(Json::Null) => None,
-        Some(v) => Some(
-            v.as_i64()
-                .ok_or_else(|| bad("data.waitingCount is not an integer"))?,
-        ),
+        Some(v) => Some(v.as_i64().ok_or_else(|| bad("data.waitingCount is not an integer"))?),
     };
-    Ok(PrepareProgress {
-        status,
-        waiting_count,
-    })
+    Ok(PrepareProgress { status, waiting_count })
 }
 
 /// Whether an `error_code` means success: absent, `"0"`, `0`, or a code whose
@@ -175,13 +157,9 @@ fn http_error(resp: &RawResponse, doc: Option<&Json>, request_id: &str) -> Error
     let (error_code, error_msg) = doc.map(server_codes).unwrap_or_default();
     let detail = match (&error_code, &error_msg) {
         (None, None) => format!("body: {}", excerpt(&resp.body)),
-        (code, msg) => format!(
-            "{} {}",
-            code.as_deref().unwrap_or(""),
-            msg.as_deref().unwrap_or("")
-        )
-        .trim()
-        .to_owned(),
+        (code, msg) => {
+            format!("{} {}", code.as_deref().unwrap_or(""), msg.as_deref().unwrap_or("")).trim().to_owned()
+        }
     };
     let hint = match resp.status {
         401 | 403 => "; check the token (IAM tokens expire after 24 hours and are project-scoped)",
@@ -191,10 +169,7 @@ fn http_error(resp: &RawResponse, doc: Option<&Json>, request_id: &str) -> Error
         _ => "",
     };
     let retry_after_ms = match resp.status {
-        429 | 503 => resp
-            .retry_after
-            .as_deref()
-            .and_then(|v| parse_retry_after(v, resp.received_at_ms)),
+        429 | 503 => resp.retry_after.as_deref().and_then(|v| parse_retry_after(v, resp.received_at_ms)),
         _ => None,
     };
     Error {
@@ -202,11 +177,8 @@ fn http_error(resp: &RawResponse, doc: Option<&Json>, request_id: &str) -> Error
         error_code,
         error_msg,
         retry_after_ms,
-        ..Error::new(
-            ErrorKind::Http,
-            format!("HTTP {} from KooPhone ({detail}){hint}", resp.status),
-        )
-        .with_request_id(request_id)
+        ..Error::new(ErrorKind::Http, format!("HTTP {} from KooPhone ({detail}){hint}", resp.status))
+            .with_request_id(request_id)
     }
 }
 
@@ -226,10 +198,7 @@ fn bad_response(what: String, request_id: &str, resp: &RawResponse) -> Error {
         http_status: Some(resp.status),
         ..Error::new(
             ErrorKind::BadResponse,
-            format!(
-                "unexpected response from KooPhone: {what}; body: {}",
-                excerpt(&resp.body)
-            ),
+            format!("unexpected response from KooPhone: {what}; body: {}", excerpt(&resp.body)),
         )
         .with_request_id(request_id)
     }
@@ -265,26 +234,15 @@ mod tests {
     use super::*;
 
     fn resp(status: u16, body: &str) -> RawResponse {
-        RawResponse {
-            status,
-            body: body.to_owned(),
-            retry_after: None,
-            received_at_ms: 0.0,
-        }
+        RawResponse { status, body: body.to_owned(), retry_after: None, received_at_ms: 0.0 }
     }
 
     #[test]
     fn seed_bare_batch_example_parses() {
-        let r = resp(
-            200,
-            r#"{ "status_results" : [ { "instance_id" : "a44uhlf7", "status" : 0 } ] }"#,
-        );
+        let r = resp(200, r#"{ "status_results" : [ { "instance_id" : "a44uhlf7", "status" : 0 } ] }"#);
         assert_eq!(
             parse_batch_status(&r, "rid").unwrap(),
-            [StatusResult {
-                instance_id: "a44uhlf7".into(),
-                status: 0
-            }]
+            [StatusResult { instance_id: "a44uhlf7".into(), status: 0 }]
         );
     }
 
@@ -306,36 +264,17 @@ mod tests {
             r#"{ "data" : { "status" : 0, "waitingCount" : 0 }, "error_code" : "0", "error_msg" : "OK" }"#,
         );
         let p = parse_prepare_progress(&r, "rid").unwrap();
-        assert_eq!(
-            p,
-            PrepareProgress {
-                status: 0,
-                waiting_count: Some(0)
-            }
-        );
+        assert_eq!(p, PrepareProgress { status: 0, waiting_count: Some(0) });
         assert_eq!(p.state(), PrepareState::Normal);
         let no_count = resp(200, r#"{"data":{"status":1,"waitingCount":null}}"#);
-        assert_eq!(
-            parse_prepare_progress(&no_count, "rid")
-                .unwrap()
-                .waiting_count,
-            None
-        );
+        assert_eq!(parse_prepare_progress(&no_count, "rid").unwrap().waiting_count, None);
     }
 
     #[test]
     fn seed_error_table_bodies_become_http_errors_with_codes() {
         for (status, code, msg) in [
-            (
-                400,
-                "KOOPHONE.API.1000",
-                "The request parameter is incorrect.",
-            ),
-            (
-                400,
-                "KOOPHONE.API.1001",
-                "Insufficient instance permissions.",
-            ),
+            (400, "KOOPHONE.API.1000", "The request parameter is incorrect."),
+            (400, "KOOPHONE.API.1001", "Insufficient instance permissions."),
             (400, "KOOPHONE.API.4001", "The instance does not exist."),
             (500, "KOOPHONE.API.9999", "Internal service error."),
         ] {
@@ -346,11 +285,7 @@ mod tests {
             assert_eq!(e.error_code.as_deref(), Some(code));
             assert_eq!(e.error_msg.as_deref(), Some(msg));
             assert_eq!(e.request_id.as_deref(), Some("rid-9"));
-            assert!(
-                e.message.contains(code) && e.message.contains(&status.to_string()),
-                "{}",
-                e.message
-            );
+            assert!(e.message.contains(code) && e.message.contains(&status.to_string()), "{}", e.message);
             assert_eq!(e.retryable(), status == 500);
         }
     }
@@ -370,10 +305,7 @@ mod tests {
     fn success_codes_in_every_spelling_are_accepted() {
         for code in [r#""0""#, "0", "null", r#""KOOPHONE.API.0000""#] {
             let body = format!(r#"{{"error_code":{code},"data":{{"status_results":[]}}}}"#);
-            assert!(
-                parse_batch_status(&resp(200, &body), "rid").is_ok(),
-                "{code}"
-            );
+            assert!(parse_batch_status(&resp(200, &body), "rid").is_ok(), "{code}");
         }
         assert!(!is_success_code(&Json::String(String::new())));
         assert!(!is_success_code(&Json::String("KOOPHONE.API.".into())));
@@ -385,20 +317,13 @@ mod tests {
         let e = parse_batch_status(&resp(200, "OK"), "rid").unwrap_err();
         assert_eq!(e.kind, ErrorKind::BadResponse);
         assert!(e.message.contains("body: OK"), "{}", e.message);
-        let truncated = parse_batch_status(
-            &resp(200, r#"{"status_results":[{"instance_id":"a","#),
-            "rid",
-        )
-        .unwrap_err();
+        let truncated =
+            parse_batch_status(&resp(200, r#"{"status_results":[{"instance_id":"a","#), "rid").unwrap_err();
         assert_eq!(truncated.kind, ErrorKind::BadResponse);
         let html = "<html><head><title>502 Bad Gateway</title></head><body>nginx</body></html>";
         let e = parse_batch_status(&resp(502, html), "rid").unwrap_err();
         assert_eq!((e.kind, e.http_status), (ErrorKind::Http, Some(502)));
-        assert!(
-            e.message.contains("502 Bad Gateway") && e.retryable(),
-            "{}",
-            e.message
-        );
+        assert!(e.message.contains("502 Bad Gateway") && e.retryable(), "{}", e.message);
     }
 
     #[test]
@@ -430,28 +355,19 @@ mod tests {
 
     #[test]
     fn retry_after_is_read_on_429_and_503_only() {
-        let mut r = resp(
-            429,
-            r#"{"error_code":"KOOPHONE.API.0429","error_msg":"Too many requests"}"#,
-        );
+        let mut r = resp(429, r#"{"error_code":"KOOPHONE.API.0429","error_msg":"Too many requests"}"#);
         r.retry_after = Some("2".into());
         let e = parse_batch_status(&r, "rid").unwrap_err();
         assert_eq!(e.retry_after_ms, Some(2_000));
         assert!(e.message.contains("flow control"), "{}", e.message);
         r.status = 500;
-        assert_eq!(
-            parse_batch_status(&r, "rid").unwrap_err().retry_after_ms,
-            None
-        );
+        assert_eq!(parse_batch_status(&r, "rid").unwrap_err().retry_after_ms, None);
     }
 
     #[test]
     fn unauthorised_errors_hint_at_the_token() {
         let e = parse_batch_status(
-            &resp(
-                401,
-                r#"{"error_code":"KOOPHONE.API.1002","error_msg":"Invalid or expired token."}"#,
-            ),
+            &resp(401, r#"{"error_code":"KOOPHONE.API.1002","error_msg":"Invalid or expired token."}"#),
             "r",
         )
         .unwrap_err();

@@ -24,12 +24,7 @@ pub struct RetryPolicy {
 
 impl Default for RetryPolicy {
     fn default() -> Self {
-        RetryPolicy {
-            max_attempts: 3,
-            base_delay_ms: 250,
-            max_delay_ms: 8_000,
-            max_retry_after_ms: 60_000,
-        }
+        RetryPolicy { max_attempts: 3, base_delay_ms: 250, max_delay_ms: 8_000, max_retry_after_ms: 60_000 }
     }
 }
 
@@ -60,11 +55,7 @@ impl RetryPolicy {
         }
         let exp = attempt.saturating_sub(1).min(30);
         let ceiling = (u64::from(self.base_delay_ms) << exp).min(u64::from(self.max_delay_ms));
-        let random = if (0.0..1.0).contains(&random) {
-            random
-        } else {
-            0.0
-        };
+        let random = if (0.0..1.0).contains(&random) { random } else { 0.0 };
         RetryDecision::RetryIn((ceiling as f64 * random) as u64)
     }
 }
@@ -87,9 +78,8 @@ pub fn parse_retry_after(value: &str, now_ms: f64) -> Option<u64> {
 /// Milliseconds since the Unix epoch of an IMF-fixdate, e.g.
 /// `Sun, 06 Nov 1994 08:49:37 GMT`.
 fn parse_http_date(value: &str) -> Option<f64> {
-    const MONTHS: [&str; 12] = [
-        "Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec",
-    ];
+    const MONTHS: [&str; 12] =
+        ["Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"];
     let mut parts = value.split(' ');
     let _weekday = parts.next()?.strip_suffix(',')?;
     let day: u32 = parts.next()?.parse().ok()?;
@@ -125,34 +115,19 @@ mod tests {
     use crate::core::ErrorKind;
 
     fn http(status: u16, retry_after_ms: Option<u64>) -> Error {
-        Error {
-            http_status: Some(status),
-            retry_after_ms,
-            ..Error::new(ErrorKind::Http, "x")
-        }
+        Error { http_status: Some(status), retry_after_ms, ..Error::new(ErrorKind::Http, "x") }
     }
 
     #[test]
     fn backoff_grows_exponentially_with_full_jitter_and_a_cap() {
-        let p = RetryPolicy {
-            max_attempts: 10,
-            ..RetryPolicy::default()
-        };
+        let p = RetryPolicy { max_attempts: 10, ..RetryPolicy::default() };
         let e = Error::new(ErrorKind::Network, "x");
         assert_eq!(p.decide(1, &e, 0.0), RetryDecision::RetryIn(0));
         assert_eq!(p.decide(1, &e, 0.5), RetryDecision::RetryIn(125));
         assert_eq!(p.decide(2, &e, 0.5), RetryDecision::RetryIn(250));
         assert_eq!(p.decide(3, &e, 0.999), RetryDecision::RetryIn(999));
-        assert_eq!(
-            p.decide(9, &e, 0.5),
-            RetryDecision::RetryIn(4_000),
-            "capped at max_delay_ms"
-        );
-        assert_eq!(
-            p.decide(1, &e, f64::NAN),
-            RetryDecision::RetryIn(0),
-            "bad random is treated as 0"
-        );
+        assert_eq!(p.decide(9, &e, 0.5), RetryDecision::RetryIn(4_000), "capped at max_delay_ms");
+        assert_eq!(p.decide(1, &e, f64::NAN), RetryDecision::RetryIn(0), "bad random is treated as 0");
     }
 
     #[test]
@@ -161,10 +136,7 @@ mod tests {
         let e = Error::new(ErrorKind::Timeout, "x");
         assert!(matches!(p.decide(2, &e, 0.5), RetryDecision::RetryIn(_)));
         assert_eq!(p.decide(3, &e, 0.5), RetryDecision::GiveUp);
-        let once = RetryPolicy {
-            max_attempts: 1,
-            ..p
-        };
+        let once = RetryPolicy { max_attempts: 1, ..p };
         assert_eq!(once.decide(1, &e, 0.5), RetryDecision::GiveUp);
     }
 
@@ -185,18 +157,9 @@ mod tests {
     #[test]
     fn retry_after_is_honoured_up_to_the_limit() {
         let p = RetryPolicy::default();
-        assert_eq!(
-            p.decide(1, &http(429, Some(2_000)), 0.9),
-            RetryDecision::RetryIn(2_000)
-        );
-        assert_eq!(
-            p.decide(1, &http(503, Some(0)), 0.9),
-            RetryDecision::RetryIn(0)
-        );
-        assert_eq!(
-            p.decide(1, &http(429, Some(61_000)), 0.9),
-            RetryDecision::GiveUp
-        );
+        assert_eq!(p.decide(1, &http(429, Some(2_000)), 0.9), RetryDecision::RetryIn(2_000));
+        assert_eq!(p.decide(1, &http(503, Some(0)), 0.9), RetryDecision::RetryIn(0));
+        assert_eq!(p.decide(1, &http(429, Some(61_000)), 0.9), RetryDecision::GiveUp);
     }
 
     #[test]
@@ -206,23 +169,10 @@ mod tests {
         // 1994-11-06T08:49:37Z is 784111777 s after the epoch.
         let date = "Sun, 06 Nov 1994 08:49:37 GMT";
         assert_eq!(parse_retry_after(date, 784_111_775_000.0), Some(2_000));
-        assert_eq!(
-            parse_retry_after(date, 784_111_800_000.0),
-            Some(0),
-            "past dates mean now"
-        );
-        assert_eq!(
-            parse_retry_after("Thu, 01 Jan 1970 00:00:00 GMT", 0.0),
-            Some(0)
-        );
-        assert_eq!(
-            parse_retry_after("Tue, 29 Feb 2028 12:00:00 GMT", 1_835_438_400_000.0),
-            Some(0)
-        );
-        assert_eq!(
-            parse_retry_after("Tue, 29 Feb 2028 12:00:01 GMT", 1_835_438_400_000.0),
-            Some(1_000)
-        );
+        assert_eq!(parse_retry_after(date, 784_111_800_000.0), Some(0), "past dates mean now");
+        assert_eq!(parse_retry_after("Thu, 01 Jan 1970 00:00:00 GMT", 0.0), Some(0));
+        assert_eq!(parse_retry_after("Tue, 29 Feb 2028 12:00:00 GMT", 1_835_438_400_000.0), Some(0));
+        assert_eq!(parse_retry_after("Tue, 29 Feb 2028 12:00:01 GMT", 1_835_438_400_000.0), Some(1_000));
         for bad in [
             "",
             "-1",

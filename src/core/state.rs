@@ -83,10 +83,7 @@ mod tests {
     #[test]
     fn instance_statuses_follow_the_seed_table() {
         let names: Vec<_> = (0..=5).map(instance_state).collect();
-        assert_eq!(
-            names,
-            ["unknown", "stopped", "running", "offline", "starting", "shutdown"]
-        );
+        assert_eq!(names, ["unknown", "stopped", "running", "offline", "starting", "shutdown"]);
     }
 
     #[test]

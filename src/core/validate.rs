@@ -16,9 +16,7 @@ pub const DEFAULT_ENDPOINT: &str = "https://koophone.myhuaweicloud.com";
 /// Check one ID (`field` names it in the message, e.g. `instanceIds[3]`).
 pub fn validate_id(field: &str, id: &str) -> Result<(), Error> {
     if id.is_empty() {
-        return Err(Error::invalid(format!(
-            "{field} is empty; IDs must be 1 to {MAX_ID_CHARS} characters"
-        )));
+        return Err(Error::invalid(format!("{field} is empty; IDs must be 1 to {MAX_ID_CHARS} characters")));
     }
     let chars = id.chars().count();
     if chars > MAX_ID_CHARS {
@@ -37,9 +35,7 @@ pub fn validate_id(field: &str, id: &str) -> Result<(), Error> {
 /// Check a token before it goes into the `X-Auth-Token` header.
 pub fn validate_token(token: &str) -> Result<(), Error> {
     if token.is_empty() {
-        return Err(Error::invalid(
-            "the token is empty; pass the project-scoped IAM token as `token`",
-        ));
+        return Err(Error::invalid("the token is empty; pass the project-scoped IAM token as `token`"));
     }
     if token.len() > MAX_TOKEN_BYTES {
         return Err(Error::invalid(format!(
@@ -87,9 +83,7 @@ impl Default for Endpoint {
 pub fn parse_endpoint(raw: &str, page_origin: Option<&str>) -> Result<Endpoint, Error> {
     let bad = |why: &str| Error::invalid(format!("endpoint {raw:?} is not usable: {why}"));
     if raw.chars().any(|c| c.is_control() || c.is_whitespace()) {
-        return Err(Error::invalid(
-            "endpoint contains whitespace or control characters",
-        ));
+        return Err(Error::invalid("endpoint contains whitespace or control characters"));
     }
     if raw.contains(['?', '#']) {
         return Err(bad("it must not have a query or fragment"));
@@ -109,7 +103,9 @@ pub fn parse_endpoint(raw: &str, page_origin: Option<&str>) -> Result<Endpoint, 
     } else if lower.starts_with("http://") {
         ("http://", &raw[7..])
     } else {
-        return Err(bad("it must start with https:// (or http:// for a loopback host), or be a path like /api/koophone"));
+        return Err(bad(
+            "it must start with https:// (or http:// for a loopback host), or be a path like /api/koophone",
+        ));
     };
     let (authority, path) = rest.split_at(rest.find('/').unwrap_or(rest.len()));
     if authority.contains('@') {
@@ -117,15 +113,14 @@ pub fn parse_endpoint(raw: &str, page_origin: Option<&str>) -> Result<Endpoint, 
             "endpoint must not contain credentials (user:password@); pass the token as `token`",
         ));
     }
-    let host = check_authority(authority).map_err(|why| bad(why))?;
+    let host = check_authority(authority).map_err(&bad)?;
     if scheme == "http://" && !is_loopback(host) {
-        return Err(bad("plain http:// is only allowed for loopback hosts (localhost, 127.0.0.1, [::1]); use https://"));
+        return Err(bad(
+            "plain http:// is only allowed for loopback hosts (localhost, 127.0.0.1, [::1]); use https://",
+        ));
     }
     let path = path.trim_end_matches('/');
-    Ok(Endpoint(format!(
-        "{scheme}{}{path}",
-        authority.to_ascii_lowercase()
-    )))
+    Ok(Endpoint(format!("{scheme}{}{path}", authority.to_ascii_lowercase())))
 }
 
 /// Validate `host[:port]` and return the host part.
@@ -133,22 +128,14 @@ fn check_authority(authority: &str) -> Result<&str, &'static str> {
     let (host, port) = if let Some(v6) = authority.strip_prefix('[') {
         let end = v6.find(']').ok_or("unterminated [IPv6] host")?;
         let host = &authority[..end + 2];
-        if !v6[..end]
-            .bytes()
-            .all(|b| b.is_ascii_hexdigit() || b == b':' || b == b'.')
-            || end == 0
-        {
+        if !v6[..end].bytes().all(|b| b.is_ascii_hexdigit() || b == b':' || b == b'.') || end == 0 {
             return Err("invalid IPv6 host");
         }
         (host, &v6[end + 1..])
     } else {
         let split = authority.find(':').unwrap_or(authority.len());
         let host = &authority[..split];
-        if host.is_empty()
-            || !host
-                .bytes()
-                .all(|b| b.is_ascii_alphanumeric() || b == b'.' || b == b'-')
-        {
+        if host.is_empty() || !host.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'.' || b == b'-') {
             return Err("the host name is missing or has invalid characters");
         }
         (host, &authority[split..])
@@ -180,9 +167,7 @@ pub fn positive_integer(name: &str, value: f64, max: u32) -> Result<u32, Error> 
     if value.is_finite() && value.fract() == 0.0 && value >= 1.0 && value <= f64::from(max) {
         Ok(value as u32)
     } else {
-        Err(Error::invalid(format!(
-            "{name} must be a whole number from 1 to {max}, got {value}"
-        )))
+        Err(Error::invalid(format!("{name} must be a whole number from 1 to {max}, got {value}")))
     }
 }
 
@@ -202,11 +187,7 @@ mod tests {
     fn bad_ids_are_rejected_with_the_field_named() {
         let e = validate_id("instanceIds[2]", &"x".repeat(33)).unwrap_err();
         assert_eq!(e.kind, ErrorKind::InvalidArgument);
-        assert!(
-            e.message.contains("instanceIds[2]") && e.message.contains("33"),
-            "{}",
-            e.message
-        );
+        assert!(e.message.contains("instanceIds[2]") && e.message.contains("33"), "{}", e.message);
         assert!(validate_id("id", "").is_err());
         for bad in ["a\r\nX-Evil: 1", "a b", "a\tb", "a\0"] {
             assert!(validate_id("id", bad).is_err(), "{bad:?}");
@@ -216,19 +197,9 @@ mod tests {
     #[test]
     fn tokens_that_could_break_a_header_are_rejected_without_being_echoed() {
         assert!(validate_token("MIIabc+/=-_.").is_ok());
-        for bad in [
-            "",
-            "secret\r\nX-Evil: 1",
-            "secret token",
-            "sécret",
-            "secret\0",
-        ] {
+        for bad in ["", "secret\r\nX-Evil: 1", "secret token", "sécret", "secret\0"] {
             let e = validate_token(bad).unwrap_err();
-            assert!(
-                bad.is_empty() || !e.message.contains("secret"),
-                "{}",
-                e.message
-            );
+            assert!(bad.is_empty() || !e.message.contains("secret"), "{}", e.message);
         }
         assert!(validate_token(&"t".repeat(MAX_TOKEN_BYTES + 1)).is_err());
     }
@@ -237,10 +208,7 @@ mod tests {
     fn endpoints_are_normalised() {
         let ok = |raw: &str| parse_endpoint(raw, None).unwrap().as_str().to_owned();
         assert_eq!(ok("https://koophone.myhuaweicloud.com/"), DEFAULT_ENDPOINT);
-        assert_eq!(
-            ok("HTTPS://Example.COM:8443/base/"),
-            "https://example.com:8443/base"
-        );
+        assert_eq!(ok("HTTPS://Example.COM:8443/base/"), "https://example.com:8443/base");
         assert_eq!(ok("http://127.0.0.1:8080"), "http://127.0.0.1:8080");
         assert_eq!(ok("http://localhost:3000/api"), "http://localhost:3000/api");
         assert_eq!(ok("http://[::1]:9000"), "http://[::1]:9000");

@@ -1,0 +1,65 @@
+//! One logical request: attempts, retry sleeps and request-ID bookkeeping.
+
+use super::Context;
+use crate::core::request::HttpRequest;
+use crate::core::response::RawResponse;
+use crate::core::retry::RetryDecision;
+use crate::core::Error;
+use crate::transport::{now_ms, random_unit, request_id, sleep};
+use std::cell::RefCell;
+use web_sys::AbortSignal;
+
+/// Why a logical request failed.
+pub enum Failure {
+    /// The retry policy gave up (or the error was not retryable).
+    GaveUp(Error),
+    /// The next retry would have started after the caller's deadline.
+    Deadline(Error),
+}
+
+impl Failure {
+    pub fn into_error(self) -> Error {
+        match self {
+            Failure::GaveUp(e) | Failure::Deadline(e) => e,
+        }
+    }
+}
+
+/// Send a request built by `build(request_id, token)` and read it with
+/// `parse`, retrying as the core's [`RetryPolicy`](crate::core::retry::RetryPolicy)
+/// decides. Each attempt gets a fresh `x-request-id`, appended to `sent`.
+/// No retry starts after `deadline_ms` (a clock reading), if given.
+/// Returns the parsed value and the request ID that produced it.
+pub async fn send_with_retry<T>(
+    ctx: &Context,
+    signal: &AbortSignal,
+    build: impl Fn(&str, &str) -> HttpRequest,
+    parse: impl Fn(&RawResponse, &str) -> Result<T, Error>,
+    deadline_ms: Option<f64>,
+    sent: &RefCell<Vec<String>>,
+) -> Result<(T, String), Failure> {
+    let mut attempt = 0;
+    loop {
+        attempt += 1;
+        let token = ctx.token.get().await.map_err(Failure::GaveUp)?;
+        let id = request_id();
+        sent.borrow_mut().push(id.clone());
+        let request = build(&id, &token);
+        let outcome = match ctx.transport.send(&request, ctx.options.timeout_ms, signal).await {
+            Ok(response) => parse(&response, &id),
+            Err(e) => Err(e),
+        };
+        let mut error = match outcome {
+            Ok(value) => return Ok((value, id)),
+            Err(error) => error,
+        };
+        error.redact(&token);
+        let RetryDecision::RetryIn(delay) = ctx.options.retry.decide(attempt, &error, random_unit()) else {
+            return Err(Failure::GaveUp(error));
+        };
+        if deadline_ms.is_some_and(|deadline| now_ms() + delay as f64 >= deadline) {
+            return Err(Failure::Deadline(error));
+        }
+        sleep(delay, signal).await.map_err(Failure::GaveUp)?;
+    }
+}

@@ -1,0 +1,54 @@
+//! Time, randomness and abortable sleeps.
+
+use crate::core::request::format_request_id;
+use crate::core::Error;
+use gloo_timers::callback::Timeout;
+use js_sys::Promise;
+use wasm_bindgen::JsValue;
+use wasm_bindgen_futures::JsFuture;
+use web_sys::AbortSignal;
+
+use super::AbortScope;
+
+/// Wall-clock milliseconds since the Unix epoch (`Date.now()`).
+pub fn now_ms() -> f64 {
+    js_sys::Date::now()
+}
+
+/// A uniform sample from `[0, 1)` (`Math.random()`); used for jitter and IDs,
+/// neither of which needs cryptographic strength.
+pub fn random_unit() -> f64 {
+    js_sys::Math::random()
+}
+
+/// A fresh `x-request-id`.
+pub fn request_id() -> String {
+    let word = || (random_unit() * 4_294_967_296.0) as u32;
+    format_request_id([word(), word(), word(), word()])
+}
+
+/// Sleep `ms` milliseconds, or fail with `ABORTED` as soon as `signal` aborts.
+///
+/// The timer and the listener are released whichever comes first (or when the
+/// future is dropped), so nothing keeps a Node process alive afterwards.
+pub async fn sleep(ms: u64, signal: &AbortSignal) -> Result<(), Error> {
+    if signal.aborted() {
+        return Err(Error::aborted());
+    }
+    if ms == 0 {
+        return Ok(());
+    }
+    let scope = AbortScope::new(Some(signal))?;
+    let mut settle = None;
+    let promise = Promise::new(&mut |resolve, reject| settle = Some((resolve, reject)));
+    let Some((resolve, reject)) = settle else {
+        return Err(Error::aborted());
+    };
+    let _timer = Timeout::new(ms.min(i32::MAX as u64) as u32, move || {
+        let _ = resolve.call0(&JsValue::UNDEFINED);
+    });
+    let _listener = scope.on_abort(move || {
+        let _ = reject.call0(&JsValue::UNDEFINED);
+    });
+    JsFuture::from(promise).await.map(drop).map_err(|_| Error::aborted())
+}
