@@ -23,7 +23,7 @@ Options:
 /**
  * Turns argv into server options.
  * @param {string[]} argv
- * @returns {{ help: true } | { help: false, options: Record<string, unknown> }}
+ * @returns {Record<string, unknown> | null} server options, or null when help was asked for
  * @throws {Error} with a message fit for the user
  */
 function parseCommandLine(argv) {
@@ -39,14 +39,14 @@ function parseCommandLine(argv) {
       help: { type: 'boolean', short: 'h' },
     },
   });
-  if (values.help) return { help: true };
+  if (values.help) return null;
   const options = values.scenario ? loadScenario(values.scenario) : {};
   options.port = parseNumber('--port', values.port ?? '8080', (n) => Number.isInteger(n) && n >= 0 && n <= 65535);
   options.host = values.host ?? '127.0.0.1';
   if (values.latency !== undefined) {
     options.latencyMs = parseNumber('--latency', values.latency, (n) => n >= 0);
   }
-  return { help: false, options };
+  return options;
 }
 
 /**
@@ -67,16 +67,16 @@ function failUsage(message) {
 }
 
 async function main() {
-  let parsed;
+  let options;
   try {
-    parsed = parseCommandLine(process.argv.slice(2));
+    options = parseCommandLine(process.argv.slice(2));
   } catch (err) {
     return failUsage(/** @type {Error} */ (err).message);
   }
-  if (parsed.help) return process.stdout.write(USAGE);
+  if (!options) return process.stdout.write(USAGE);
   let server;
   try {
-    server = await startMockServer(parsed.options);
+    server = await startMockServer(options);
   } catch (err) {
     process.stderr.write(`koophone-mock: cannot start: ${/** @type {Error} */ (err).message}\n`);
     return process.exit(1);

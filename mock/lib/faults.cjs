@@ -94,7 +94,7 @@ function normalizeFault(input) {
     }
   }
   checkTypeParams(fault);
-  return Object.freeze(fault);
+  return /** @type {Readonly<Fault>} */ (Object.freeze(fault));
 }
 
 /**

@@ -72,7 +72,7 @@ function resolveOptions(options = {}) {
   if (!(Number.isSafeInteger(o.maxBodyBytes) && o.maxBodyBytes >= 1)) {
     throw new TypeError('Option "maxBodyBytes" must be a positive integer.');
   }
-  return { ...o, tokens: [...o.tokens], instances: o.instances.map(toInstanceState) };
+  return /** @type {ResolvedOptions} */ ({ ...o, tokens: [...o.tokens], instances: o.instances.map(toInstanceState) });
 }
 
 /**

@@ -1,0 +1,261 @@
+// Types of `koophone-wasm/mock`, the local mock KooPhone server (Node only).
+// index.d.ts (ESM) and index.d.cts (CommonJS) are identical; edit both.
+
+/** The two endpoints the mock serves, as faults name them. */
+export type MockEndpoint = 'batch-query-status' | 'prepare-progress';
+
+/** One step of a preparation script, as `prepare-progress` reports it. */
+export interface PrepareStep {
+  /** 0 normal, 1 queuing, 2 restoring and offline, 3 backing up, -1 processing failure. */
+  status: number;
+  /** Wait count the service reports (e.g. place in the queue). */
+  waitingCount: number;
+}
+
+/** An instance the mock knows. */
+export interface MockInstance {
+  /** Instance ID; requests can only name IDs of 1 to 32 characters. */
+  id: string;
+  /**
+   * Batch status: 0 unknown, 1 stopped, 2 running, 3 offline, 4 starting, 5 shut down. Any other
+   * integer is returned as given, to test clients against statuses they do not know.
+   */
+  status: number;
+  /** The only `user_id` allowed to query its preparation; anyone when absent. */
+  owner?: string;
+  /**
+   * Preparation script: each `prepare-progress` call answers the next step and the last step
+   * repeats forever. Without one the instance always reports `{ status: 0, waitingCount: 0 }`.
+   */
+  prepare?: readonly PrepareStep[];
+}
+
+/** When a fault applies. */
+export interface FaultTiming {
+  /** Endpoint the fault applies to; `'*'` (the default) means both. */
+  endpoint?: MockEndpoint | '*';
+  /**
+   * Apply from the n-th matching request (1-based) counted from when the fault was set.
+   * Alone it applies to that request only.
+   */
+  nth?: number;
+  /**
+   * Apply to this many matching requests, then expire. Without `nth` or `times` the fault lasts
+   * until removed.
+   */
+  times?: number;
+}
+
+/** Adds `ms` milliseconds, then answers normally. Latencies of several faults add up. */
+export interface LatencyFault extends FaultTiming {
+  type: 'latency';
+  ms: number;
+}
+
+/** Answers `status` with `body`, or `{"error_code":"KOOPHONE.API.9999",...}` when absent. */
+export interface HttpFault extends FaultTiming {
+  type: 'http';
+  /** An integer from 200 to 599. */
+  status: number;
+  /** A string is sent verbatim (as application/json), anything else JSON-encoded. */
+  body?: unknown;
+}
+
+/** Answers 429 with error_code `KOOPHONE.API.0429`. */
+export interface RateLimitFault extends FaultTiming {
+  type: 'rate-limit';
+  /** `Retry-After` value: seconds or an HTTP date. No header when absent. */
+  retryAfter?: string | number;
+}
+
+/** Answers HTTP 200 with a non-"0" error_code and no `data`. */
+export interface ApiErrorFault extends FaultTiming {
+  type: 'api-error';
+  /** Default `'KooPhone.API.1001'`. */
+  errorCode?: string;
+  /** Default `'The request failed.'`. */
+  errorMsg?: string;
+}
+
+/** Answers normally, but with every status replaced by `status` (default 42). */
+export interface UnknownStatusFault extends FaultTiming {
+  type: 'unknown-status';
+  status?: number;
+}
+
+/**
+ * Faults without parameters:
+ * - `html`: 502 with a text/html gateway page.
+ * - `truncated`: the normal answer (status, content type) with its body cut in half.
+ * - `non-json`: 200, text/plain, body `OK`.
+ * - `wrong-types`: 200 JSON whose numbers are strings (`"status": "2"`, `"waitingCount": "0"`);
+ *   an empty batch result list becomes an object.
+ * - `missing-fields`: 200 `{"error_code":"0","error_msg":"OK"}` with no data.
+ * - `extra-fields`: the normal answer plus unknown fields at every level and, for a batch, a
+ *   result for an ID nobody asked for.
+ * - `reset`: the connection is dropped without an answer.
+ * - `hang`: no answer, until the client gives up or the server closes.
+ */
+export interface SimpleFault extends FaultTiming {
+  type:
+    | 'html'
+    | 'truncated'
+    | 'non-json'
+    | 'wrong-types'
+    | 'missing-fields'
+    | 'extra-fields'
+    | 'reset'
+    | 'hang';
+}
+
+/**
+ * A misbehaviour to inject. Faults apply to POST requests to the two endpoints whose body fits
+ * `maxBodyBytes`. `latency`, `truncated`, `wrong-types`, `extra-fields` and `unknown-status`
+ * shape the normal answer (the request is validated; error answers pass through, and only
+ * `truncated` cuts them); all other types replace the answer without validating the request and
+ * without advancing a preparation script. When several faults apply to one request, the most
+ * recently set non-latency fault decides the answer and all latencies add up.
+ */
+export type MockFault =
+  | LatencyFault
+  | HttpFault
+  | RateLimitFault
+  | ApiErrorFault
+  | UnknownStatusFault
+  | SimpleFault;
+
+/** Every fault type. */
+export type FaultType = MockFault['type'];
+
+/** Identifies a fault for `removeFault`. */
+export type FaultId = number;
+
+/** Options of `startMockServer`. */
+export interface MockServerOptions {
+  /** Address to listen on, and only there. Default `'127.0.0.1'`. */
+  host?: string;
+  /** Port; default 0 (any free port, see `MockServer.port`). */
+  port?: number;
+  /** Delay added to every response, in milliseconds. Default 0. */
+  latencyMs?: number;
+  /** Accepted `X-Auth-Token` values. Default `['mock-token']`. */
+  tokens?: readonly string[];
+  /** Instances the server knows. Default none. */
+  instances?: readonly MockInstance[];
+  /**
+   * Shape of a batch success: `'wrapped'` (default) is
+   * `{"error_code":"0","error_msg":"OK","data":{"status_results":[...]}}`, `'bare'` is
+   * `{"status_results":[...]}` as in the service's example.
+   */
+  batchResponseForm?: 'wrapped' | 'bare';
+  /** Faults active from the start. */
+  faults?: readonly MockFault[];
+  /** Largest accepted request body; larger ones get 413. Default 65536. */
+  maxBodyBytes?: number;
+}
+
+/** Server options a scenario file holds (as returned by `loadScenario`). */
+export type MockScenarioOptions = Omit<MockServerOptions, 'host' | 'port'>;
+
+/** Contents of a scenario JSON file. */
+export interface MockScenario extends MockScenarioOptions {
+  /** Free text for people; ignored by the server. */
+  description?: string;
+}
+
+/** A request as the server received it. */
+export interface RecordedRequest {
+  method: string;
+  /** Path without the query string. */
+  path: string;
+  /** Headers with lower-case names; `x-auth-token` and `authorization` values are `'***'`. */
+  headers: Record<string, string | string[] | undefined>;
+  /**
+   * Parsed JSON if the body is JSON, else the raw text (`''` when empty); `null` when larger than
+   * `maxBodyBytes`; `undefined` while it is still arriving.
+   */
+  body: unknown;
+  /** `Date.now()` when the request arrived. */
+  receivedAt: number;
+  /** Type of the fault that decided the answer (`'latency'` when only latency applied). */
+  fault?: FaultType;
+  /** HTTP status sent, once sent; never set for `reset` and `hang`. */
+  status?: number;
+}
+
+/** A running mock server. */
+export interface MockServer {
+  /** Base URL such as `http://127.0.0.1:41234`, without a trailing slash. */
+  readonly url: string;
+  /** Port listened on. */
+  readonly port: number;
+  /** Every request received (rejected ones and preflights too), oldest first. */
+  readonly requests: RecordedRequest[];
+  /**
+   * Adds a fault.
+   * @throws {TypeError} if it is malformed (unknown type or option, bad number).
+   */
+  setFault(fault: MockFault): FaultId;
+  /** Removes a fault; false if it had already expired or been removed. */
+  removeFault(id: FaultId): boolean;
+  /** Removes every fault. */
+  clearFaults(): void;
+  /**
+   * Adds an instance or replaces the one with the same ID; its preparation script restarts.
+   * @throws {TypeError} if it is malformed.
+   */
+  setInstance(instance: MockInstance): void;
+  /** Forgets an instance; false if it was unknown. */
+  removeInstance(id: string): boolean;
+  /** Empties `requests` in place. */
+  resetRequests(): void;
+  /**
+   * Stops listening, destroys every connection (keep-alive and hanging ones too) and cancels
+   * delayed responses. Idempotent: every call returns the same promise.
+   */
+  close(): Promise<void>;
+}
+
+/**
+ * Starts a mock KooPhone server.
+ * @throws {TypeError} (as a rejection) on a bad option; listen errors such as EADDRINUSE as is.
+ * @example
+ * const server = await startMockServer({ instances: [{ id: 'a1', status: 2 }] });
+ * try {
+ *   // call `${server.url}/v1/instances/batch-query-status` with X-Auth-Token: mock-token
+ * } finally {
+ *   await server.close();
+ * }
+ */
+export declare function startMockServer(options?: MockServerOptions): Promise<MockServer>;
+
+/**
+ * Reads and checks a scenario JSON file.
+ * @throws {Error} naming the file and what is wrong with it.
+ */
+export declare function loadScenario(file: string): MockScenarioOptions;
+
+/** Every fault type, in documentation order. */
+export declare const FAULT_TYPES: readonly FaultType[];
+
+/** Error codes of the mock's error bodies. */
+export declare const ERROR_CODES: Readonly<{
+  /** 400: the request parameter is incorrect. */
+  badRequest: 'KOOPHONE.API.1000';
+  /** 400: the user does not own the instance. */
+  noPermission: 'KOOPHONE.API.1001';
+  /** 401: missing or unknown token. */
+  invalidToken: 'KOOPHONE.API.1002';
+  /** 400: unknown instance (prepare-progress). */
+  noInstance: 'KOOPHONE.API.4001';
+  /** Default body of `http` faults. */
+  internal: 'KOOPHONE.API.9999';
+  /** 404 (mock-specific). */
+  notFound: 'KOOPHONE.API.0404';
+  /** 405 (mock-specific). */
+  methodNotAllowed: 'KOOPHONE.API.0405';
+  /** 413 (mock-specific). */
+  tooLarge: 'KOOPHONE.API.0413';
+  /** 429 from `rate-limit` faults (mock-specific). */
+  rateLimited: 'KOOPHONE.API.0429';
+}>;

@@ -1,0 +1,45 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { readFileSync } from 'node:fs';
+import { createRequire } from 'node:module';
+import * as esm from '../../mock/index.mjs';
+import * as detected from '../../mock/server.cjs';
+
+const require = createRequire(import.meta.url);
+const read = (name) => readFileSync(new URL(`../../mock/${name}`, import.meta.url), 'utf8');
+
+test('the ESM entry and the CommonJS module export the same names and values', () => {
+  const cjs = require('../../mock/server.cjs');
+  assert.deepEqual(Object.keys(esm).sort(), Object.keys(cjs).sort());
+  for (const name of Object.keys(cjs)) assert.equal(esm[name], cjs[name], name);
+});
+
+test("Node's ESM loader detects the CommonJS named exports", () => {
+  assert.equal(typeof detected.startMockServer, 'function');
+  assert.equal(typeof detected.loadScenario, 'function');
+  assert.ok(Array.isArray(detected.FAULT_TYPES));
+});
+
+test('index.d.ts and index.d.cts are identical and declare every export and fault type', () => {
+  const dts = read('index.d.ts');
+  assert.equal(read('index.d.cts'), dts);
+  for (const name of Object.keys(esm)) assert.match(dts, new RegExp(`export declare (function|const) ${name}\\b`));
+  for (const type of esm.FAULT_TYPES) assert.ok(dts.includes(`'${type}'`), type);
+  assert.doesNotMatch(dts, /reference\s+lib="dom"|\bResponse\b|\bRequestInit\b/);
+});
+
+test('the README documents every fault type and the CLI', () => {
+  const readme = read('README.md');
+  for (const type of esm.FAULT_TYPES) assert.ok(readme.includes(`\`${type}\``), type);
+  assert.match(readme, /node_modules\/koophone-wasm\/mock\/cli\.cjs|mock\/cli\.cjs/);
+});
+
+test('the demo scenario loads and has what the demo needs', () => {
+  const options = esm.loadScenario(new URL('../../mock/scenarios/demo.json', import.meta.url).pathname);
+  assert.deepEqual(options.tokens, ['demo-token']);
+  const statuses = new Set(options.instances.map((i) => i.status));
+  for (const s of [0, 1, 2, 3, 4, 5, 7]) assert.ok(statuses.has(s), `status ${s}`);
+  assert.ok(options.instances.every((i) => i.owner === 'demo-user'));
+  assert.ok(!options.instances.some((i) => i.id === 'ghost001'));
+  assert.match(JSON.parse(read('scenarios/demo.json')).description, /ghost001/);
+});
