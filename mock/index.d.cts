@@ -55,7 +55,7 @@ export interface LatencyFault extends FaultTiming {
 /** Answers `status` with `body`, or `{"error_code":"KOOPHONE.API.9999",...}` when absent. */
 export interface HttpFault extends FaultTiming {
   type: 'http';
-  /** An integer from 200 to 599. */
+  /** An integer from 200 to 599 other than 204, 205 and 304. */
   status: number;
   /** A string is sent verbatim (as application/json), anything else JSON-encoded. */
   body?: unknown;

@@ -111,8 +111,10 @@ function checkTypeParams(fault) {
       if (!(Number.isFinite(fault.ms) && fault.ms >= 0)) fail('"ms" must be a number >= 0.');
       break;
     case 'http':
-      if (!(Number.isInteger(fault.status) && fault.status >= 200 && fault.status <= 599)) {
-        fail('"status" must be an integer from 200 to 599.');
+      // 204, 205 and 304 cannot carry the body every fault reply has.
+      if (!(Number.isInteger(fault.status) && fault.status >= 200 && fault.status <= 599) ||
+          [204, 205, 304].includes(fault.status)) {
+        fail('"status" must be an integer from 200 to 599 other than 204, 205 and 304.');
       }
       break;
     case 'rate-limit':

@@ -249,6 +249,7 @@ test('setFault rejects malformed faults with a TypeError', async (t) => {
     { type: 'explode' },
     { type: 'http' },
     { type: 'http', status: 99 },
+    { type: 'http', status: 204 },
     { type: 'latency' },
     { type: 'latency', ms: -1 },
     { type: 'html', nth: 0 },
