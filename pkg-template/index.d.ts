@@ -1,0 +1,244 @@
+// Type definitions for koophone-wasm. Written by hand and checked by `tsc --strict`
+// in the test suite. They use no DOM types, so Node-only projects (lib without "dom")
+// compile against them.
+
+/** The minimal `AbortSignal` shape the library uses (any real `AbortSignal` fits). */
+export interface AbortSignalLike {
+  readonly aborted: boolean;
+  addEventListener(type: "abort", listener: () => void): void;
+  removeEventListener(type: "abort", listener: () => void): void;
+}
+
+/** What the library passes to `fetch` as its second argument. */
+export interface FetchInit {
+  method: "POST";
+  headers: Record<string, string>;
+  body: string;
+  /** The attempt's `AbortSignal` (typed loosely so any runtime's `fetch` fits). */
+  signal: any;
+}
+
+/** The minimal `Response` shape the library reads (any real `Response` fits). */
+export interface FetchResponseLike {
+  readonly status: number;
+  readonly headers: { get(name: string): string | null };
+  text(): Promise<string>;
+}
+
+/** A `fetch`-compatible function. */
+export type FetchLike = (input: string, init: FetchInit) => Promise<FetchResponseLike>;
+
+/**
+ * The project-scoped IAM token, or a function returning it (sync or async), called
+ * before every request so long-running callers can refresh it (IAM tokens last 24 h).
+ */
+export type TokenProvider = string | (() => string | Promise<string>);
+
+/** Options every call accepts. */
+export interface CallOptions {
+  /** Required. Sent as `X-Auth-Token`; never appears in errors or logs. */
+  token: TokenProvider;
+  /**
+   * Service base URL. Default `https://koophone.myhuaweicloud.com`. `http:` is accepted
+   * only for loopback hosts; in browsers a same-origin path such as `/api/koophone`
+   * (a CORS proxy) is accepted too. No credentials, query or fragment.
+   */
+  endpoint?: string;
+  /** Time limit of one attempt (request and body), in ms. Default 10 000. */
+  timeoutMs?: number;
+  /**
+   * Attempts per request, the first included (1 to 10). Default 3. Network errors,
+   * timeouts and HTTP 429/500/502/503/504 are retried with exponential backoff and full
+   * jitter, honouring `Retry-After` up to 60 s.
+   */
+  maxAttempts?: number;
+  /** Cancels in-flight requests and pending waits at once; the call rejects with `ABORTED`. */
+  signal?: AbortSignalLike;
+  /** `fetch` to use. Default: the global `fetch`. */
+  fetch?: FetchLike;
+}
+
+/** Options of {@link batchStatus}. */
+export interface BatchStatusOptions extends CallOptions {
+  /** IDs per request, 1 to 100. Default 32 (the documented limit; newer API versions allow up to 100). */
+  chunkSize?: number;
+  /** Requests in flight at once, 1 to 32. Default 4. */
+  concurrency?: number;
+  /**
+   * When `true`, failed chunks do not reject the call: the result carries them in
+   * `errors` and the other chunks' statuses. Default `false`: the first failed chunk
+   * aborts the others and rejects the call.
+   */
+  allowPartial?: boolean;
+}
+
+/** Options of {@link waitPrepared}. */
+export interface WaitPreparedOptions extends CallOptions {
+  /** Give up with `WAIT_TIMEOUT` after this many ms. Default 300 000 (5 minutes). */
+  maxWaitMs?: number;
+  /** First poll delay, and the delay after any change of state or `waitingCount`. Default 1 000. */
+  minDelayMs?: number;
+  /** Longest poll delay; the delay grows 1.5x per unchanged reading up to it. Default 10 000. */
+  maxDelayMs?: number;
+  /** Called with every reading. Exceptions it throws are ignored. */
+  onProgress?: (progress: WaitProgress) => void;
+}
+
+/** Names of `batch-query-status` statuses: 0 unknown, 1 stopped, 2 running, 3 offline, 4 starting, 5 shutdown. */
+export type InstanceState =
+  | "unknown"
+  | "stopped"
+  | "running"
+  | "offline"
+  | "starting"
+  | "shutdown"
+  | "unrecognized";
+
+/**
+ * Names of `prepare-progress` statuses: 0 normal, 1 queuing, 2 restoring (offline),
+ * -1 failed, 3 backingUp, and from newer API versions 4 resetting, 5 restarting, 6 offline.
+ */
+export type PrepareState =
+  | "normal"
+  | "queuing"
+  | "restoring"
+  | "failed"
+  | "backingUp"
+  | "resetting"
+  | "restarting"
+  | "offline"
+  | "unrecognized";
+
+export interface InstanceStatus {
+  instanceId: string;
+  /** The number the server sent; kept even when not in the table (state `"unrecognized"`). */
+  status: number;
+  state: InstanceState;
+}
+
+export interface BatchStatusResult {
+  /** One entry per distinct requested ID the server reported, in input order. */
+  statuses: InstanceStatus[];
+  /** Requested IDs the server did not report (it may return fewer results than asked). */
+  missing: string[];
+  /** The `x-request-id` of every request sent, retries included. */
+  requestIds: string[];
+}
+
+export interface PartialBatchStatusResult extends BatchStatusResult {
+  /** Chunks that failed, with the IDs they carried. Empty when all succeeded. */
+  errors: Array<{ instanceIds: string[]; error: KooPhoneError }>;
+}
+
+export interface PrepareRequest {
+  /** User ID, at most 32 characters. */
+  userId: string;
+  /** Instance ID, at most 32 characters. */
+  instanceId: string;
+}
+
+export interface PrepareProgress {
+  /** The number the server sent. */
+  status: number;
+  state: PrepareState;
+  /** `waitingCount` as sent, or `null` when absent. */
+  waitingCount: number | null;
+  /** The `x-request-id` of the request that produced this reading. */
+  requestId: string;
+}
+
+export interface WaitProgress extends PrepareProgress {
+  /** 1 for the first poll, 2 for the second, ... */
+  attempt: number;
+  /** Milliseconds since `waitPrepared` started. */
+  elapsedMs: number;
+}
+
+export type KooPhoneErrorCode =
+  | "INVALID_ARGUMENT"
+  | "NETWORK"
+  | "TIMEOUT"
+  | "ABORTED"
+  | "HTTP"
+  | "API"
+  | "BAD_RESPONSE"
+  | "PREPARE_FAILED"
+  | "WAIT_TIMEOUT"
+  | "INTERNAL";
+
+/** Every rejection of this library is a `KooPhoneError`. */
+export declare class KooPhoneError extends Error {
+  readonly name: "KooPhoneError";
+  /** What kind of failure this is; stable, safe to switch on. */
+  readonly code: KooPhoneErrorCode;
+  /** HTTP status of the response, when there was one. */
+  readonly httpStatus: number | null;
+  /** `error_code` exactly as the server sent it (e.g. `"KOOPHONE.API.4001"`). */
+  readonly errorCode: string | null;
+  /** `error_msg` exactly as the server sent it. */
+  readonly errorMsg: string | null;
+  /** `x-request-id` of the failed request, for support tickets. */
+  readonly requestId: string | null;
+  /** Whether the same call may succeed if tried again later. */
+  readonly retryable: boolean;
+  /** `PREPARE_FAILED` and `WAIT_TIMEOUT`: the last reading. */
+  readonly progress: WaitProgress | null;
+  constructor(message: string, details?: KooPhoneErrorDetails);
+  toJSON(): KooPhoneErrorDetails & { name: "KooPhoneError"; message: string };
+}
+
+export interface KooPhoneErrorDetails {
+  code?: KooPhoneErrorCode;
+  httpStatus?: number | null;
+  errorCode?: string | null;
+  errorMsg?: string | null;
+  requestId?: string | null;
+  retryable?: boolean;
+  progress?: WaitProgress | null;
+}
+
+/**
+ * Status of any number of instances. IDs are de-duplicated, sent in chunks of
+ * `chunkSize` with up to `concurrency` requests at once, and merged in input order.
+ */
+export declare function batchStatus(
+  instanceIds: readonly string[],
+  options: BatchStatusOptions & { allowPartial: true },
+): Promise<PartialBatchStatusResult>;
+export declare function batchStatus(
+  instanceIds: readonly string[],
+  options: BatchStatusOptions,
+): Promise<BatchStatusResult>;
+
+/** One `prepare-progress` reading. */
+export declare function prepareProgress(request: PrepareRequest, options: CallOptions): Promise<PrepareProgress>;
+
+/**
+ * Poll `prepare-progress` until the instance is `normal` (resolves with the last
+ * reading), reports `failed` (rejects `PREPARE_FAILED`), `maxWaitMs` passes
+ * (rejects `WAIT_TIMEOUT`) or `signal` aborts (rejects `ABORTED`).
+ */
+export declare function waitPrepared(request: PrepareRequest, options: WaitPreparedOptions): Promise<WaitProgress>;
+
+/** Options of {@link createClient}: any call option, used as defaults. */
+export type ClientOptions = Partial<BatchStatusOptions & WaitPreparedOptions>;
+
+/** Partial options for a client call: the client's defaults fill the rest. */
+export interface Client {
+  batchStatus(
+    instanceIds: readonly string[],
+    options: Partial<BatchStatusOptions> & { allowPartial: true },
+  ): Promise<PartialBatchStatusResult>;
+  batchStatus(instanceIds: readonly string[], options?: Partial<BatchStatusOptions>): Promise<BatchStatusResult>;
+  prepareProgress(request: PrepareRequest, options?: Partial<CallOptions>): Promise<PrepareProgress>;
+  waitPrepared(request: PrepareRequest, options?: Partial<WaitPreparedOptions>): Promise<WaitProgress>;
+}
+
+/** The three calls with `defaults` bound (per-call options override them). */
+export declare function createClient(defaults: ClientOptions): Client;
+
+/**
+ * Load the WebAssembly module now instead of on the first call. Optional and
+ * idempotent: every call initialises on demand.
+ */
+export declare function init(): Promise<void>;

@@ -1,0 +1,76 @@
+// Entry point of the koophone-wasm package (bundled into index.mjs and index.cjs).
+//
+// The WebAssembly module is inlined (see wasm-inline.js) and instantiated on the
+// first call, once, however many calls race for it: no top-level await, no
+// `.wasm` file for bundlers to find, no `fetch` of the module, so the same code
+// runs in Node (ESM and CommonJS), browsers, web workers, Vite and webpack.
+
+import initWasm, {
+  batchStatus as rawBatchStatus,
+  prepareProgress as rawPrepareProgress,
+  waitPrepared as rawWaitPrepared,
+} from "./glue.js";
+import { wasmBytes } from "./wasm-inline.js";
+import { KooPhoneError, fromPayload } from "./error.js";
+
+export { KooPhoneError };
+
+let ready = null;
+
+/** Load the WebAssembly module now instead of on the first call. Idempotent. */
+export function init() {
+  if (ready === null) {
+    ready = initWasm({ module_or_path: wasmBytes() }).then(
+      () => undefined,
+      (cause) => {
+        ready = null; // let a later call try again
+        const error = new KooPhoneError(
+          `could not start the WebAssembly module: ${cause && cause.message ? cause.message : cause}` +
+            " (a Content-Security-Policy without 'wasm-unsafe-eval' blocks WebAssembly)",
+          { code: "INTERNAL" },
+        );
+        error.cause = cause;
+        throw error;
+      },
+    );
+  }
+  return ready;
+}
+
+async function call(raw, first, options) {
+  await init();
+  try {
+    return await raw(first, options);
+  } catch (payload) {
+    throw fromPayload(payload);
+  }
+}
+
+export async function batchStatus(instanceIds, options) {
+  const result = await call(rawBatchStatus, instanceIds, options);
+  if (result.errors) {
+    result.errors = result.errors.map(({ instanceIds: ids, error }) => ({ instanceIds: ids, error: fromPayload(error) }));
+  }
+  return result;
+}
+
+export function prepareProgress(request, options) {
+  return call(rawPrepareProgress, request, options);
+}
+
+export function waitPrepared(request, options) {
+  return call(rawWaitPrepared, request, options);
+}
+
+export function createClient(defaults = {}) {
+  if (defaults === null || typeof defaults !== "object") {
+    throw new KooPhoneError("createClient needs an options object", { code: "INVALID_ARGUMENT" });
+  }
+  const bound = { ...defaults };
+  const withDefaults = (options) => ({ ...bound, ...options });
+  return Object.freeze({
+    batchStatus: (instanceIds, options) => batchStatus(instanceIds, withDefaults(options)),
+    prepareProgress: (request, options) => prepareProgress(request, withDefaults(options)),
+    waitPrepared: (request, options) => waitPrepared(request, withDefaults(options)),
+  });
+}

@@ -1,0 +1,16 @@
+#!/usr/bin/env bash
+# Build the npm package into pkg/: Rust -> wasm (release, size-optimised),
+# wasm-bindgen (web target), wasm-opt -Oz, then scripts/assemble.mjs bundles
+# the ESM and CommonJS entries with the module inlined.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+scripts/setup.sh
+
+cargo build --quiet --release --target wasm32-unknown-unknown
+rm -rf build/bindgen && mkdir -p build
+wasm-bindgen --target web --out-dir build/bindgen --out-name koophone_wasm \
+  target/wasm32-unknown-unknown/release/koophone_wasm.wasm
+node_modules/.bin/wasm-opt -Oz --strip-debug --strip-producers \
+  --enable-bulk-memory --enable-nontrapping-float-to-int --enable-sign-ext --enable-mutable-globals \
+  build/bindgen/koophone_wasm_bg.wasm -o build/koophone_wasm.wasm
+node scripts/assemble.mjs
