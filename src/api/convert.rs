@@ -87,6 +87,6 @@ pub fn error_to_js(error: &Error) -> JsValue {
     set(&payload, "errorMsg", opt_str(&error.error_msg));
     set(&payload, "requestId", opt_str(&error.request_id));
     set(&payload, "retryable", error.retryable());
-    set(&payload, "progress", error.progress.as_ref().map_or(JsValue::NULL, report_to_js));
+    set(&payload, "progress", error.progress.as_deref().map_or(JsValue::NULL, report_to_js));
     payload.into()
 }

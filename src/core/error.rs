@@ -71,7 +71,7 @@ pub struct Error {
     /// Server-requested delay before trying again (`Retry-After`), in milliseconds.
     pub retry_after_ms: Option<u64>,
     /// The last progress seen, for `PrepareFailed` and `WaitTimeout`.
-    pub progress: Option<ProgressReport>,
+    pub progress: Option<Box<ProgressReport>>,
 }
 
 impl Error {

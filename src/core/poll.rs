@@ -118,7 +118,7 @@ impl Poller {
         let decision = match progress.state() {
             PrepareState::Normal => PollDecision::Ready,
             PrepareState::Failed => PollDecision::Stop(Error {
-                progress: Some(report.clone()),
+                progress: Some(Box::new(report.clone())),
                 ..Error::new(
                     ErrorKind::PrepareFailed,
                     format!(
@@ -155,7 +155,7 @@ impl Poller {
             message.push_str(&format!("; the last poll failed: {}", failure.message));
         }
         Error {
-            progress: self.last.clone(),
+            progress: self.last.clone().map(Box::new),
             request_id: self.last.as_ref().map(|l| l.request_id.clone()),
             ..Error::new(ErrorKind::WaitTimeout, message)
         }
