@@ -131,11 +131,36 @@ impl Error {
         .into_iter()
         .flatten()
         {
-            if text.contains(secret) {
-                *text = text.replace(secret, "***");
+            if let Some(scrubbed) = replace_all(text, secret, "***") {
+                *text = scrubbed;
             }
         }
     }
+}
+
+/// `text` with every `needle` replaced, or `None` if there was none. A plain
+/// byte scan: `str::replace` brings a two-way searcher the wasm can do without.
+fn replace_all(text: &str, needle: &str, with: &str) -> Option<String> {
+    let (hay, pat) = (text.as_bytes(), needle.as_bytes());
+    let mut out = Vec::new();
+    let (mut i, mut last, mut found) = (0, 0, false);
+    while i + pat.len() <= hay.len() {
+        if hay.get(i..i + pat.len()) == Some(pat) {
+            out.extend_from_slice(hay.get(last..i)?);
+            out.extend_from_slice(with.as_bytes());
+            i += pat.len();
+            last = i;
+            found = true;
+        } else {
+            i += 1;
+        }
+    }
+    if !found {
+        return None;
+    }
+    out.extend_from_slice(hay.get(last..)?);
+    // Whole UTF-8 needles only ever match at character boundaries.
+    String::from_utf8(out).ok()
 }
 
 impl fmt::Display for Error {

@@ -187,7 +187,9 @@ fn http_error(resp: &RawResponse, doc: Option<&Json>, request_id: &str) -> Error
 fn server_codes(doc: &Json) -> (Option<String>, Option<String>) {
     let text = |key| match doc.get(key) {
         Some(Json::String(s)) => Some(s.clone()),
-        Some(Json::Number(n)) => Some(format!("{n}")),
+        Some(n @ Json::Number(_)) => {
+            Some(n.as_i64().map_or_else(|| "non-integer".to_owned(), |n| n.to_string()))
+        }
         _ => None,
     };
     (text("error_code"), text("error_msg"))

@@ -81,7 +81,7 @@ impl Default for Endpoint {
 /// path such as `/api/koophone` when `page_origin` is known (a page behind a
 /// same-origin CORS proxy). Credentials, queries and fragments are refused.
 pub fn parse_endpoint(raw: &str, page_origin: Option<&str>) -> Result<Endpoint, Error> {
-    let bad = |why: &str| Error::invalid(format!("endpoint {raw:?} is not usable: {why}"));
+    let bad = |why: &str| Error::invalid(format!("endpoint \"{raw}\" is not usable: {why}"));
     if raw.chars().any(|c| c.is_control() || c.is_whitespace()) {
         return Err(Error::invalid("endpoint contains whitespace or control characters"));
     }
@@ -97,17 +97,18 @@ pub fn parse_endpoint(raw: &str, page_origin: Option<&str>) -> Result<Endpoint, 
         let base = parse_endpoint(origin, None)?;
         return Ok(Endpoint(format!("{}{}", base.0, raw.trim_end_matches('/'))));
     }
+    // `str::get` rather than indexing: no panic path (and its formatting code) in the wasm.
     let lower = raw.to_ascii_lowercase();
     let (scheme, rest) = if lower.starts_with("https://") {
-        ("https://", &raw[8..])
+        ("https://", raw.get(8..).unwrap_or_default())
     } else if lower.starts_with("http://") {
-        ("http://", &raw[7..])
+        ("http://", raw.get(7..).unwrap_or_default())
     } else {
         return Err(bad(
             "it must start with https:// (or http:// for a loopback host), or be a path like /api/koophone",
         ));
     };
-    let (authority, path) = rest.split_at(rest.find('/').unwrap_or(rest.len()));
+    let (authority, path) = rest.split_at_checked(rest.find('/').unwrap_or(rest.len())).unwrap_or((rest, ""));
     if authority.contains('@') {
         return Err(Error::invalid(
             "endpoint must not contain credentials (user:password@); pass the token as `token`",
@@ -125,20 +126,22 @@ pub fn parse_endpoint(raw: &str, page_origin: Option<&str>) -> Result<Endpoint, 
 
 /// Validate `host[:port]` and return the host part.
 fn check_authority(authority: &str) -> Result<&str, &'static str> {
-    let (host, port) = if let Some(v6) = authority.strip_prefix('[') {
-        let end = v6.find(']').ok_or("unterminated [IPv6] host")?;
-        let host = &authority[..end + 2];
-        if !v6[..end].bytes().all(|b| b.is_ascii_hexdigit() || b == b':' || b == b'.') || end == 0 {
+    let (host, port) = if authority.starts_with('[') {
+        let end = authority.find(']').ok_or("unterminated [IPv6] host")?;
+        let (host, port) = authority.split_at_checked(end + 1).ok_or("invalid IPv6 host")?;
+        let inner = host.get(1..end).unwrap_or_default();
+        if inner.is_empty() || !inner.bytes().all(|b| b.is_ascii_hexdigit() || b == b':' || b == b'.') {
             return Err("invalid IPv6 host");
         }
-        (host, &v6[end + 1..])
+        (host, port)
     } else {
-        let split = authority.find(':').unwrap_or(authority.len());
-        let host = &authority[..split];
+        let (host, port) = authority
+            .split_at_checked(authority.find(':').unwrap_or(authority.len()))
+            .unwrap_or((authority, ""));
         if host.is_empty() || !host.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'.' || b == b'-') {
             return Err("the host name is missing or has invalid characters");
         }
-        (host, &authority[split..])
+        (host, port)
     };
     if let Some(port) = port.strip_prefix(':') {
         match port.parse::<u32>() {
@@ -167,7 +170,23 @@ pub fn positive_integer(name: &str, value: f64, max: u32) -> Result<u32, Error> 
     if value.is_finite() && value.fract() == 0.0 && value >= 1.0 && value <= f64::from(max) {
         Ok(value as u32)
     } else {
-        Err(Error::invalid(format!("{name} must be a whole number from 1 to {max}, got {value}")))
+        Err(Error::invalid(format!(
+            "{name} must be a whole number from 1 to {max}, got {}",
+            describe_number(value)
+        )))
+    }
+}
+
+/// A number for an error message, without pulling in float formatting.
+pub fn describe_number(value: f64) -> String {
+    if value.is_nan() {
+        "NaN".to_owned()
+    } else if value.fract() == 0.0 && value.abs() < 1e15 {
+        (value as i64).to_string()
+    } else if value.is_infinite() || value.abs() >= 1e15 {
+        "a number too large".to_owned()
+    } else {
+        "a fraction".to_owned()
     }
 }
 
