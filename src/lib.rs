@@ -14,10 +14,17 @@
 //!
 //! Only `core` compiles on native targets; the other layers exist for `wasm32`.
 
+// `core::Error` is large (it carries every detail a caller may need) but cold:
+// it is built once per failure, so boxing it would buy nothing but allocations.
+#![allow(clippy::result_large_err)]
+
 pub mod core;
 
+/// The JavaScript-facing exports. Public only so the wasm-bindgen tests in
+/// `tests/` can call them; JavaScript users import them from the npm package.
 #[cfg(target_arch = "wasm32")]
-mod api;
+#[doc(hidden)]
+pub mod api;
 #[cfg(target_arch = "wasm32")]
 mod client;
 #[cfg(target_arch = "wasm32")]
