@@ -76,6 +76,10 @@ pub async fn batch_status(ctx: &Context, ids: Vec<String>) -> Result<BatchOutcom
     if let Some(error) = fatal.into_inner() {
         return Err(error);
     }
+    // Workers also stop early when the caller's signal fired before or between chunks.
+    if scope.is_aborted() {
+        return Err(Error::aborted());
+    }
     Ok(BatchOutcome {
         merged: merge.into_inner().finish(&plan),
         request_ids: sent.into_inner(),

@@ -120,7 +120,8 @@ mod tests {
 
     #[test]
     fn every_number_is_range_checked() {
-        let cases: [(&str, fn(&mut RawOptions, f64)); 7] = [
+        type Setter = fn(&mut RawOptions, f64);
+        let cases: [(&str, Setter); 7] = [
             ("timeoutMs", |o, v| o.timeout_ms = Some(v)),
             ("maxAttempts", |o, v| o.max_attempts = Some(v)),
             ("chunkSize", |o, v| o.chunk_size = Some(v)),
