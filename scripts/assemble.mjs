@@ -77,7 +77,9 @@ for (const file of ["index.d.ts", "index.d.mts", "index.d.cts"]) writeFileSync(j
 const manifest = JSON.parse(readFileSync(at("pkg-template", "package.json"), "utf8"));
 manifest.version = version;
 writeFileSync(join(pkg, "package.json"), JSON.stringify(manifest, null, 2) + "\n");
-cpSync(at("pkg-template", "README.md"), join(pkg, "README.md"));
+// The package README is the template's plus the mock server's section.
+const readme = readFileSync(at("pkg-template", "README.md"), "utf8").trimEnd() + "\n\n" + readFileSync(at("mock", "README.md"), "utf8");
+writeFileSync(join(pkg, "README.md"), readme);
 cpSync(at("LICENSE"), join(pkg, "LICENSE"));
 cpSync(at("mock"), join(pkg, "mock"), { recursive: true, filter: (src) => !src.endsWith("README.md") });
 cpSync(at("mock", "index.d.ts"), join(pkg, "mock", "index.d.mts"));
