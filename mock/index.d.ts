@@ -1,5 +1,5 @@
 // Types of `koophone-wasm/mock`, the local mock KooPhone server (Node only).
-// index.d.ts (ESM) and index.d.cts (CommonJS) are identical; edit both.
+// Shipped as index.d.ts, index.d.mts (ESM) and index.d.cts (CommonJS): scripts/assemble.mjs copies it.
 
 /** The two endpoints the mock serves, as faults name them. */
 export type MockEndpoint = 'batch-query-status' | 'prepare-progress';

@@ -82,6 +82,6 @@ const readme = readFileSync(at("pkg-template", "README.md"), "utf8").trimEnd() +
 writeFileSync(join(pkg, "README.md"), readme);
 cpSync(at("LICENSE"), join(pkg, "LICENSE"));
 cpSync(at("mock"), join(pkg, "mock"), { recursive: true, filter: (src) => !src.endsWith("README.md") });
-cpSync(at("mock", "index.d.ts"), join(pkg, "mock", "index.d.mts"));
+for (const file of ["index.d.mts", "index.d.cts"]) cpSync(at("mock", "index.d.ts"), join(pkg, "mock", file));
 
 console.log(`assemble: pkg/ ready (koophone-wasm ${version}, wasm ${wasm.length} bytes)`);

@@ -20,9 +20,8 @@ test("Node's ESM loader detects the CommonJS named exports", () => {
   assert.ok(Array.isArray(detected.FAULT_TYPES));
 });
 
-test('index.d.ts and index.d.cts are identical and declare every export and fault type', () => {
+test('index.d.ts declares every export and fault type', () => {
   const dts = read('index.d.ts');
-  assert.equal(read('index.d.cts'), dts);
   for (const name of Object.keys(esm)) assert.match(dts, new RegExp(`export declare (function|const) ${name}\\b`));
   for (const type of esm.FAULT_TYPES) assert.ok(dts.includes(`'${type}'`), type);
   assert.doesNotMatch(dts, /reference\s+lib="dom"|\bResponse\b|\bRequestInit\b/);
