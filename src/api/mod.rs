@@ -9,41 +9,49 @@ mod convert;
 mod input;
 
 use crate::client;
+use crate::core::Error;
 use convert::{batch_outcome_to_js, error_to_js, progress_to_js, report_to_js};
 use input::{call_context, instance_ids, prepare_request};
+use std::future::Future;
 use wasm_bindgen::prelude::*;
+
+/// Run an operation and map its error, once, to the payload the JS entry
+/// turns into a `KooPhoneError`.
+async fn settle(operation: impl Future<Output = Result<JsValue, Error>>) -> Result<JsValue, JsValue> {
+    operation.await.map_err(|e| error_to_js(&e))
+}
 
 /// `batchStatus(instanceIds, options)`: resolves with
 /// `{ statuses, missing, requestIds, errors? }`, rejects with an error payload.
 #[wasm_bindgen(js_name = batchStatus)]
 pub async fn batch_status(instance_ids_value: JsValue, options: JsValue) -> Result<JsValue, JsValue> {
-    let run = async {
+    settle(async {
         let (ctx, _) = call_context(&options)?;
         let ids = instance_ids(&instance_ids_value)?;
         let outcome = client::batch_status(&ctx, ids).await?;
         Ok(batch_outcome_to_js(outcome, ctx.options.batch.allow_partial))
-    };
-    run.await.map_err(|e| error_to_js(&e))
+    })
+    .await
 }
 
 /// `prepareProgress({ userId, instanceId }, options)`: one reading,
 /// `{ status, state, waitingCount, requestId }`.
 #[wasm_bindgen(js_name = prepareProgress)]
 pub async fn prepare_progress(request: JsValue, options: JsValue) -> Result<JsValue, JsValue> {
-    let run = async {
+    settle(async {
         let (ctx, _) = call_context(&options)?;
         let (user_id, instance_id) = prepare_request(&request)?;
         let (progress, request_id) = client::prepare_progress(&ctx, &user_id, &instance_id).await?;
         Ok(progress_to_js(&progress, &request_id))
-    };
-    run.await.map_err(|e| error_to_js(&e))
+    })
+    .await
 }
 
 /// `waitPrepared({ userId, instanceId }, options)`: resolves with the final
 /// progress report once the instance is `normal`.
 #[wasm_bindgen(js_name = waitPrepared)]
 pub async fn wait_prepared(request: JsValue, options: JsValue) -> Result<JsValue, JsValue> {
-    let run = async {
+    settle(async {
         let (ctx, on_progress) = call_context(&options)?;
         let (user_id, instance_id) = prepare_request(&request)?;
         let notify = |report: &_| {
@@ -54,6 +62,6 @@ pub async fn wait_prepared(request: JsValue, options: JsValue) -> Result<JsValue
         };
         let report = client::wait_prepared(&ctx, &user_id, &instance_id, &notify).await?;
         Ok(report_to_js(&report))
-    };
-    run.await.map_err(|e| error_to_js(&e))
+    })
+    .await
 }
