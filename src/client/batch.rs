@@ -31,7 +31,7 @@ pub async fn batch_status(ctx: &Context, ids: Vec<String>) -> Result<BatchOutcom
     let scope = AbortScope::new(ctx.signal.as_ref())?;
     let signal = scope.signal();
     let next_chunk = Cell::new(0);
-    let merge = RefCell::new(ChunkMerge::new());
+    let merge = RefCell::new(ChunkMerge::new(&plan));
     let sent = RefCell::new(Vec::new());
     let errors = RefCell::new(Vec::new());
     let fatal = RefCell::new(None::<Error>);

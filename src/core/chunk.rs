@@ -6,8 +6,11 @@
 //! an ID of a successful chunk that got no result is reported *missing*. IDs of
 //! failed chunks are neither found nor missing: they belong to that chunk's error.
 
+//!
+//! No hash maps: a sort finds duplicates and chunks are small enough to search
+//! linearly, which keeps ~8 KB of hashing code out of the wasm.
+
 use crate::core::response::StatusResult;
-use std::collections::{HashMap, HashSet};
 
 /// The de-duplicated IDs of one call and how they are cut into requests.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -20,8 +23,19 @@ impl ChunkPlan {
     /// Plan requests for `ids` (order kept, duplicates dropped).
     /// `chunk_size` of 0 is treated as 1.
     pub fn new(ids: Vec<String>, chunk_size: usize) -> Self {
-        let mut seen = HashSet::with_capacity(ids.len());
-        let ids = ids.into_iter().filter(|id| seen.insert(id.clone())).collect();
+        // Sort positions by (ID, position); in each run of equal IDs only the
+        // first position is kept.
+        let mut order: Vec<usize> = (0..ids.len()).collect();
+        order.sort_unstable_by(|&a, &b| ids[a].cmp(&ids[b]).then(a.cmp(&b)));
+        let mut keep = vec![false; ids.len()];
+        let mut previous: Option<&str> = None;
+        for &i in &order {
+            if previous != Some(ids[i].as_str()) {
+                keep[i] = true;
+                previous = Some(&ids[i]);
+            }
+        }
+        let ids = ids.into_iter().zip(keep).filter_map(|(id, keep)| keep.then_some(id)).collect();
         ChunkPlan { ids, chunk_size: chunk_size.max(1) }
     }
 
@@ -44,10 +58,11 @@ impl ChunkPlan {
 }
 
 /// Results gathered from the chunks of one plan, in any order of arrival.
-#[derive(Debug, Default)]
+#[derive(Debug)]
 pub struct ChunkMerge {
-    found: HashMap<String, i64>,
-    failed: HashSet<usize>,
+    /// Status of each planned ID, by position in the plan.
+    found: Vec<Option<i64>>,
+    failed: Vec<bool>,
 }
 
 /// The merged answer: statuses in input order and the IDs nobody reported.
@@ -58,38 +73,41 @@ pub struct MergedStatuses {
 }
 
 impl ChunkMerge {
-    pub fn new() -> Self {
-        ChunkMerge::default()
+    pub fn new(plan: &ChunkPlan) -> Self {
+        ChunkMerge { found: vec![None; plan.ids.len()], failed: vec![false; plan.chunk_count()] }
     }
 
     /// Record the results of chunk `index`. Results for IDs that chunk did not
     /// ask about are ignored; a repeated ID keeps its first status.
     pub fn add(&mut self, plan: &ChunkPlan, index: usize, results: Vec<StatusResult>) {
-        let asked: HashSet<&str> = plan.chunk(index).iter().map(String::as_str).collect();
+        let start = index * plan.chunk_size;
+        let asked = plan.chunk(index);
         for r in results {
-            if asked.contains(r.instance_id.as_str()) {
-                self.found.entry(r.instance_id).or_insert(r.status);
+            if let Some(offset) = asked.iter().position(|id| *id == r.instance_id) {
+                if let Some(slot @ None) = self.found.get_mut(start + offset) {
+                    *slot = Some(r.status);
+                }
             }
         }
     }
 
     /// Record that chunk `index` failed.
     pub fn fail(&mut self, index: usize) {
-        self.failed.insert(index);
+        if let Some(failed) = self.failed.get_mut(index) {
+            *failed = true;
+        }
     }
 
     /// Merge everything recorded, in the plan's order.
-    pub fn finish(mut self, plan: &ChunkPlan) -> MergedStatuses {
-        let mut merged =
-            MergedStatuses { statuses: Vec::with_capacity(self.found.len()), missing: Vec::new() };
-        for index in 0..plan.chunk_count() {
-            let failed = self.failed.contains(&index);
-            for id in plan.chunk(index) {
-                match self.found.remove_entry(id) {
-                    Some((instance_id, status)) => merged.statuses.push(StatusResult { instance_id, status }),
-                    None if !failed => merged.missing.push(id.clone()),
-                    None => {}
+    pub fn finish(self, plan: &ChunkPlan) -> MergedStatuses {
+        let mut merged = MergedStatuses { statuses: Vec::new(), missing: Vec::new() };
+        for (position, (id, status)) in plan.ids.iter().zip(self.found).enumerate() {
+            match status {
+                Some(status) => merged.statuses.push(StatusResult { instance_id: id.clone(), status }),
+                None if !self.failed.get(position / plan.chunk_size).copied().unwrap_or(false) => {
+                    merged.missing.push(id.clone())
                 }
+                None => {}
             }
         }
         merged
@@ -127,7 +145,7 @@ mod tests {
     #[test]
     fn merge_restores_input_order_and_reports_omitted_ids_missing() {
         let plan = ChunkPlan::new(ids(5), 2);
-        let mut merge = ChunkMerge::new();
+        let mut merge = ChunkMerge::new(&plan);
         // Chunks answer out of order, and the server leaves id003 out.
         merge.add(&plan, 2, vec![result("id004", 1)]);
         merge.add(&plan, 1, vec![result("id002", 5)]);
@@ -141,7 +159,7 @@ mod tests {
     #[test]
     fn ids_of_failed_chunks_are_neither_found_nor_missing() {
         let plan = ChunkPlan::new(ids(4), 2);
-        let mut merge = ChunkMerge::new();
+        let mut merge = ChunkMerge::new(&plan);
         merge.add(&plan, 0, vec![result("id000", 2)]);
         merge.fail(1);
         let merged = merge.finish(&plan);
@@ -152,7 +170,7 @@ mod tests {
     #[test]
     fn unasked_and_repeated_results_are_ignored() {
         let plan = ChunkPlan::new(ids(2), 1);
-        let mut merge = ChunkMerge::new();
+        let mut merge = ChunkMerge::new(&plan);
         merge.add(
             &plan,
             0,
