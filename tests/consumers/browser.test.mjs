@@ -89,7 +89,7 @@ async function browserCase(t, { name, setUp, build, afterBuild, root, path }) {
   let site;
   let loaded;
   t.after(() => site?.close());
-  await t.test(`${name}: install and production build`, { timeout: 240_000 }, async () => {
+  await t.test(`${name}: ${build ? "install and production build" : "install, served as is"}`, { timeout: 240_000 }, async () => {
     const { dir } = await setUp();
     if (!mock) mock = await startMock(dir);
     if (build) {

@@ -18,9 +18,15 @@ export default async function* tableReporter(source) {
     if (name === "<anonymous>" || (file && name === file)) continue; // file-level wrapper in older runners
     const result = skip !== undefined && skip !== false ? "SKIP" : event.type === "test:pass" ? (todo ? "TODO" : "pass") : "FAIL";
     const note = result === "SKIP" ? (typeof skip === "string" ? skip : "") : result === "FAIL" ? firstLine(details?.error) : "";
-    rows.push({ file: file ? relative(process.cwd(), file) : "", name: "  ".repeat(nesting) + name, result, ms: details?.duration_ms ?? 0, note });
+    const row = { file: file ? relative(process.cwd(), file) : "", nesting, name: "  ".repeat(nesting) + name, result, ms: details?.duration_ms ?? 0, note };
+    // A test reports after its subtests: put it above them.
+    let at = rows.length;
+    while (at > 0 && rows[at - 1].file === row.file && rows[at - 1].nesting > nesting && !rows[at - 1].claimed) at--;
+    for (let i = at; i < rows.length; i++) rows[i].claimed = true;
+    rows.splice(at, 0, row);
   }
-  rows.sort((a, b) => a.file.localeCompare(b.file));
+  const order = [...new Set(rows.map((r) => r.file))].sort();
+  rows.sort((a, b) => order.indexOf(a.file) - order.indexOf(b.file)); // stable: keeps each file's order
   const width = Math.min(100, Math.max(4, ...rows.map((r) => r.name.length)));
   let out = `\n${pad("case", width)}  result  ${pad("time", 8)}  note\n${"-".repeat(width + 30)}\n`;
   let lastFile = null;
