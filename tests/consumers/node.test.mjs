@@ -56,3 +56,14 @@ for (const runtime of await runtimes()) {
     });
   }
 }
+
+// Vite and webpack accept top-level await in production builds by now, so prove its absence
+// directly: Node 22's require() of an ES module refuses modules with top-level await
+// (ERR_REQUIRE_ASYNC_MODULE), so loading index.mjs that way shows there is none.
+const node22 = (await runtimes()).find((r) => r.label === "node 22");
+test("index.mjs has no top-level await (Node 22 require(esm) loads it synchronously)", { skip: node22?.skip ?? (node22 ? false : "no Node 22") }, async () => {
+  const script = 'const m = require("./node_modules/koophone-wasm/index.mjs"); if (typeof m.batchStatus !== "function") process.exit(2); console.log("ok")';
+  const result = await run(node22.bin, ["--no-warnings", "-e", script], { cwd: consumer.dir, timeout: 30_000 });
+  assert.equal(result.code, 0, describeRun("node 22 require(index.mjs)", result));
+  assert.equal(result.stdout.trim(), "ok");
+});
