@@ -9,7 +9,7 @@
 // entry is bundled twice by esbuild, as ESM (index.mjs) and CommonJS (index.cjs).
 
 import { build } from "esbuild";
-import { cpSync, mkdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { cpSync, existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
 
@@ -35,6 +35,9 @@ if (glue.split(defaultUrl).length !== 2) fail("the wasm-bindgen glue changed sha
 glue = glue.replace(defaultUrl, 'throw new Error("koophone-wasm: module bytes must be passed to init");');
 if (glue.includes("import.meta")) fail("the glue still mentions import.meta");
 writeFileSync(join(stage, "glue.js"), glue);
+// JS snippets of `#[wasm_bindgen(inline_js)]` blocks, which the glue imports.
+const snippets = at("build", "bindgen", "snippets");
+if (existsSync(snippets)) cpSync(snippets, join(stage, "snippets"), { recursive: true });
 
 // 2. The module, inlined.
 const wasm = readFileSync(at("build", "koophone_wasm.wasm"));

@@ -80,6 +80,7 @@ pub async fn batch_status(ctx: &Context, ids: Vec<String>) -> Result<BatchOutcom
     if scope.is_aborted() {
         return Err(Error::aborted());
     }
+    scope.finish();
     Ok(BatchOutcome {
         merged: merge.into_inner().finish(&plan),
         request_ids: sent.into_inner(),

@@ -36,7 +36,10 @@ pub async fn prepare_progress(
     instance_id: &str,
 ) -> Result<(PrepareProgress, String), Error> {
     let scope = AbortScope::new(ctx.signal.as_ref())?;
-    read_progress(ctx, &scope.signal(), user_id, instance_id, None).await.map_err(Failure::into_error)
+    let reading =
+        read_progress(ctx, &scope.signal(), user_id, instance_id, None).await.map_err(Failure::into_error)?;
+    scope.finish();
+    Ok(reading)
 }
 
 /// Poll until the instance is `normal`, has failed, or `maxWaitMs` passed;
@@ -62,7 +65,10 @@ pub async fn wait_prepared(
         let (report, decision) = poller.observe(progress, &request_id, now_ms());
         on_progress(&report);
         match decision {
-            PollDecision::Ready => return Ok(report),
+            PollDecision::Ready => {
+                scope.finish();
+                return Ok(report);
+            }
             PollDecision::Stop(error) => return Err(error),
             PollDecision::PollIn(delay) => sleep(delay, &signal).await?,
         }

@@ -7,13 +7,13 @@ use web_sys::{AbortController, AbortSignal};
 
 /// An `abort` event listener that is removed when dropped, so a settled call
 /// leaves no listener behind on the caller's long-lived signal.
-struct AbortListener {
+pub struct AbortListener {
     signal: AbortSignal,
     closure: Closure<dyn FnMut()>,
 }
 
 impl AbortListener {
-    fn new(signal: &AbortSignal, on_abort: impl FnMut() + 'static) -> Self {
+    pub fn new(signal: &AbortSignal, on_abort: impl FnMut() + 'static) -> Self {
         let closure = Closure::<dyn FnMut()>::new(on_abort);
         let _ = signal.add_event_listener_with_callback("abort", closure.as_ref().unchecked_ref());
         AbortListener { signal: signal.clone(), closure }
@@ -28,11 +28,14 @@ impl Drop for AbortListener {
 }
 
 /// An `AbortController` that aborts when its parent signal does, and when it
-/// is dropped: whatever was started under a scope cannot outlive it (the
-/// pattern of reqwest's wasm client).
+/// is dropped before [`AbortScope::finish`]: whatever was started under a
+/// scope cannot outlive it (the pattern of reqwest's wasm client). Finished
+/// scopes are not aborted, because aborting creates a `DOMException` with a
+/// stack trace, which cost more than the whole rest of a call.
 pub struct AbortScope {
     controller: AbortController,
     _link: Option<AbortListener>,
+    finished: bool,
 }
 
 impl AbortScope {
@@ -48,7 +51,7 @@ impl AbortScope {
             let child = controller.clone();
             AbortListener::new(parent, move || child.abort())
         });
-        Ok(AbortScope { controller, _link: link })
+        Ok(AbortScope { controller, _link: link, finished: false })
     }
 
     /// The signal to hand to `fetch` and timers started under this scope.
@@ -69,14 +72,16 @@ impl AbortScope {
         self.controller.signal().aborted()
     }
 
-    /// Run `on_abort` when this scope aborts, until the returned guard is dropped.
-    pub fn on_abort(&self, on_abort: impl FnMut() + 'static) -> impl Drop {
-        AbortListener::new(&self.signal(), on_abort)
+    /// Everything started under the scope has settled: release it without aborting.
+    pub fn finish(mut self) {
+        self.finished = true;
     }
 }
 
 impl Drop for AbortScope {
     fn drop(&mut self) {
-        self.controller.abort();
+        if !self.finished && !self.is_aborted() {
+            self.controller.abort();
+        }
     }
 }

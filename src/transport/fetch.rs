@@ -4,14 +4,56 @@ use crate::core::request::HttpRequest;
 use crate::core::response::RawResponse;
 use crate::core::{Error, ErrorKind};
 use gloo_timers::callback::Timeout;
-use js_sys::{Function, Object, Promise, Reflect};
+use js_sys::{Array, Function, Promise};
 use std::cell::Cell;
 use std::rc::Rc;
-use wasm_bindgen::{JsCast, JsValue};
+use wasm_bindgen::prelude::*;
+use wasm_bindgen::JsCast;
 use wasm_bindgen_futures::JsFuture;
 use web_sys::AbortSignal;
 
 use super::{error_message, now_ms, AbortScope};
+
+#[wasm_bindgen(inline_js = "
+export function globalFetch() {
+  return typeof globalThis.fetch === 'function' ? globalThis.fetch : undefined;
+}
+export function requestInit(headerPairs, body, signal) {
+  const headers = {};
+  for (let i = 0; i + 1 < headerPairs.length; i += 2) headers[headerPairs[i]] = headerPairs[i + 1];
+  return { method: 'POST', headers, body, signal };
+}
+")]
+extern "C" {
+    /// `globalThis.fetch`, read at each call so later polyfills and interceptors apply.
+    #[wasm_bindgen(js_name = globalFetch)]
+    fn global_fetch() -> Option<Function>;
+    /// `{ method: 'POST', headers, body, signal }` from `[name, value, name, value, ...]`.
+    #[wasm_bindgen(js_name = requestInit)]
+    fn request_init(header_pairs: Array, body: &str, signal: &AbortSignal) -> JsValue;
+}
+
+// A `Response` as `fetch` resolves it, read structurally so injected `fetch`
+// implementations only need `status`, `headers.get()` and `text()`. Every
+// access may throw on a hostile object, hence `catch`.
+#[wasm_bindgen]
+extern "C" {
+    type ResponseLike;
+    #[wasm_bindgen(method, getter, catch)]
+    fn status(this: &ResponseLike) -> Result<JsValue, JsValue>;
+    #[wasm_bindgen(method, getter, catch)]
+    fn headers(this: &ResponseLike) -> Result<HeadersLike, JsValue>;
+    #[wasm_bindgen(method, catch)]
+    fn text(this: &ResponseLike) -> Result<JsValue, JsValue>;
+
+    type HeadersLike;
+    #[wasm_bindgen(method, catch)]
+    fn get(this: &HeadersLike, name: &str) -> Result<JsValue, JsValue>;
+
+    type ErrorLike;
+    #[wasm_bindgen(method, getter, catch)]
+    fn cause(this: &ErrorLike) -> Result<JsValue, JsValue>;
+}
 
 /// Largest response body read, in bytes (UTF-16 code units once decoded).
 /// Real responses are a few KiB; anything near this is not KooPhone.
@@ -29,9 +71,7 @@ impl Transport {
         if let Some(fetch) = custom {
             return Ok(Transport { fetch });
         }
-        Reflect::get(&js_sys::global(), &JsValue::from_str("fetch"))
-            .ok()
-            .and_then(|f| f.dyn_into::<Function>().ok())
+        global_fetch()
             .map(|fetch| Transport { fetch })
             .ok_or_else(|| Error::invalid("this runtime has no global fetch; pass one as the `fetch` option"))
     }
@@ -78,7 +118,12 @@ impl Transport {
             e
         };
 
-        let init = request_init(req, &attempt.signal());
+        let header_pairs: Array = req
+            .headers
+            .iter()
+            .flat_map(|(name, value)| [JsValue::from_str(name), JsValue::from_str(value)])
+            .collect();
+        let init = request_init(header_pairs, &req.body, &attempt.signal());
         let pending =
             self.fetch.call2(&JsValue::UNDEFINED, &JsValue::from_str(&req.url), &init).map_err(&failed)?;
         let response = JsFuture::from(Promise::resolve(&pending)).await.map_err(&failed)?;
@@ -87,59 +132,45 @@ impl Transport {
             Error::new(ErrorKind::BadResponse, format!("unexpected response from fetch: {what}"))
                 .with_request_id(&req.request_id)
         };
-        let status = get(&response, "status")
-            .as_f64()
+        if !response.is_object() {
+            return Err(bad("fetch did not resolve to a Response"));
+        }
+        let response: &ResponseLike = response.unchecked_ref();
+        let status = response
+            .status()
+            .ok()
+            .and_then(|s| s.as_f64())
             .filter(|s| (100.0..=599.0).contains(s) && s.fract() == 0.0)
             .ok_or_else(|| bad("no valid HTTP status"))? as u16;
-        let headers = get(&response, "headers");
-        if header(&headers, "content-length")
+        let headers = response.headers().ok().filter(|h| h.is_object());
+        let header = |name: &str| headers.as_ref().and_then(|h| h.get(name).ok()).and_then(|v| v.as_string());
+        if header("content-length")
             .and_then(|len| len.trim().parse::<u64>().ok())
             .is_some_and(|len| len > MAX_BODY_BYTES as u64)
         {
             return Err(too_large(status, req));
         }
-        let retry_after = header(&headers, "retry-after");
-        let text = get(&response, "text")
-            .dyn_into::<Function>()
-            .map_err(|_| bad("the response has no text() method"))?;
-        let pending = text.call0(&response).map_err(&failed)?;
+        let retry_after = header("retry-after");
+        let pending = response.text().map_err(|_| bad("the response has no working text() method"))?;
         let body = JsFuture::from(Promise::resolve(&pending)).await.map_err(&failed)?;
         let body = body.as_string().ok_or_else(|| bad("text() did not give a string"))?;
         if body.len() > MAX_BODY_BYTES {
             return Err(too_large(status, req));
         }
+        attempt.finish();
         Ok(RawResponse { status, body, retry_after, received_at_ms: now_ms() })
     }
-}
-
-fn get(target: &JsValue, key: &str) -> JsValue {
-    Reflect::get(target, &JsValue::from_str(key)).unwrap_or(JsValue::UNDEFINED)
-}
-
-/// `headers.get(name)` on a `Headers`-like object.
-fn header(headers: &JsValue, name: &str) -> Option<String> {
-    let get = get(headers, "get").dyn_into::<Function>().ok()?;
-    get.call1(headers, &JsValue::from_str(name)).ok()?.as_string()
-}
-
-fn request_init(req: &HttpRequest, signal: &AbortSignal) -> Object {
-    let headers = Object::new();
-    for (name, value) in &req.headers {
-        let _ = Reflect::set(&headers, &JsValue::from_str(name), &JsValue::from_str(value));
-    }
-    let init = Object::new();
-    let _ = Reflect::set(&init, &JsValue::from_str("method"), &JsValue::from_str("POST"));
-    let _ = Reflect::set(&init, &JsValue::from_str("headers"), &headers);
-    let _ = Reflect::set(&init, &JsValue::from_str("body"), &JsValue::from_str(&req.body));
-    let _ = Reflect::set(&init, &JsValue::from_str("signal"), signal);
-    init
 }
 
 /// The most specific reason a `fetch` rejection carries: Node puts the socket
 /// error (`ECONNREFUSED`, `ECONNRESET`) in `cause`.
 fn network_detail(thrown: &JsValue) -> String {
     let message = error_message(thrown);
-    let cause = get(thrown, "cause");
+    let cause = if thrown.is_object() {
+        thrown.unchecked_ref::<ErrorLike>().cause().unwrap_or(JsValue::UNDEFINED)
+    } else {
+        JsValue::UNDEFINED
+    };
     if cause.is_undefined() || cause.is_null() {
         return message;
     }

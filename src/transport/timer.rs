@@ -8,7 +8,7 @@ use wasm_bindgen::JsValue;
 use wasm_bindgen_futures::JsFuture;
 use web_sys::AbortSignal;
 
-use super::AbortScope;
+use super::abort::AbortListener;
 
 /// Wall-clock milliseconds since the Unix epoch (`Date.now()`).
 pub fn now_ms() -> f64 {
@@ -38,7 +38,6 @@ pub async fn sleep(ms: u64, signal: &AbortSignal) -> Result<(), Error> {
     if ms == 0 {
         return Ok(());
     }
-    let scope = AbortScope::new(Some(signal))?;
     let mut settle = None;
     let promise = Promise::new(&mut |resolve, reject| settle = Some((resolve, reject)));
     let Some((resolve, reject)) = settle else {
@@ -47,7 +46,7 @@ pub async fn sleep(ms: u64, signal: &AbortSignal) -> Result<(), Error> {
     let _timer = Timeout::new(ms.min(i32::MAX as u64) as u32, move || {
         let _ = resolve.call0(&JsValue::UNDEFINED);
     });
-    let _listener = scope.on_abort(move || {
+    let _listener = AbortListener::new(signal, move || {
         let _ = reject.call0(&JsValue::UNDEFINED);
     });
     JsFuture::from(promise).await.map(drop).map_err(|_| Error::aborted())
