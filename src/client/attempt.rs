@@ -32,7 +32,7 @@ impl Failure {
 /// Returns the parsed value and the request ID that produced it.
 pub async fn send_with_retry<T>(
     ctx: &Context,
-    signal: &AbortSignal,
+    signal: Option<&AbortSignal>,
     build: impl Fn(&str, &str) -> HttpRequest,
     parse: impl Fn(&RawResponse, &str) -> Result<T, Error>,
     deadline_ms: Option<f64>,

@@ -6,13 +6,13 @@ use crate::core::poll::{PollDecision, Poller, ProgressReport};
 use crate::core::request::prepare_progress_request;
 use crate::core::response::{parse_prepare_progress, PrepareProgress};
 use crate::core::Error;
-use crate::transport::{now_ms, sleep, AbortScope};
+use crate::transport::{now_ms, sleep};
 use std::cell::RefCell;
 use web_sys::AbortSignal;
 
 async fn read_progress(
     ctx: &Context,
-    signal: &AbortSignal,
+    signal: Option<&AbortSignal>,
     user_id: &str,
     instance_id: &str,
     deadline_ms: Option<f64>,
@@ -35,11 +35,7 @@ pub async fn prepare_progress(
     user_id: &str,
     instance_id: &str,
 ) -> Result<(PrepareProgress, String), Error> {
-    let scope = AbortScope::new(ctx.signal.as_ref())?;
-    let reading =
-        read_progress(ctx, &scope.signal(), user_id, instance_id, None).await.map_err(Failure::into_error)?;
-    scope.finish();
-    Ok(reading)
+    read_progress(ctx, ctx.signal.as_ref(), user_id, instance_id, None).await.map_err(Failure::into_error)
 }
 
 /// Poll until the instance is `normal`, has failed, or `maxWaitMs` passed;
@@ -50,14 +46,15 @@ pub async fn wait_prepared(
     instance_id: &str,
     on_progress: &dyn Fn(&ProgressReport),
 ) -> Result<ProgressReport, Error> {
-    let scope = AbortScope::new(ctx.signal.as_ref())?;
-    let signal = scope.signal();
+    // The caller's signal is followed directly: each attempt has its own
+    // scope (see `Transport::send`) and sleeps listen to it.
+    let signal = ctx.signal.as_ref();
     let started = now_ms();
     let mut poller = Poller::new(ctx.options.poll, instance_id, started);
     let deadline = started + f64::from(ctx.options.poll.max_wait_ms);
     loop {
         let (progress, request_id) =
-            match read_progress(ctx, &signal, user_id, instance_id, Some(deadline)).await {
+            match read_progress(ctx, signal, user_id, instance_id, Some(deadline)).await {
                 Ok(reading) => reading,
                 Err(Failure::Deadline(e)) => return Err(poller.timeout_error(Some(&e))),
                 Err(Failure::GaveUp(e)) => return Err(e),
@@ -65,12 +62,9 @@ pub async fn wait_prepared(
         let (report, decision) = poller.observe(progress, &request_id, now_ms());
         on_progress(&report);
         match decision {
-            PollDecision::Ready => {
-                scope.finish();
-                return Ok(report);
-            }
+            PollDecision::Ready => return Ok(report),
             PollDecision::Stop(error) => return Err(error),
-            PollDecision::PollIn(delay) => sleep(delay, &signal).await?,
+            PollDecision::PollIn(delay) => sleep(delay, signal).await?,
         }
     }
 }

@@ -83,9 +83,9 @@ impl Transport {
         &self,
         req: &HttpRequest,
         timeout_ms: u32,
-        signal: &AbortSignal,
+        signal: Option<&AbortSignal>,
     ) -> Result<RawResponse, Error> {
-        let attempt = AbortScope::new(Some(signal))?;
+        let attempt = AbortScope::new(signal)?;
         let timed_out = Rc::new(Cell::new(false));
         let _timer = {
             let timed_out = timed_out.clone();
@@ -96,7 +96,7 @@ impl Transport {
             })
         };
         let failed = |thrown: JsValue| {
-            let mut e = if signal.aborted() {
+            let mut e = if signal.is_some_and(AbortSignal::aborted) {
                 Error::aborted()
             } else if timed_out.get() {
                 Error::new(

@@ -31,8 +31,8 @@ pub fn request_id() -> String {
 ///
 /// The timer and the listener are released whichever comes first (or when the
 /// future is dropped), so nothing keeps a Node process alive afterwards.
-pub async fn sleep(ms: u64, signal: &AbortSignal) -> Result<(), Error> {
-    if signal.aborted() {
+pub async fn sleep(ms: u64, signal: Option<&AbortSignal>) -> Result<(), Error> {
+    if signal.is_some_and(AbortSignal::aborted) {
         return Err(Error::aborted());
     }
     if ms == 0 {
@@ -46,8 +46,10 @@ pub async fn sleep(ms: u64, signal: &AbortSignal) -> Result<(), Error> {
     let _timer = Timeout::new(ms.min(i32::MAX as u64) as u32, move || {
         let _ = resolve.call0(&JsValue::UNDEFINED);
     });
-    let _listener = AbortListener::new(signal, move || {
-        let _ = reject.call0(&JsValue::UNDEFINED);
+    let _listener = signal.map(|signal| {
+        AbortListener::new(signal, move || {
+            let _ = reject.call0(&JsValue::UNDEFINED);
+        })
     });
     JsFuture::from(promise).await.map(drop).map_err(|_| Error::aborted())
 }
