@@ -76,7 +76,10 @@ export interface BatchStatusOptions extends CallOptions {
 export interface WaitPreparedOptions extends CallOptions {
   /** Give up with `WAIT_TIMEOUT` after this many ms. Default 300 000 (5 minutes). */
   maxWaitMs?: number;
-  /** First poll delay, and the delay after any change of state or `waitingCount`. Default 1 000. */
+  /**
+   * Delay from one poll's start to the next, at first and after any change of state or
+   * `waitingCount`. Default 1 000.
+   */
   minDelayMs?: number;
   /** Longest poll delay; the delay grows 1.5x per unchanged reading up to it. Default 10 000. */
   maxDelayMs?: number;

@@ -53,13 +53,14 @@ pub async fn wait_prepared(
     let mut poller = Poller::new(ctx.options.poll, instance_id, started);
     let deadline = started + f64::from(ctx.options.poll.max_wait_ms);
     loop {
+        let polled_at = now_ms();
         let (progress, request_id) =
             match read_progress(ctx, signal, user_id, instance_id, Some(deadline)).await {
                 Ok(reading) => reading,
                 Err(Failure::Deadline(e)) => return Err(poller.timeout_error(Some(&e))),
                 Err(Failure::GaveUp(e)) => return Err(e),
             };
-        let (report, decision) = poller.observe(progress, &request_id, now_ms());
+        let (report, decision) = poller.observe(progress, &request_id, polled_at, now_ms());
         on_progress(&report);
         match decision {
             PollDecision::Ready => return Ok(report),

@@ -6,6 +6,8 @@
 //!   by [`BACKOFF_FACTOR`] each time the reading is unchanged (same status and
 //!   `waitingCount`), up to `max_delay_ms`. Any change resets it to the minimum,
 //!   so a moving queue is followed closely and a stuck one is not hammered.
+//!   Delays run from the start of one poll to the start of the next, so the
+//!   cadence does not drift by the request's round trip.
 //! - Never sleep past the deadline `max_wait_ms` after the start: the last poll
 //!   happens at the deadline, and if that one is not final the wait ends with
 //!   `WAIT_TIMEOUT`, carrying the last progress.
@@ -94,11 +96,13 @@ impl Poller {
         u64::from(self.policy.max_wait_ms).saturating_sub(self.elapsed_ms(now_ms))
     }
 
-    /// Feed one reading; returns the report for `onProgress` and what to do next.
+    /// Feed one reading of the poll sent at `polled_at_ms` and answered at
+    /// `now_ms`; returns the report for `onProgress` and what to do next.
     pub fn observe(
         &mut self,
         progress: PrepareProgress,
         request_id: &str,
+        polled_at_ms: f64,
         now_ms: f64,
     ) -> (ProgressReport, PollDecision) {
         self.polls += 1;
@@ -130,7 +134,11 @@ impl Poller {
             }),
             _ => match self.remaining_ms(now_ms) {
                 0 => PollDecision::Stop(self.timeout_error(None)),
-                remaining => PollDecision::PollIn((self.delay_ms as u64).min(remaining)),
+                remaining => {
+                    let next_poll_in = polled_at_ms + self.delay_ms - now_ms;
+                    let next_poll_in = if next_poll_in > 0.0 { next_poll_in as u64 } else { 0 };
+                    PollDecision::PollIn(next_poll_in.min(remaining))
+                }
             },
         };
         (report, decision)
@@ -177,10 +185,10 @@ mod tests {
     #[test]
     fn ready_on_normal_and_reports_each_poll() {
         let mut p = Poller::new(policy(), "i1", 1_000.0);
-        let (report, decision) = p.observe(progress(1, 3), "r1", 1_200.0);
+        let (report, decision) = p.observe(progress(1, 3), "r1", 1_200.0, 1_200.0);
         assert_eq!((report.attempt, report.elapsed_ms, report.request_id.as_str()), (1, 200, "r1"));
         assert_eq!(decision, PollDecision::PollIn(1_000));
-        let (report, decision) = p.observe(progress(0, 0), "r2", 2_500.0);
+        let (report, decision) = p.observe(progress(0, 0), "r2", 2_500.0, 2_500.0);
         assert_eq!(report.attempt, 2);
         assert_eq!(decision, PollDecision::Ready);
     }
@@ -198,17 +206,28 @@ mod tests {
             progress(2, 0),
         ]
         .into_iter()
-        .map(|pr| p.observe(pr, "r", 0.0).1)
+        .map(|pr| p.observe(pr, "r", 0.0, 0.0).1)
         .collect();
         let expect = [1_000, 1_500, 2_250, 3_375, 4_000, 1_000, 1_000].map(PollDecision::PollIn);
         assert_eq!(delays, expect);
     }
 
     #[test]
+    fn the_round_trip_counts_towards_the_delay() {
+        let mut p = Poller::new(policy(), "i1", 0.0);
+        assert_eq!(p.observe(progress(1, 3), "r", 100.0, 400.0).1, PollDecision::PollIn(700));
+        assert_eq!(
+            p.observe(progress(1, 2), "r", 1_100.0, 2_600.0).1,
+            PollDecision::PollIn(0),
+            "slow answer: poll again at once"
+        );
+    }
+
+    #[test]
     fn failure_stops_with_prepare_failed_and_the_last_progress() {
         let mut p = Poller::new(policy(), "iRJEVP9", 0.0);
-        p.observe(progress(1, 1), "r1", 0.0);
-        let (_, decision) = p.observe(progress(-1, 0), "r2", 10.0);
+        p.observe(progress(1, 1), "r1", 0.0, 0.0);
+        let (_, decision) = p.observe(progress(-1, 0), "r2", 10.0, 10.0);
         let PollDecision::Stop(e) = decision else { panic!("{decision:?}") };
         assert_eq!(e.kind, ErrorKind::PrepareFailed);
         assert_eq!(e.request_id.as_deref(), Some("r2"));
@@ -219,8 +238,8 @@ mod tests {
     #[test]
     fn never_sleeps_past_the_deadline_then_times_out() {
         let mut p = Poller::new(policy(), "i1", 0.0);
-        assert_eq!(p.observe(progress(1, 3), "r", 59_500.0).1, PollDecision::PollIn(500));
-        let (_, decision) = p.observe(progress(1, 3), "r9", 60_000.0);
+        assert_eq!(p.observe(progress(1, 3), "r", 59_500.0, 59_500.0).1, PollDecision::PollIn(500));
+        let (_, decision) = p.observe(progress(1, 3), "r9", 60_000.0, 60_000.0);
         let PollDecision::Stop(e) = decision else { panic!("{decision:?}") };
         assert_eq!(e.kind, ErrorKind::WaitTimeout);
         assert_eq!(e.progress.as_ref().map(|r| r.attempt), Some(2));
@@ -232,7 +251,7 @@ mod tests {
         let mut p = Poller::new(policy(), "i1", 0.0);
         for status in [3, 4, 5, 6, 99] {
             assert!(
-                matches!(p.observe(progress(status, 0), "r", 0.0).1, PollDecision::PollIn(_)),
+                matches!(p.observe(progress(status, 0), "r", 0.0, 0.0).1, PollDecision::PollIn(_)),
                 "{status}"
             );
         }
