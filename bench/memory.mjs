@@ -1,16 +1,24 @@
 // Memory sample, run with --expose-gc in a fresh process by bench/run.mjs:
 //   node --expose-gc bench/memory.mjs <library|baseline> <module path> <mock url> <calls>
-// Captures the wasm instance's memory by wrapping WebAssembly.instantiate before the library
-// loads (the package does not expose it). Prints JSON checkpoints of heapUsed, external and
-// wasm memory after a forced GC: after a warm-up of 200 calls, then every calls/4.
+// Captures the library's wasm instance by wrapping WebAssembly.instantiate before the library
+// loads (the package does not expose it; the instance is recognised by its `batchStatus` export,
+// since Node's fetch instantiates a wasm of its own, undici's llhttp). Prints JSON checkpoints
+// after a forced GC: heapUsed, external, rss, the wasm linear memory and the length of the
+// externref table (JS values held by Rust; it grows if handles leak). Checkpoints after a warm-up
+// of 200 calls, then every calls/4.
 const [, , which, modulePath, url, callsArg] = process.argv;
 const calls = Number(callsArg);
 let wasmMemory = null;
+let externrefs = null;
 const instantiate = WebAssembly.instantiate;
 WebAssembly.instantiate = async function (...args) {
   const result = await instantiate.apply(this, args);
   const instance = result instanceof WebAssembly.Instance ? result : result.instance;
-  for (const value of Object.values(instance.exports)) if (value instanceof WebAssembly.Memory) wasmMemory = value;
+  const exports = instance.exports;
+  if (typeof exports.batchStatus === "function") {
+    wasmMemory = Object.values(exports).find((v) => v instanceof WebAssembly.Memory) ?? null;
+    externrefs = Object.values(exports).find((v) => v instanceof WebAssembly.Table) ?? null;
+  }
   return result;
 };
 const mod = await import(modulePath);
@@ -26,7 +34,7 @@ const gc = () => {
 const sample = (done) => {
   gc();
   const m = process.memoryUsage();
-  return { calls: done, heapUsed: m.heapUsed, external: m.external, arrayBuffers: m.arrayBuffers, rss: m.rss, wasmMemory: wasmMemory ? wasmMemory.buffer.byteLength : null };
+  return { calls: done, heapUsed: m.heapUsed, external: m.external, arrayBuffers: m.arrayBuffers, rss: m.rss, wasmMemory: wasmMemory ? wasmMemory.buffer.byteLength : null, externrefTable: externrefs ? externrefs.length : null };
 };
 for (let i = 0; i < 200; i++) await one();
 // Let keep-alive sockets and timers of the warm-up settle before the baseline reading.

@@ -40,7 +40,7 @@ export function renderMarkdown(r, analysis) {
   const pcd = r.pollCadence;
   p(`| Poll cadence, 50 polls at 50 ms (drift) | ≤ 5 % | ${pct(pcd.library.drift)} | ${pct(pcd.baseline.drift)} | ${ok(pcd.met)} |`);
   const mem = r.memory;
-  p(`| Memory growth over ${mem.calls} calls (heap; wasm memory) | noise | ${B(mem.library.heapGrowth.median)}; ${mem.library.wasmBefore ? `${B(mem.library.wasmBefore.median)} → ${B(mem.library.wasmAfter.median)}` : "–"} | ${B(mem.baseline.heapGrowth.median)} | ${ok(mem.met)} |`);
+  p(`| Memory growth over ${mem.calls} calls (heap; wasm memory) | noise | heap ${B(mem.library.heapGrowth.median)}; table ${mem.library.externrefBefore ? `${mem.library.externrefBefore.median} → ${mem.library.externrefAfter.median} slots` : "–"}; wasm ${mem.library.wasmBefore ? `${B(mem.library.wasmBefore.median)} → ${B(mem.library.wasmAfter.median)}` : "–"} | ${B(mem.baseline.heapGrowth.median)} | ${ok(mem.met)} |`);
   const within = s.wasm.gzip <= s.budget.goalWasmGzipBytes;
   p(`| wasm gzip size | ≤ ${B(s.budget.goalWasmGzipBytes)} (goal) | ${B(s.wasm.gzip)} | – | ${ok(within)} |`);
   p();
@@ -119,15 +119,16 @@ export function renderMarkdown(r, analysis) {
 
   p(`## 6. Memory (${mem.calls} calls of ${mem.idsPerCall} IDs, ${mem.runs} fresh processes per client, after forced GC)`);
   p();
-  p("| | heap before | heap after | heap growth | growth in the second half | external growth | wasm memory before → after |");
-  p("| --- | ---: | ---: | ---: | ---: | ---: | ---: |");
+  p("| | heap before | heap after | heap growth | growth in the second half | external growth | wasm memory before → after | externref table slots before → after |");
+  p("| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: |");
   for (const w of ["library", "baseline"]) {
     const x = mem[w];
     const kib = (st) => `${f(st.median / 1024, 0)} KiB (${f(st.min / 1024, 0)}–${f(st.max / 1024, 0)})`;
-    p(`| ${w} | ${kib(x.heapBefore)} | ${kib(x.heapAfter)} | ${kib(x.heapGrowth)} | ${kib(x.heapGrowthSecondHalf)} | ${kib(x.externalGrowth)} | ${x.wasmBefore ? `${B(x.wasmBefore.median)} → ${B(x.wasmAfter.median)}` : "–"} |`);
+    p(`| ${w} | ${kib(x.heapBefore)} | ${kib(x.heapAfter)} | ${kib(x.heapGrowth)} | ${kib(x.heapGrowthSecondHalf)} | ${kib(x.externalGrowth)} | ${x.wasmBefore ? `${B(x.wasmBefore.median)} → ${B(x.wasmAfter.median)}` : "–"} | ${x.externrefBefore ? `${x.externrefBefore.median} → ${x.externrefAfter.median}` : "–"} |`);
   }
   p();
-  p(`Noise threshold: ${B(mem.noiseBytes)} (baseline growth + its spread between runs, at least 256 KiB). wasm memory is captured by wrapping \`WebAssembly.instantiate\`; it can only grow, so equal before/after means no growth.`);
+  p(`Noise threshold: ${B(mem.noiseBytes)} (baseline growth + its spread between runs, at least 256 KiB). wasm memory and the externref table (JS values held by Rust) are captured by wrapping \`WebAssembly.instantiate\`; both only grow, so equal before/after means no growth, and a growing table means leaked JS handles. The baseline has no wasm of its own.`);
+  p(`Verdict: heap ${mem.library.heapGrowth.median <= mem.noiseBytes ? "within noise" : "grows beyond noise"}; wasm memory ${mem.wasmGrew ? "**grew**" : "stable"}; externref table ${mem.tableGrew ? "**grew** (leaked handles)" : "stable"}.`);
   p();
 
   if (r.profile) {

@@ -275,6 +275,8 @@ function measureMemory(url, calls, runs) {
       externalGrowth: stats(rs.map((r) => last(r).external - first(r).external)),
       wasmBefore: rs[0].wasmCaptured ? stats(rs.map((r) => first(r).wasmMemory)) : null,
       wasmAfter: rs[0].wasmCaptured ? stats(rs.map((r) => last(r).wasmMemory)) : null,
+      externrefBefore: rs[0].wasmCaptured ? stats(rs.map((r) => first(r).externrefTable)) : null,
+      externrefAfter: rs[0].wasmCaptured ? stats(rs.map((r) => last(r).externrefTable)) : null,
       runs: rs.map((r) => r.samples),
     };
   };
@@ -284,9 +286,10 @@ function measureMemory(url, calls, runs) {
   // with a 256 KiB floor (GC heuristics move heapUsed by that much on their own).
   const noise = Math.max(256 * 1024, baselineMem.heapGrowth.max - baselineMem.heapGrowth.min + Math.abs(baselineMem.heapGrowth.median));
   const wasmGrew = library.wasmAfter && library.wasmAfter.max > library.wasmBefore.max;
-  const met = library.heapGrowth.median <= noise && !wasmGrew;
-  log(`memory: library heap +${(library.heapGrowth.median / 1024).toFixed(0)} KiB, wasm ${library.wasmBefore?.median} -> ${library.wasmAfter?.median}; baseline heap +${(baselineMem.heapGrowth.median / 1024).toFixed(0)} KiB`);
-  return { calls, idsPerCall: 32, runs, library, baseline: baselineMem, noiseBytes: noise, met };
+  const tableGrew = library.externrefAfter && library.externrefAfter.max > library.externrefBefore.max;
+  const met = library.heapGrowth.median <= noise && !wasmGrew && !tableGrew;
+  log(`memory: library heap +${(library.heapGrowth.median / 1024).toFixed(0)} KiB, wasm ${library.wasmBefore?.median} -> ${library.wasmAfter?.median}, externref table ${library.externrefBefore?.median} -> ${library.externrefAfter?.median}; baseline heap +${(baselineMem.heapGrowth.median / 1024).toFixed(0)} KiB`);
+  return { calls, idsPerCall: 32, runs, library, baseline: baselineMem, noiseBytes: noise, wasmGrew, tableGrew, met };
 }
 
 // ---------- profile (for missed per-call goals) ----------
@@ -361,4 +364,10 @@ async function main() {
   log("wrote bench/results.json and bench/RESULTS.md");
 }
 
-await main();
+if (process.argv[2] === "--render") {
+  // Re-render RESULTS.md from results.json (after editing bench/analysis.md).
+  const results = JSON.parse(readFileSync(join(here, "results.json"), "utf8"));
+  writeFileSync(join(here, "RESULTS.md"), renderMarkdown(results, existsSync(join(here, "analysis.md")) ? readFileSync(join(here, "analysis.md"), "utf8") : ""));
+} else {
+  await main();
+}
