@@ -22,10 +22,11 @@ after(async () => {
   await mock?.close();
 });
 
-// Counts module instantiations in the page (the worker counts are not visible here).
+// Counts module loads in the page, by any of the async compile/instantiate entry points
+// (the worker counts are not visible here).
 function countWasm() {
   self.__wasmInstantiations = 0;
-  for (const name of ["instantiate", "instantiateStreaming"]) {
+  for (const name of ["compile", "compileStreaming", "instantiate", "instantiateStreaming"]) {
     const original = WebAssembly[name];
     WebAssembly[name] = function (...args) {
       self.__wasmInstantiations++;
