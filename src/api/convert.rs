@@ -1,68 +1,17 @@
 //! Rust results to plain JavaScript objects, once, at the boundary.
 //!
-//! The objects are built by small JS constructors, one call per object: far
-//! cheaper than a `Reflect.set` (and a key string) per property, which showed
-//! up at the top of the per-call profile.
+//! The objects are built by the small JS constructors of `interop.js`, one call
+//! per object: far cheaper than a `Reflect.set` (and a key string) per
+//! property, which showed up at the top of the per-call profile.
 
+use super::interop::{batch_result, chunk_error, error_payload, progress, report, status_entry};
 use crate::client::BatchOutcome;
 use crate::core::poll::ProgressReport;
 use crate::core::response::PrepareProgress;
 use crate::core::state::instance_state;
 use crate::core::Error;
 use js_sys::Array;
-use wasm_bindgen::prelude::*;
-
-#[wasm_bindgen(inline_js = "
-export function statusEntry(instanceId, status, state) { return { instanceId, status, state }; }
-export function batchResult(statuses, missing, requestIds, errors) {
-  const result = { statuses, missing, requestIds };
-  if (errors) result.errors = errors;
-  return result;
-}
-export function chunkError(instanceIds, error) { return { instanceIds, error }; }
-export function progress(status, state, waitingCount, requestId) {
-  return { status, state, waitingCount: waitingCount ?? null, requestId };
-}
-export function report(status, state, waitingCount, requestId, attempt, elapsedMs) {
-  return { status, state, waitingCount: waitingCount ?? null, requestId, attempt, elapsedMs };
-}
-export function errorPayload(code, message, httpStatus, errorCode, errorMsg, requestId, retryable, progress) {
-  return {
-    name: 'KooPhoneError', code, message, httpStatus: httpStatus ?? null, errorCode: errorCode ?? null,
-    errorMsg: errorMsg ?? null, requestId: requestId ?? null, retryable, progress: progress ?? null,
-  };
-}
-")]
-extern "C" {
-    #[wasm_bindgen(js_name = statusEntry)]
-    fn status_entry(instance_id: &str, status: f64, state: &str) -> JsValue;
-    #[wasm_bindgen(js_name = batchResult)]
-    fn batch_result(statuses: Array, missing: Array, request_ids: Array, errors: Option<Array>) -> JsValue;
-    #[wasm_bindgen(js_name = chunkError)]
-    fn chunk_error(instance_ids: Array, error: JsValue) -> JsValue;
-    fn progress(status: f64, state: &str, waiting_count: Option<f64>, request_id: &str) -> JsValue;
-    #[allow(clippy::too_many_arguments)]
-    fn report(
-        status: f64,
-        state: &str,
-        waiting_count: Option<f64>,
-        request_id: &str,
-        attempt: u32,
-        elapsed_ms: f64,
-    ) -> JsValue;
-    #[wasm_bindgen(js_name = errorPayload)]
-    #[allow(clippy::too_many_arguments)]
-    fn error_payload(
-        code: &str,
-        message: &str,
-        http_status: Option<u16>,
-        error_code: Option<String>,
-        error_msg: Option<String>,
-        request_id: Option<String>,
-        retryable: bool,
-        progress: JsValue,
-    ) -> JsValue;
-}
+use wasm_bindgen::JsValue;
 
 fn strings<'a>(items: impl IntoIterator<Item = &'a String>) -> Array {
     items.into_iter().map(|s| JsValue::from_str(s)).collect()

@@ -1,5 +1,6 @@
 //! Reading JavaScript arguments: type checks here, range rules in `core`.
 
+use super::interop::page_origin_js;
 use crate::client::Context;
 use crate::core::options::RawOptions;
 use crate::core::validate::validate_id;
@@ -58,14 +59,6 @@ extern "C" {
     fn aborted(this: &SignalLike) -> Result<JsValue, JsValue>;
     #[wasm_bindgen(method, getter = addEventListener, catch)]
     fn add_event_listener(this: &SignalLike) -> Result<JsValue, JsValue>;
-}
-
-#[wasm_bindgen(inline_js = "export function pageOrigin() { \
-    const o = globalThis.location && globalThis.location.origin; return typeof o === 'string' ? o : undefined; }")]
-extern "C" {
-    /// `location.origin` where there is one (browsers), for path endpoints.
-    #[wasm_bindgen(js_name = pageOrigin)]
-    fn page_origin_js() -> Option<String>;
 }
 
 /// Read one option; `undefined` and `null` mean absent.

@@ -7,6 +7,7 @@
 
 mod convert;
 mod input;
+mod interop;
 
 use crate::client;
 use crate::core::Error;

@@ -14,16 +14,7 @@ use web_sys::AbortSignal;
 
 use super::{error_message, now_ms, AbortScope};
 
-#[wasm_bindgen(inline_js = "
-export function globalFetch() {
-  return typeof globalThis.fetch === 'function' ? globalThis.fetch : undefined;
-}
-export function requestInit(headerPairs, body, signal) {
-  const headers = {};
-  for (let i = 0; i + 1 < headerPairs.length; i += 2) headers[headerPairs[i]] = headerPairs[i + 1];
-  return { method: 'POST', headers, body, signal };
-}
-")]
+#[wasm_bindgen(module = "/src/transport/fetch.js")]
 extern "C" {
     /// `globalThis.fetch`, read at each call so later polyfills and interceptors apply.
     #[wasm_bindgen(js_name = globalFetch)]
