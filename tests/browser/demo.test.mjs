@@ -4,21 +4,12 @@ import { test, before, after } from "node:test";
 import assert from "node:assert/strict";
 import { mkdirSync } from "node:fs";
 import { fileURLToPath } from "node:url";
-import { chromium } from "playwright-core";
 import { startMockServer, loadScenario } from "../../mock/index.mjs";
 import { startStaticServer } from "../../scripts/serve.mjs";
+import { launchChromium } from "../support/chromium.mjs";
 
 const SHOTS = fileURLToPath(new URL("../../results/demo/", import.meta.url));
 const IDS = ["a44uhlf7", "stopped01", "running01", "running02", "prep-fail", "prep-ok", "shutdown01", "mystery07", "ghost001"];
-const CHROMIUM_ARGS = [
-  "--no-sandbox",
-  "--disable-gpu",
-  "--disable-quic",
-  "--no-first-run",
-  "--disable-background-networking",
-  "--disable-component-update",
-  "--disable-sync",
-];
 
 let mock, site, browser, page;
 const problems = [];
@@ -33,7 +24,7 @@ before(async () => {
     port: 0,
     config: { endpoint: mock.url, token: "demo-token", instanceIds: IDS, userId: "demo-user", instanceId: "prep-ok" },
   });
-  browser = await chromium.launch({ executablePath: process.env.CHROMIUM ?? "/usr/bin/chromium", args: CHROMIUM_ARGS });
+  browser = await launchChromium();
   page = await browser.newPage({ viewport: { width: 1000, height: 1100 } });
   page.on("pageerror", (e) => problems.push(`page error: ${e.message}`));
   page.on("console", (m) => m.type() === "error" && problems.push(`console: ${m.text()}`));

@@ -181,25 +181,7 @@ export async function serveStatic(root) {
   };
 }
 
-export const CHROMIUM = "/usr/bin/chromium";
-
-/** Launches headless Chromium (Debian's, never a downloaded one) through the root playwright-core. */
-export async function launchChromium() {
-  const { chromium } = await import(pathToFileURL(join(ROOT, "node_modules", "playwright-core", "index.mjs")).href);
-  return chromium.launch({
-    executablePath: CHROMIUM,
-    headless: true,
-    args: [
-      "--no-sandbox",
-      "--disable-gpu",
-      "--disable-quic",
-      "--no-first-run",
-      "--disable-background-networking",
-      "--disable-component-update",
-      "--disable-sync",
-    ],
-  });
-}
+export { CHROMIUM, launchChromium } from "../support/chromium.mjs";
 
 /** The part of a batchStatus result the scenario fixes (request IDs are random). */
 export function essentials(result) {
