@@ -1,35 +1,40 @@
 #!/usr/bin/env bash
-# The main job: build the package, start the bundled mock KooPhone server with
-# the demo scenario and a static server for www/, and print the URL to open.
-# No account needed. Ctrl-C stops both servers.
-#   scripts/demo.sh [--no-build]      ports: MOCK_PORT (default 8787), PORT (default 8080)
+# The main command: build and pack the package, start the bundled mock KooPhone
+# server (demo scenario) and a static server for www/ on 127.0.0.1, and print the
+# URL to open. The page comes pre-filled for the mock; no account needed.
+# Ctrl-C stops both servers.
+#
+#   scripts/demo.sh [--no-build] [--port N] [--mock-port N] [--check]
+#     --no-build     use the pkg/ already built (default: run scripts/pack.sh first)
+#     --port N       port of the page (default $PORT or 8080; 0 = any free port)
+#     --mock-port N  port of the mock server (default $MOCK_PORT or 8787; 0 = any free port)
+#     --check        start both servers, check that everything answers, stop, exit 0/1
 set -euo pipefail
 cd "$(dirname "$0")/.."
-[ "${1:-}" = "--no-build" ] || scripts/build.sh
 
-mock_port=${MOCK_PORT:-8787}
-page_port=${PORT:-8080}
-mock_url="http://127.0.0.1:$mock_port"
+build=1
+serve_args=()
+usage() { sed -n '2,11p' "$0" | sed 's/^# \{0,1\}//'; }
+while [ $# -gt 0 ]; do
+  case "$1" in
+    --no-build) build=0 ;;
+    --port|--mock-port)
+      [ $# -ge 2 ] || { echo "demo: $1 needs a value" >&2; exit 2; }
+      serve_args+=("$1" "$2"); shift ;;
+    --port=*|--mock-port=*) serve_args+=("$1") ;;
+    --check) serve_args+=(--check) ;;
+    -h|--help) usage; exit 0 ;;
+    *) echo "demo: unknown option $1" >&2; usage >&2; exit 2 ;;
+  esac
+  shift
+done
 
-pids=()
-cleanup() { for pid in "${pids[@]}"; do kill "$pid" 2>/dev/null || true; done; wait 2>/dev/null || true; }
-trap cleanup EXIT INT TERM
+if [ "$build" = 1 ]; then
+  scripts/pack.sh
+elif [ ! -f pkg/index.mjs ]; then
+  echo "demo: pkg/index.mjs is missing; run without --no-build (or scripts/pack.sh) first" >&2
+  exit 1
+fi
 
-node mock/cli.cjs --host 127.0.0.1 --port "$mock_port" --scenario mock/scenarios/demo.json &
-pids+=($!)
-
-config=$(cat <<JSON
-{"endpoint":"$mock_url","token":"demo-token",
- "instanceIds":["a44uhlf7","stopped01","running01","running02","prep-fail","prep-ok","shutdown01","mystery07","ghost001"],
- "userId":"demo-user","instanceId":"prep-ok",
- "note":"Pre-filled for the local mock server (token demo-token). Try instance prep-fail to see a failure; ghost001 is unknown to the server. Preparation scripts advance per request: restart the demo to replay them."}
-JSON
-)
-node scripts/serve.mjs --port "$page_port" --config "$config" &
-pids+=($!)
-
-sleep 0.5
-echo
-echo "  Open http://127.0.0.1:$page_port/www/   (mock KooPhone server: $mock_url; Ctrl-C to stop)"
-echo
-wait
+# One Node process runs both servers; exec so Ctrl-C reaches it directly.
+exec node scripts/serve.mjs --scenario mock/scenarios/demo.json "${serve_args[@]}"
