@@ -29,7 +29,7 @@ const HEADLINES = {
   INVALID_ARGUMENT: "Please check the form.",
   NETWORK: "KooPhone could not be reached.",
   TIMEOUT: "KooPhone took too long to answer.",
-  ABORTED: "Cancelled.",
+  ABORTED: "Cancelled: the wait was stopped.",
   HTTP: "KooPhone refused the request.",
   API: "KooPhone reported an error.",
   BAD_RESPONSE: "KooPhone sent an answer this page does not understand.",

@@ -165,7 +165,7 @@ test("Cancel aborts a wait in progress (code ABORTED)", async () => {
   const box = await page.waitForSelector("#progress .error", { timeout: 5_000 });
   assert.ok(Date.now() - started < 2_000, "the wait stops at once, not at the next poll");
   assert.equal(await box.getAttribute("data-code"), "ABORTED");
-  assert.match(await box.innerText(), /^Cancelled\.[\s\S]*Code:?\s*ABORTED/);
+  assert.match(await box.innerText(), /^Cancelled: the wait was stopped\.[\s\S]*Code:?\s*ABORTED/);
   assert.equal(await page.isDisabled("#cancel"), true);
   assert.equal(await page.evaluate(() => document.activeElement.id), "wait", "focus returns to the Wait button");
   await new Promise((r) => setTimeout(r, 1_200));
@@ -205,4 +205,31 @@ test("many IDs (comma separated) are checked in chunks and merged in input order
   assert.equal(await page.$$eval("#missing li", (lis) => lis.length), distinct.length - 2);
   assert.match(await page.textContent("#status-summary"), /^2 of 62 instances reported · 2 requests/);
   assert.equal(mock.requests.filter((r) => r.method === "POST").length, 2);
+});
+
+test("narrow screens: the page fits without sideways scrolling", async () => {
+  const narrow = await browser.newPage({ viewport: { width: 390, height: 800 } });
+  try {
+    await narrow.goto(`${site.url}/www/`);
+    await narrow.waitForSelector("body[data-ready=true]");
+    await narrow.getByRole("button", { name: "Check status" }).click();
+    await narrow.waitForSelector("#status-table");
+    const overflow = await narrow.evaluate(() => document.documentElement.scrollWidth - document.documentElement.clientWidth);
+    assert.ok(overflow <= 0, `the page is ${overflow}px wider than the screen`);
+    await narrow.screenshot({ path: `${SHOTS}08-narrow.png`, fullPage: true });
+  } finally {
+    await narrow.close();
+  }
+});
+
+test("without a built package the page says what to do instead of staying blank", async () => {
+  const broken = await browser.newPage();
+  try {
+    await broken.route("**/pkg/index.mjs", (route) => route.fulfill({ status: 404, body: "not found" }));
+    await broken.goto(`${site.url}/www/`);
+    await broken.waitForSelector("#load-error", { state: "visible" });
+    assert.match(await broken.innerText("#load-error"), /scripts\/pack\.sh/);
+  } finally {
+    await broken.close();
+  }
 });
