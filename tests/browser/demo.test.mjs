@@ -3,7 +3,7 @@
 // Screenshots of each state go to results/demo/.
 import { test, before, after } from "node:test";
 import assert from "node:assert/strict";
-import { mkdirSync } from "node:fs";
+import { mkdirSync, rmSync } from "node:fs";
 import { fileURLToPath } from "node:url";
 import { startMockServer, loadScenario } from "../../mock/index.mjs";
 import { startStaticServer, demoConfig } from "../../scripts/serve.mjs";
@@ -24,6 +24,7 @@ async function assertNoToken(...secrets) {
 }
 
 before(async () => {
+  rmSync(SHOTS, { recursive: true, force: true }); // no stale screenshots from older runs
   mkdirSync(SHOTS, { recursive: true });
   scenario = loadScenario(fileURLToPath(new URL("../../mock/scenarios/demo.json", import.meta.url)));
   mock = await startMockServer({ ...scenario, port: 0 });
