@@ -3,6 +3,7 @@
 // are refused before anything is sent; IDs travel only in the JSON body.
 import { test, after } from "node:test";
 import assert from "node:assert/strict";
+import { inspect } from "node:util";
 import { lib, startMockServer, TOKEN } from "./support.mjs";
 
 const { batchStatus, waitPrepared, prepareProgress, KooPhoneError } = lib;
@@ -44,17 +45,20 @@ function leaks(value, seen = new Set()) {
 for (const [code, provoke] of Object.entries(KINDS)) {
   test(`${code}: the token appears in no part of the error`, async () => {
     const logged = [];
+    const render = (args) => args.map((a) => (typeof a === "string" ? a : inspect(a, { depth: 8 }))).join(" ");
     const original = { ...console };
-    for (const method of ["log", "info", "warn", "error", "debug"]) console[method] = (...args) => logged.push(args.join(" "));
+    for (const method of ["log", "info", "warn", "error", "debug"]) console[method] = (...args) => logged.push(render(args));
     let error;
     try {
       error = await provoke().then(() => null, (e) => e);
+      console.error(error); // what an application's error handler typically does
+      console.log("failed:", error?.message, error?.toJSON?.());
     } finally {
       Object.assign(console, original);
     }
     assert.ok(error instanceof KooPhoneError, `expected ${code}`);
     assert.equal(error.code, code);
-    for (const text of [error.message, error.stack, JSON.stringify(error), String(error), String(error.cause ?? "")]) {
+    for (const text of [error.message, error.stack, JSON.stringify(error), String(error), String(error.cause ?? ""), inspect(error, { depth: 8, showHidden: true }), inspect(error.cause, { depth: 8 }), JSON.stringify(error.progress ?? null)]) {
       assert.ok(!text.includes(TOKEN), `token leaked: ${text.slice(0, 300)}`);
     }
     assert.ok(!leaks(error), "token in some property");
