@@ -184,7 +184,10 @@ export declare class KooPhoneError extends Error {
   readonly requestId: string | null;
   /** Whether the same call may succeed if tried again later. */
   readonly retryable: boolean;
-  /** `PREPARE_FAILED` and `WAIT_TIMEOUT`: the last reading. */
+  /**
+   * `waitPrepared` errors (`PREPARE_FAILED`, `WAIT_TIMEOUT`, and an abort or failed poll after
+   * at least one reading): the last reading.
+   */
   readonly progress: WaitProgress | null;
   constructor(message: string, details?: KooPhoneErrorDetails);
   toJSON(): KooPhoneErrorDetails & { name: "KooPhoneError"; message: string };

@@ -58,14 +58,16 @@ pub async fn wait_prepared(
             match read_progress(ctx, signal, user_id, instance_id, Some(deadline)).await {
                 Ok(reading) => reading,
                 Err(Failure::Deadline(e)) => return Err(poller.timeout_error(Some(&e))),
-                Err(Failure::GaveUp(e)) => return Err(e),
+                Err(Failure::GaveUp(e)) => return Err(poller.with_last_progress(e)),
             };
         let (report, decision) = poller.observe(progress, &request_id, polled_at, now_ms());
         on_progress(&report);
         match decision {
             PollDecision::Ready => return Ok(report),
             PollDecision::Stop(error) => return Err(error),
-            PollDecision::PollIn(delay) => sleep(delay, signal).await?,
+            PollDecision::PollIn(delay) => {
+                sleep(delay, signal).await.map_err(|e| poller.with_last_progress(e))?;
+            }
         }
     }
 }

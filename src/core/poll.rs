@@ -144,6 +144,15 @@ impl Poller {
         (report, decision)
     }
 
+    /// Attach the last reading to an error that ends the wait early (an abort,
+    /// a failed poll), so callers see how far preparation had come.
+    pub fn with_last_progress(&self, mut error: Error) -> Error {
+        if error.progress.is_none() {
+            error.progress = self.last.clone().map(Box::new);
+        }
+        error
+    }
+
     /// The `WAIT_TIMEOUT` error, with the last reading and, when the deadline
     /// passed while a poll kept failing, that failure.
     pub fn timeout_error(&self, last_failure: Option<&Error>) -> Error {
@@ -244,6 +253,18 @@ mod tests {
         assert_eq!(e.kind, ErrorKind::WaitTimeout);
         assert_eq!(e.progress.as_ref().map(|r| r.attempt), Some(2));
         assert!(e.message.contains("queuing") && e.message.contains("waitingCount 3"), "{}", e.message);
+    }
+
+    #[test]
+    fn errors_that_end_the_wait_carry_the_last_reading() {
+        let mut p = Poller::new(policy(), "i1", 0.0);
+        assert!(p.with_last_progress(Error::aborted()).progress.is_none(), "no reading yet");
+        p.observe(progress(1, 2), "r1", 0.0, 0.0);
+        let e = p.with_last_progress(Error::aborted());
+        assert_eq!(
+            e.progress.map(|r| (r.progress.waiting_count, r.request_id)),
+            Some((Some(2), "r1".to_owned()))
+        );
     }
 
     #[test]

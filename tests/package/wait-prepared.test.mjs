@@ -76,6 +76,8 @@ test("waitPrepared stops at once on abort", async (t) => {
   const error = await waitPrepared({ userId: "u1", instanceId: "slow" }, opts(server, { minDelayMs: 5000, signal: controller.signal })).catch((e) => e);
   assert.equal(error.code, "ABORTED");
   assert.ok(Date.now() - started < 1000);
+  assert.equal(error.progress?.state, "queuing", "the abort carries the last reading");
+  assert.equal(error.progress?.waitingCount, 9);
 });
 
 test("prepareProgress reads one reading", async (t) => {
