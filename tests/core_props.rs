@@ -244,3 +244,161 @@ proptest! {
         prop_assert!(merged.statuses.len() + merged.missing.len() <= distinct.len());
     }
 }
+
+// ---------------------------------------------------------------------------
+// Whole loops and round trips: bounds over a call, not only over one decision.
+
+fn transient_error(kind: u8, retry_after_ms: Option<u64>) -> Error {
+    match kind % 4 {
+        0 => Error::new(ErrorKind::Network, "x"),
+        1 => Error::new(ErrorKind::Timeout, "x"),
+        2 => Error { http_status: Some(429), retry_after_ms, ..Error::new(ErrorKind::Http, "x") },
+        _ => Error { http_status: Some(503), ..Error::new(ErrorKind::Http, "x") },
+    }
+}
+
+proptest! {
+    /// A request that keeps failing is sent at most `max_attempts` times, and the time
+    /// spent sleeping between attempts is bounded by the caps.
+    #[test]
+    fn a_retry_loop_is_bounded_in_attempts_and_sleep(
+        max_attempts in 1u32..=10,
+        failures in prop::collection::vec((any::<u8>(), proptest::option::of(0u64..120_000), any::<f64>()), 10),
+    ) {
+        let policy = RetryPolicy { max_attempts, ..RetryPolicy::default() };
+        let mut attempts = 0u32;
+        let mut slept = 0u64;
+        for (kind, retry_after, random) in failures {
+            attempts += 1;
+            match policy.decide(attempts, &transient_error(kind, retry_after), random) {
+                RetryDecision::GiveUp => break,
+                RetryDecision::RetryIn(delay) => {
+                    prop_assert!(delay <= policy.max_retry_after_ms.max(u64::from(policy.max_delay_ms)));
+                    slept += delay;
+                }
+            }
+        }
+        prop_assert!(attempts <= max_attempts, "{} attempts with maxAttempts {}", attempts, max_attempts);
+        prop_assert!(slept <= u64::from(max_attempts - 1) * policy.max_retry_after_ms);
+    }
+
+    /// Backoff without Retry-After never exceeds base * 2^(attempt-1) nor the 8 s cap.
+    #[test]
+    fn backoff_stays_under_its_exponential_ceiling(attempt in 1u32..40, random in any::<f64>()) {
+        let policy = RetryPolicy { max_attempts: 50, ..RetryPolicy::default() };
+        if let RetryDecision::RetryIn(delay) = policy.decide(attempt, &Error::new(ErrorKind::Network, "x"), random) {
+            let ceiling = (250u64 << (attempt - 1).min(30)).min(8_000);
+            prop_assert!(delay <= ceiling, "attempt {} slept {} > {}", attempt, delay, ceiling);
+        } else {
+            prop_assert!(false, "a network error must be retried");
+        }
+    }
+
+    /// Whatever the clock does (jumps, goes backwards, NaN), the poller never panics,
+    /// never asks to sleep beyond what is left before the deadline, nor longer than
+    /// maxDelayMs. (The library reads `Date.now()`, a wall clock that NTP or the user
+    /// can set back.)
+    #[test]
+    fn polling_with_a_hostile_clock_never_sleeps_past_the_deadline(
+        start in any::<f64>(),
+        clock in prop::collection::vec((any::<f64>(), any::<f64>()), 1..30),
+        status in -3i64..9,
+        max_wait_ms in 1u32..1_000_000,
+        min_delay_ms in 1u32..10_000,
+    ) {
+        let policy = PollPolicy { max_wait_ms, min_delay_ms, max_delay_ms: min_delay_ms.saturating_mul(10) };
+        let mut poller = Poller::new(policy, "i", start);
+        for (polled_at, now) in clock {
+            let remaining = poller.remaining_ms(now);
+            prop_assert!(remaining <= u64::from(max_wait_ms));
+            match poller.observe(PrepareProgress { status, waiting_count: None }, "r", polled_at, now).1 {
+                PollDecision::PollIn(delay) => {
+                    prop_assert!(delay <= remaining, "sleep {} > remaining {}", delay, remaining);
+                    prop_assert!(delay <= u64::from(policy.max_delay_ms));
+                }
+                PollDecision::Ready | PollDecision::Stop(_) => break,
+            }
+        }
+    }
+
+    /// With an instance that never gets ready and instant polls, a wait ends by the
+    /// deadline after a bounded number of polls.
+    #[test]
+    fn a_wait_ends_by_its_deadline(max_wait_ms in 1u32..60_000, min_delay_ms in 10u32..5_000, extra in 0u32..20_000, rtt in 0u32..2_000) {
+        let policy = PollPolicy { max_wait_ms, min_delay_ms, max_delay_ms: min_delay_ms + extra };
+        let mut poller = Poller::new(policy, "i", 0.0);
+        let mut now = 0.0;
+        let mut polls = 0u64;
+        loop {
+            polls += 1;
+            prop_assert!(polls <= u64::from(max_wait_ms) / u64::from(min_delay_ms.min(rtt.max(1))) + 2, "too many polls");
+            let polled_at = now;
+            now += f64::from(rtt);
+            match poller.observe(PrepareProgress { status: 1, waiting_count: Some(3) }, "r", polled_at, now).1 {
+                PollDecision::PollIn(delay) => now += delay as f64,
+                PollDecision::Stop(e) => {
+                    prop_assert_eq!(e.kind, ErrorKind::WaitTimeout);
+                    // The last poll starts by the deadline; it ends at most one round trip later.
+                    prop_assert!(now <= f64::from(max_wait_ms) + f64::from(rtt), "ended at {} (deadline {})", now, max_wait_ms);
+                    break;
+                }
+                PollDecision::Ready => prop_assert!(false, "never ready"),
+            }
+        }
+    }
+
+    /// Well-formed batch answers (both forms, any known or unknown statuses) parse to
+    /// exactly what was sent.
+    #[test]
+    fn well_formed_batch_answers_parse_exactly(
+        results in prop::collection::vec(("[a-zA-Z0-9_-]{1,32}", -1_000i64..1_000), 0..50),
+        wrapped in any::<bool>(),
+    ) {
+        let items: Vec<String> = results.iter().map(|(id, status)| {
+            let mut quoted = String::new();
+            write_string(&mut quoted, id);
+            format!("{{\"instance_id\":{quoted},\"status\":{status}}}")
+        }).collect();
+        let list = format!("{{\"status_results\":[{}]}}", items.join(","));
+        let body = if wrapped { format!("{{\"error_code\":\"0\",\"error_msg\":\"OK\",\"data\":{list}}}") } else { list };
+        let parsed = parse_batch_status(&response(200, body, None), "rid").map_err(|e| e.message);
+        let expected: Vec<StatusResult> = results.into_iter().map(|(instance_id, status)| StatusResult { instance_id, status }).collect();
+        prop_assert_eq!(parsed, Ok(expected));
+    }
+
+    /// Any string with a header-breaking character is refused as ID and as token.
+    #[test]
+    fn header_breaking_characters_are_always_refused(
+        before in "[a-z0-9]{0,10}",
+        bad in prop_oneof![Just('\r'), Just('\n'), Just('\0'), Just('\t'), Just(' '), Just('\u{7f}'), Just('\u{85}'), Just('\u{2028}'), any::<char>().prop_filter("control", |c| c.is_control())],
+        after in "[a-z0-9]{0,10}",
+    ) {
+        let s = format!("{before}{bad}{after}");
+        prop_assert!(validate_id("id", &s).is_err(), "{:?} accepted as an ID", s);
+        prop_assert!(validate_token(&s).is_err(), "{:?} accepted as a token", s);
+        let endpoint = format!("https://h{s}.example.com");
+        prop_assert!(parse_endpoint(&endpoint, None).is_err(), "{:?} accepted as an endpoint", endpoint);
+    }
+
+    /// Nesting of any depth is refused or parsed, never a stack overflow.
+    #[test]
+    fn deep_nesting_never_overflows(opens in prop::collection::vec(prop_oneof![Just("["), Just("{\"a\":")], 0..2_000)) {
+        let doc: String = opens.concat();
+        let _ = json::parse(&doc);
+        let _ = parse_batch_status(&response(200, doc, None), "rid");
+    }
+
+    /// After redaction, no text of an error contains the secret (tokens are printable ASCII,
+    /// so they can contain the `*` of the mask).
+    #[test]
+    fn redaction_leaves_no_trace_of_the_secret(
+        secret in "[a-c*]{8,12}",
+        parts in prop::collection::vec(prop_oneof![Just(None), "[a-c*]{0,6}".prop_map(Some)], 0..8),
+    ) {
+        let text: String = parts.iter().map(|p| p.clone().unwrap_or_else(|| secret.clone())).collect();
+        let mut error = Error { error_msg: Some(text.clone()), ..Error::new(ErrorKind::Http, text.clone()) };
+        error.redact(&secret);
+        prop_assert!(!error.message.contains(&secret), "{:?} still in {:?}", secret, error.message);
+        prop_assert!(!error.error_msg.unwrap_or_default().contains(&secret));
+    }
+}
