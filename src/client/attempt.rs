@@ -4,8 +4,8 @@ use super::Context;
 use crate::core::request::HttpRequest;
 use crate::core::response::RawResponse;
 use crate::core::retry::RetryDecision;
-use crate::core::Error;
-use crate::transport::{now_ms, random_unit, request_id, sleep};
+use crate::core::{Error, ErrorKind};
+use crate::transport::{monotonic_ms, random_unit, request_id, sleep, Attempt};
 use std::cell::RefCell;
 use web_sys::AbortSignal;
 
@@ -28,7 +28,7 @@ impl Failure {
 /// Send a request built by `build(request_id, token)` and read it with
 /// `parse`, retrying as the core's [`RetryPolicy`](crate::core::retry::RetryPolicy)
 /// decides. Each attempt gets a fresh `x-request-id`, appended to `sent`.
-/// No retry starts after `deadline_ms` (a clock reading), if given.
+/// No retry starts after `deadline_ms` (a [`monotonic_ms`] reading), if given.
 /// Returns the parsed value and the request ID that produced it.
 pub async fn send_with_retry<T>(
     ctx: &Context,
@@ -41,23 +41,33 @@ pub async fn send_with_retry<T>(
     let mut attempt = 0;
     loop {
         attempt += 1;
-        let token = ctx.token.get().await.map_err(Failure::GaveUp)?;
+        let bounds = Attempt::start(signal, ctx.options.timeout_ms).map_err(Failure::GaveUp)?;
         let id = request_id();
-        sent.borrow_mut().push(id.clone());
-        let request = build(&id, &token);
-        let outcome = match ctx.transport.send(&request, ctx.options.timeout_ms, signal).await {
-            Ok(response) => parse(&response, &id),
-            Err(e) => Err(e),
+        let exchange = async {
+            let token = ctx.token.get(&bounds).await?;
+            sent.borrow_mut().push(id.clone());
+            let request = build(&id, &token);
+            let outcome =
+                ctx.transport.send(&bounds, &request).await.and_then(|response| parse(&response, &id));
+            Ok::<_, Error>(outcome.map_err(|mut error| {
+                error.redact(&token);
+                error
+            }))
         };
-        let mut error = match outcome {
-            Ok(value) => return Ok((value, id)),
-            Err(error) => error,
+        let error = match exchange.await {
+            Ok(Ok(value)) => {
+                bounds.finish();
+                return Ok((value, id));
+            }
+            // A failed token function: nothing was sent, and retrying will not help.
+            Err(error) if error.kind == ErrorKind::InvalidArgument => return Err(Failure::GaveUp(error)),
+            Ok(Err(error)) | Err(error) => error,
         };
-        error.redact(&token);
+        drop(bounds);
         let RetryDecision::RetryIn(delay) = ctx.options.retry.decide(attempt, &error, random_unit()) else {
             return Err(Failure::GaveUp(error));
         };
-        if deadline_ms.is_some_and(|deadline| now_ms() + delay as f64 >= deadline) {
+        if deadline_ms.is_some_and(|deadline| monotonic_ms() + delay as f64 >= deadline) {
             return Err(Failure::Deadline(error));
         }
         sleep(delay, signal).await.map_err(Failure::GaveUp)?;

@@ -6,7 +6,7 @@ use crate::core::poll::{PollDecision, Poller, ProgressReport};
 use crate::core::request::prepare_progress_request;
 use crate::core::response::{parse_prepare_progress, PrepareProgress};
 use crate::core::Error;
-use crate::transport::{now_ms, sleep};
+use crate::transport::{monotonic_ms, sleep};
 use std::cell::RefCell;
 use web_sys::AbortSignal;
 
@@ -49,18 +49,18 @@ pub async fn wait_prepared(
     // The caller's signal is followed directly: each attempt has its own
     // scope (see `Transport::send`) and sleeps listen to it.
     let signal = ctx.signal.as_ref();
-    let started = now_ms();
+    let started = monotonic_ms();
     let mut poller = Poller::new(ctx.options.poll, instance_id, started);
     let deadline = started + f64::from(ctx.options.poll.max_wait_ms);
     loop {
-        let polled_at = now_ms();
+        let polled_at = monotonic_ms();
         let (progress, request_id) =
             match read_progress(ctx, signal, user_id, instance_id, Some(deadline)).await {
                 Ok(reading) => reading,
                 Err(Failure::Deadline(e)) => return Err(poller.timeout_error(Some(&e))),
                 Err(Failure::GaveUp(e)) => return Err(poller.with_last_progress(e)),
             };
-        let (report, decision) = poller.observe(progress, &request_id, polled_at, now_ms());
+        let (report, decision) = poller.observe(progress, &request_id, polled_at, monotonic_ms());
         on_progress(&report);
         match decision {
             PollDecision::Ready => return Ok(report),

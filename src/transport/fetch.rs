@@ -3,16 +3,13 @@
 use crate::core::request::HttpRequest;
 use crate::core::response::RawResponse;
 use crate::core::{Error, ErrorKind};
-use gloo_timers::callback::Timeout;
-use js_sys::{Array, Function, Promise};
-use std::cell::Cell;
-use std::rc::Rc;
+use js_sys::{Array, Function};
 use wasm_bindgen::prelude::*;
 use wasm_bindgen::JsCast;
-use wasm_bindgen_futures::JsFuture;
 use web_sys::AbortSignal;
 
-use super::{error_message, now_ms, AbortScope};
+use super::attempt::{Attempt, Interrupted};
+use super::{error_message, now_ms};
 
 #[wasm_bindgen(module = "/src/transport/fetch.js")]
 extern "C" {
@@ -67,35 +64,18 @@ impl Transport {
             .ok_or_else(|| Error::invalid("this runtime has no global fetch; pass one as the `fetch` option"))
     }
 
-    /// Send `req` once. Fails with `TIMEOUT` after `timeout_ms`, `ABORTED` when
-    /// `signal` aborts, `NETWORK` when `fetch` rejects, and `BAD_RESPONSE` for
-    /// bodies over [`MAX_BODY_BYTES`].
-    pub async fn send(
-        &self,
-        req: &HttpRequest,
-        timeout_ms: u32,
-        signal: Option<&AbortSignal>,
-    ) -> Result<RawResponse, Error> {
-        let attempt = AbortScope::new(signal)?;
-        let timed_out = Rc::new(Cell::new(false));
-        let _timer = {
-            let timed_out = timed_out.clone();
-            let controller = attempt.controller();
-            Timeout::new(timeout_ms, move || {
-                timed_out.set(true);
-                controller.abort();
-            })
-        };
-        let failed = |thrown: JsValue| {
-            let mut e = if signal.is_some_and(AbortSignal::aborted) {
-                Error::aborted()
-            } else if timed_out.get() {
-                Error::new(
+    /// Send `req` once, within `attempt`'s bounds. Fails with `TIMEOUT` after
+    /// `timeoutMs`, `ABORTED` when the caller's signal aborts, `NETWORK` when
+    /// `fetch` rejects, and `BAD_RESPONSE` for bodies over [`MAX_BODY_BYTES`].
+    pub async fn send(&self, attempt: &Attempt, req: &HttpRequest) -> Result<RawResponse, Error> {
+        let failed = |interrupted: Interrupted| {
+            let e = match interrupted {
+                Interrupted::Aborted => Error::aborted(),
+                Interrupted::TimedOut => Error::new(
                     ErrorKind::Timeout,
-                    format!("no complete response within timeoutMs ({timeout_ms} ms)"),
-                )
-            } else {
-                Error::new(
+                    format!("no complete response within timeoutMs ({} ms)", attempt.timeout_ms()),
+                ),
+                Interrupted::Rejected(thrown) => Error::new(
                     ErrorKind::Network,
                     format!(
                         "could not reach KooPhone at {}: {}. In a browser this is also how a CORS refusal looks: \
@@ -103,10 +83,9 @@ impl Transport {
                         req.url,
                         network_detail(&thrown)
                     ),
-                )
+                ),
             };
-            e.request_id = Some(req.request_id.clone());
-            e
+            e.with_request_id(&req.request_id)
         };
 
         let header_pairs: Array = req
@@ -115,9 +94,11 @@ impl Transport {
             .flat_map(|(name, value)| [JsValue::from_str(name), JsValue::from_str(value)])
             .collect();
         let init = request_init(header_pairs, &req.body, &attempt.signal());
-        let pending =
-            self.fetch.call2(&JsValue::UNDEFINED, &JsValue::from_str(&req.url), &init).map_err(&failed)?;
-        let response = JsFuture::from(Promise::resolve(&pending)).await.map_err(&failed)?;
+        let pending = self
+            .fetch
+            .call2(&JsValue::UNDEFINED, &JsValue::from_str(&req.url), &init)
+            .map_err(|thrown| failed(attempt.interruption(thrown)))?;
+        let response = attempt.settle(&pending).await.map_err(&failed)?;
 
         let bad = |what: &str| {
             Error::new(ErrorKind::BadResponse, format!("unexpected response from fetch: {what}"))
@@ -143,12 +124,11 @@ impl Transport {
         }
         let retry_after = header("retry-after");
         let pending = response.text().map_err(|_| bad("the response has no working text() method"))?;
-        let body = JsFuture::from(Promise::resolve(&pending)).await.map_err(&failed)?;
+        let body = attempt.settle(&pending).await.map_err(&failed)?;
         let body = body.as_string().ok_or_else(|| bad("text() did not give a string"))?;
         if body.len() > MAX_BODY_BYTES {
             return Err(too_large(status, req));
         }
-        attempt.finish();
         Ok(RawResponse { status, body, retry_after, received_at_ms: now_ms() })
     }
 }

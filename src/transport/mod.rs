@@ -6,13 +6,15 @@
 //! `window`, so the same code runs in browsers, web workers and Node.
 
 mod abort;
+mod attempt;
 mod fetch;
 mod timer;
 mod token;
 
 pub use abort::AbortScope;
+pub use attempt::Attempt;
 pub use fetch::Transport;
-pub use timer::{now_ms, random_unit, request_id, sleep};
+pub use timer::{monotonic_ms, now_ms, random_unit, request_id, sleep};
 pub use token::TokenSource;
 
 use wasm_bindgen::JsValue;

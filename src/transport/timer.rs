@@ -15,6 +15,18 @@ pub fn now_ms() -> f64 {
     js_sys::Date::now()
 }
 
+#[wasm_bindgen::prelude::wasm_bindgen]
+extern "C" {
+    #[wasm_bindgen(js_namespace = performance, js_name = now)]
+    fn performance_now() -> f64;
+}
+
+/// Milliseconds on a monotonic clock (`performance.now()`), for durations and
+/// deadlines: unlike the wall clock it never jumps when the system time is set.
+pub fn monotonic_ms() -> f64 {
+    performance_now()
+}
+
 /// A uniform sample from `[0, 1)` (`Math.random()`); used for jitter and IDs,
 /// neither of which needs cryptographic strength.
 pub fn random_unit() -> f64 {

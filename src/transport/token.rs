@@ -1,12 +1,12 @@
 //! Where each request's auth token comes from.
 
 use crate::core::validate::validate_token;
-use crate::core::Error;
+use crate::core::{Error, ErrorKind};
 
+use super::attempt::{Attempt, Interrupted};
 use super::error_message;
-use js_sys::{Function, Promise};
+use js_sys::Function;
 use wasm_bindgen::{JsCast, JsValue};
-use wasm_bindgen_futures::JsFuture;
 
 /// The `token` option: a fixed string, or a function (sync or async) called
 /// before every request so callers can refresh expiring IAM tokens.
@@ -31,16 +31,25 @@ impl TokenSource {
         }
     }
 
-    /// The token for the next request.
-    pub async fn get(&self) -> Result<String, Error> {
+    /// The token for the next request, within `attempt`'s bounds: a token
+    /// function that hangs times out like a request would.
+    pub async fn get(&self, attempt: &Attempt) -> Result<String, Error> {
         let f = match self {
             TokenSource::Fixed(token) => return Ok(token.clone()),
             TokenSource::Provider(f) => f,
         };
-        let failed =
-            |e: JsValue| Error::invalid(format!("the `token` function failed: {}", error_message(&e)));
-        let value = f.call0(&JsValue::UNDEFINED).map_err(failed)?;
-        let value = JsFuture::from(Promise::resolve(&value)).await.map_err(failed)?;
+        let failed = |interrupted: Interrupted| match interrupted {
+            Interrupted::Aborted => Error::aborted(),
+            Interrupted::TimedOut => Error::new(
+                ErrorKind::Timeout,
+                format!("the `token` function did not answer within timeoutMs ({} ms)", attempt.timeout_ms()),
+            ),
+            Interrupted::Rejected(e) => {
+                Error::invalid(format!("the `token` function failed: {}", error_message(&e)))
+            }
+        };
+        let value = f.call0(&JsValue::UNDEFINED).map_err(|e| failed(attempt.interruption(e)))?;
+        let value = attempt.settle(&value).await.map_err(failed)?;
         let token = value
             .as_string()
             .ok_or_else(|| Error::invalid("the `token` function must return (or resolve to) a string"))?;
