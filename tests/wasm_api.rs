@@ -211,7 +211,7 @@ async fn the_token_never_appears_in_errors() {
     ));
     let err = batch_status(ids(&["a"]), options(&service, r#"{"maxAttempts":1}"#)).await.unwrap_err();
     let text = JSON::stringify(&err).unwrap().as_string().unwrap();
-    assert!(text.contains("***") && !text.contains("t0ken-s3cret"), "{text}");
+    assert!(text.contains("•••") && !text.contains("t0ken-s3cret"), "{text}");
 }
 
 #[wasm_bindgen_test]

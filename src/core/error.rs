@@ -52,6 +52,9 @@ impl ErrorKind {
     }
 }
 
+/// What a redacted secret looks like in error texts.
+pub const REDACTED: &str = "\u{2022}\u{2022}\u{2022}";
+
 /// HTTP statuses worth another attempt: flow control and transient server trouble.
 pub const RETRYABLE_HTTP_STATUSES: [u16; 5] = [429, 500, 502, 503, 504];
 
@@ -114,10 +117,13 @@ impl Error {
         }
     }
 
-    /// Replace every occurrence of `secret` in the texts of this error.
+    /// Replace every occurrence of `secret` in the texts of this error with
+    /// [`REDACTED`].
     ///
     /// Defence in depth: a misbehaving proxy could echo request headers into an
-    /// error body, and excerpts of bodies end up in messages.
+    /// error body, and excerpts of bodies end up in messages. The mask has no
+    /// ASCII character, and tokens are printable ASCII only, so no occurrence
+    /// can straddle it: one left-to-right pass leaves no copy of the secret.
     pub fn redact(&mut self, secret: &str) {
         if secret.is_empty() {
             return;
@@ -131,7 +137,7 @@ impl Error {
         .into_iter()
         .flatten()
         {
-            if let Some(scrubbed) = replace_all(text, secret, "***") {
+            if let Some(scrubbed) = replace_all(text, secret, REDACTED) {
                 *text = scrubbed;
             }
         }
@@ -209,9 +215,18 @@ mod tests {
             ..Error::new(ErrorKind::Http, "body: s3cr3t s3cr3t")
         };
         e.redact("s3cr3t");
-        assert_eq!(e.message, "body: *** ***");
-        assert_eq!(e.error_msg.as_deref(), Some("bad token ***"));
-        assert_eq!(e.error_code.as_deref(), Some("***"));
+        assert_eq!(e.message, "body: ••• •••");
+        assert_eq!(e.error_msg.as_deref(), Some("bad token •••"));
+        assert_eq!(e.error_code.as_deref(), Some("•••"));
+    }
+
+    #[test]
+    fn redaction_cannot_rebuild_the_secret_from_its_surroundings() {
+        // With a "***" mask, "**x*x" would become "****x", which still contains "**x".
+        let mut e = Error::new(ErrorKind::Http, "**x*x");
+        e.redact("**x");
+        assert!(!e.message.contains("**x"), "{}", e.message);
+        assert_eq!(e.message, "•••*x");
     }
 
     #[test]

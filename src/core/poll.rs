@@ -135,7 +135,10 @@ impl Poller {
             _ => match self.remaining_ms(now_ms) {
                 0 => PollDecision::Stop(self.timeout_error(None)),
                 remaining => {
-                    let next_poll_in = polled_at_ms + self.delay_ms - now_ms;
+                    // Capped, so a clock that jumps cannot stretch a sleep past the delay.
+                    // (`min`, not `f64::clamp`, whose panic message drags float
+                    // formatting, ~13 KB, into the wasm.)
+                    let next_poll_in = (polled_at_ms + self.delay_ms - now_ms).min(self.delay_ms);
                     let next_poll_in = if next_poll_in > 0.0 { next_poll_in as u64 } else { 0 };
                     PollDecision::PollIn(next_poll_in.min(remaining))
                 }
