@@ -4,7 +4,7 @@ use super::Context;
 use crate::core::request::HttpRequest;
 use crate::core::response::RawResponse;
 use crate::core::retry::RetryDecision;
-use crate::core::{Error, ErrorKind};
+use crate::core::Error;
 use crate::transport::{monotonic_ms, random_unit, request_id, sleep, Attempt};
 use std::cell::RefCell;
 use web_sys::AbortSignal;
@@ -47,21 +47,19 @@ pub async fn send_with_retry<T>(
             let token = ctx.token.get(&bounds).await?;
             sent.borrow_mut().push(id.clone());
             let request = build(&id, &token);
-            let outcome =
-                ctx.transport.send(&bounds, &request).await.and_then(|response| parse(&response, &id));
-            Ok::<_, Error>(outcome.map_err(|mut error| {
-                error.redact(&token);
-                error
-            }))
+            ctx.transport.send(&bounds, &request).await.and_then(|response| parse(&response, &id)).map_err(
+                |mut error| {
+                    error.redact(&token);
+                    error
+                },
+            )
         };
         let error = match exchange.await {
-            Ok(Ok(value)) => {
+            Ok(value) => {
                 bounds.finish();
                 return Ok((value, id));
             }
-            // A failed token function: nothing was sent, and retrying will not help.
-            Err(error) if error.kind == ErrorKind::InvalidArgument => return Err(Failure::GaveUp(error)),
-            Ok(Err(error)) | Err(error) => error,
+            Err(error) => error,
         };
         drop(bounds);
         let RetryDecision::RetryIn(delay) = ctx.options.retry.decide(attempt, &error, random_unit()) else {
