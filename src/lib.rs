@@ -2,7 +2,7 @@
 //!
 //! The crate is split by what each part may touch:
 //!
-//! - [`core`]: pure Rust. Validation, request building, response parsing, chunk
+//! - [`engine`]: pure Rust. Validation, request building, response parsing, chunk
 //!   planning, retry and polling decisions. No JavaScript, no I/O, no clocks: time
 //!   and randomness come in as arguments, so everything is tested natively.
 //! - `transport`: the only code touching `fetch`, `AbortController` and timers.
@@ -12,13 +12,13 @@
 //!   the boundary, once, and exports `batchStatus`, `prepareProgress` and
 //!   `waitPrepared`.
 //!
-//! Only `core` compiles on native targets; the other layers exist for `wasm32`.
+//! Only `engine` compiles on native targets; the other layers exist for `wasm32`.
 
-// `core::Error` is large (it carries every detail a caller may need) but cold:
+// `engine::Error` is large (it carries every detail a caller may need) but cold:
 // it is built once per failure, so boxing it would buy nothing but allocations.
 #![allow(clippy::result_large_err)]
 
-pub mod core;
+pub mod engine;
 
 /// The JavaScript-facing exports. Public only so the wasm-bindgen tests in
 /// `tests/` can call them; JavaScript users import them from the npm package.

@@ -6,10 +6,10 @@
 
 use super::interop::{batch_result, chunk_error, error_payload, progress, report, status_entry};
 use crate::client::BatchOutcome;
-use crate::core::poll::ProgressReport;
-use crate::core::response::PrepareProgress;
-use crate::core::state::instance_state;
-use crate::core::Error;
+use crate::engine::poll::ProgressReport;
+use crate::engine::response::PrepareProgress;
+use crate::engine::state::instance_state;
+use crate::engine::Error;
 use js_sys::Array;
 use wasm_bindgen::JsValue;
 

@@ -1,10 +1,10 @@
-//! Reading JavaScript arguments: type checks here, range rules in `core`.
+//! Reading JavaScript arguments: type checks here, range rules in `engine`.
 
 use super::interop::page_origin_js;
 use crate::client::Context;
-use crate::core::options::RawOptions;
-use crate::core::validate::validate_id;
-use crate::core::Error;
+use crate::engine::options::RawOptions;
+use crate::engine::validate::validate_id;
+use crate::engine::Error;
 use crate::transport::{TokenSource, Transport};
 use js_sys::{Array, Function};
 use wasm_bindgen::prelude::*;

@@ -10,7 +10,7 @@ mod input;
 mod interop;
 
 use crate::client;
-use crate::core::Error;
+use crate::engine::Error;
 use convert::{batch_outcome_to_js, error_to_js, progress_to_js, report_to_js};
 use input::{call_context, instance_ids, prepare_request};
 use std::future::Future;

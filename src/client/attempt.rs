@@ -1,10 +1,10 @@
 //! One logical request: attempts, retry sleeps and request-ID bookkeeping.
 
 use super::Context;
-use crate::core::request::HttpRequest;
-use crate::core::response::RawResponse;
-use crate::core::retry::RetryDecision;
-use crate::core::Error;
+use crate::engine::request::HttpRequest;
+use crate::engine::response::RawResponse;
+use crate::engine::retry::RetryDecision;
+use crate::engine::Error;
 use crate::transport::{monotonic_ms, random_unit, request_id, sleep, Attempt};
 use std::cell::RefCell;
 use web_sys::AbortSignal;
@@ -26,7 +26,7 @@ impl Failure {
 }
 
 /// Send a request built by `build(request_id, token)` and read it with
-/// `parse`, retrying as the core's [`RetryPolicy`](crate::core::retry::RetryPolicy)
+/// `parse`, retrying as the core's [`RetryPolicy`](crate::engine::retry::RetryPolicy)
 /// decides. Each attempt gets a fresh `x-request-id`, appended to `sent`.
 /// No retry starts after `deadline_ms` (a [`monotonic_ms`] reading), if given.
 /// Returns the parsed value and the request ID that produced it.

@@ -3,10 +3,10 @@
 use super::attempt::send_with_retry;
 use super::join::join_all;
 use super::Context;
-use crate::core::chunk::{ChunkMerge, ChunkPlan, MergedStatuses};
-use crate::core::request::batch_status_request;
-use crate::core::response::parse_batch_status;
-use crate::core::{Error, ErrorKind};
+use crate::engine::chunk::{ChunkMerge, ChunkPlan, MergedStatuses};
+use crate::engine::request::batch_status_request;
+use crate::engine::response::parse_batch_status;
+use crate::engine::{Error, ErrorKind};
 use crate::transport::AbortScope;
 use std::cell::{Cell, RefCell};
 use web_sys::AbortSignal;

@@ -12,7 +12,7 @@ mod prepare;
 pub use batch::{batch_status, BatchOutcome};
 pub use prepare::{prepare_progress, wait_prepared};
 
-use crate::core::options::Options;
+use crate::engine::options::Options;
 use crate::transport::{TokenSource, Transport};
 use web_sys::AbortSignal;
 

@@ -2,10 +2,10 @@
 
 use super::attempt::{send_with_retry, Failure};
 use super::Context;
-use crate::core::poll::{PollDecision, Poller, ProgressReport};
-use crate::core::request::prepare_progress_request;
-use crate::core::response::{parse_prepare_progress, PrepareProgress};
-use crate::core::Error;
+use crate::engine::poll::{PollDecision, Poller, ProgressReport};
+use crate::engine::request::prepare_progress_request;
+use crate::engine::response::{parse_prepare_progress, PrepareProgress};
+use crate::engine::Error;
 use crate::transport::{monotonic_ms, sleep};
 use std::cell::RefCell;
 use web_sys::AbortSignal;
@@ -39,7 +39,7 @@ pub async fn prepare_progress(
 }
 
 /// Poll until the instance is `normal`, has failed, or `maxWaitMs` passed;
-/// `on_progress` sees every reading. See [`crate::core::poll`] for the policy.
+/// `on_progress` sees every reading. See [`crate::engine::poll`] for the policy.
 pub async fn wait_prepared(
     ctx: &Context,
     user_id: &str,

@@ -1,6 +1,6 @@
 //! Abort plumbing: scopes that follow a parent signal and clean up after themselves.
 
-use crate::core::Error;
+use crate::engine::Error;
 use wasm_bindgen::closure::Closure;
 use wasm_bindgen::JsCast;
 use web_sys::{AbortController, AbortSignal};

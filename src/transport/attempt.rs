@@ -1,6 +1,6 @@
 //! The time and cancellation bounds of one attempt.
 
-use crate::core::Error;
+use crate::engine::Error;
 use gloo_timers::callback::Timeout;
 use std::cell::Cell;
 use std::rc::Rc;

@@ -1,8 +1,8 @@
 //! One HTTP exchange through `fetch`, bounded in time and size.
 
-use crate::core::request::HttpRequest;
-use crate::core::response::RawResponse;
-use crate::core::{Error, ErrorKind};
+use crate::engine::request::HttpRequest;
+use crate::engine::response::RawResponse;
+use crate::engine::{Error, ErrorKind};
 use js_sys::{Array, Function};
 use wasm_bindgen::prelude::*;
 use wasm_bindgen::JsCast;

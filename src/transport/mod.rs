@@ -1,6 +1,6 @@
 //! The only code that touches the JavaScript runtime's I/O: `fetch`,
 //! `AbortController`, timers, the clock, randomness and the caller's token
-//! function. It moves bytes and sleeps; every decision is made in `core`.
+//! function. It moves bytes and sleeps; every decision is made in `engine`.
 //!
 //! Everything binds globals (`globalThis.fetch`, `setTimeout`), never
 //! `window`, so the same code runs in browsers, web workers and Node.

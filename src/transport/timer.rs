@@ -1,7 +1,7 @@
 //! Time, randomness and abortable sleeps.
 
-use crate::core::request::format_request_id;
-use crate::core::Error;
+use crate::engine::request::format_request_id;
+use crate::engine::Error;
 use gloo_timers::callback::Timeout;
 use js_sys::Promise;
 use wasm_bindgen::JsValue;

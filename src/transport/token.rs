@@ -1,7 +1,7 @@
 //! Where each request's auth token comes from.
 
-use crate::core::validate::validate_token;
-use crate::core::{Error, ErrorKind};
+use crate::engine::validate::validate_token;
+use crate::engine::{Error, ErrorKind};
 
 use super::attempt::{Attempt, Interrupted};
 use super::error_message;

@@ -12,9 +12,9 @@
 //!   happens at the deadline, and if that one is not final the wait ends with
 //!   `WAIT_TIMEOUT`, carrying the last progress.
 
-use crate::core::error::{Error, ErrorKind};
-use crate::core::response::PrepareProgress;
-use crate::core::state::PrepareState;
+use crate::engine::error::{Error, ErrorKind};
+use crate::engine::response::PrepareProgress;
+use crate::engine::state::PrepareState;
 
 /// Growth of the poll delay while nothing changes.
 pub const BACKOFF_FACTOR: f64 = 1.5;

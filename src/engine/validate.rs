@@ -4,7 +4,7 @@
 //! ID). Characters that could break a header or a log line are refused
 //! everywhere; messages name the offending field but never echo the token.
 
-use crate::core::error::Error;
+use crate::engine::error::Error;
 
 /// Longest instance or user ID the API accepts, in characters.
 pub const MAX_ID_CHARS: usize = 32;
@@ -193,7 +193,7 @@ pub fn describe_number(value: f64) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::core::ErrorKind;
+    use crate::engine::ErrorKind;
 
     #[test]
     fn ids_within_the_seed_limits_pass() {

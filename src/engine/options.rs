@@ -4,10 +4,10 @@
 //! (type checks only); [`RawOptions::resolve`] applies every range rule and
 //! default here, where it is tested natively.
 
-use crate::core::error::Error;
-use crate::core::poll::PollPolicy;
-use crate::core::retry::RetryPolicy;
-use crate::core::validate::{parse_endpoint, positive_integer, Endpoint};
+use crate::engine::error::Error;
+use crate::engine::poll::PollPolicy;
+use crate::engine::retry::RetryPolicy;
+use crate::engine::validate::{parse_endpoint, positive_integer, Endpoint};
 
 /// Default `timeoutMs`: one attempt may take this long.
 pub const DEFAULT_TIMEOUT_MS: u32 = 10_000;

@@ -10,10 +10,10 @@
 //! 4. The payload must have the documented types; unknown extra fields are
 //!    ignored and unknown status numbers are kept.
 
-use crate::core::error::{Error, ErrorKind};
-use crate::core::json::{self, Json};
-use crate::core::retry::parse_retry_after;
-use crate::core::state::PrepareState;
+use crate::engine::error::{Error, ErrorKind};
+use crate::engine::json::{self, Json};
+use crate::engine::retry::parse_retry_after;
+use crate::engine::state::PrepareState;
 
 /// What the transport read off the wire.
 #[derive(Clone, Debug, PartialEq)]
@@ -30,7 +30,7 @@ pub struct RawResponse {
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct StatusResult {
     pub instance_id: String,
-    /// The number as sent; see [`crate::core::state::instance_state`].
+    /// The number as sent; see [`crate::engine::state::instance_state`].
     pub status: i64,
 }
 

@@ -10,7 +10,7 @@
 //! No hash maps: a sort finds duplicates and chunks are small enough to search
 //! linearly, which keeps ~8 KB of hashing code out of the wasm.
 
-use crate::core::response::StatusResult;
+use crate::engine::response::StatusResult;
 
 /// The de-duplicated IDs of one call and how they are cut into requests.
 #[derive(Clone, Debug, PartialEq, Eq)]

@@ -6,8 +6,8 @@
 //! its own `x-request-id`, also sent to `prepare-progress` so that failures
 //! can be traced on both endpoints.
 
-use crate::core::json::write_string;
-use crate::core::validate::Endpoint;
+use crate::engine::json::write_string;
+use crate::engine::validate::Endpoint;
 use std::fmt;
 
 pub const BATCH_STATUS_PATH: &str = "/v1/instances/batch-query-status";
@@ -117,7 +117,7 @@ pub fn format_request_id(random: [u32; 4]) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::core::json::{parse, Json};
+    use crate::engine::json::{parse, Json};
 
     #[test]
     fn batch_request_matches_the_seed_example() {

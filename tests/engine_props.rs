@@ -6,16 +6,16 @@
 
 #![cfg(not(target_arch = "wasm32"))]
 
-use koophone_wasm::core::chunk::{ChunkMerge, ChunkPlan};
-use koophone_wasm::core::json::{self, write_string, Json};
-use koophone_wasm::core::options::RawOptions;
-use koophone_wasm::core::poll::{PollDecision, PollPolicy, Poller};
-use koophone_wasm::core::response::{
+use koophone_wasm::engine::chunk::{ChunkMerge, ChunkPlan};
+use koophone_wasm::engine::json::{self, write_string, Json};
+use koophone_wasm::engine::options::RawOptions;
+use koophone_wasm::engine::poll::{PollDecision, PollPolicy, Poller};
+use koophone_wasm::engine::response::{
     parse_batch_status, parse_prepare_progress, PrepareProgress, RawResponse, StatusResult,
 };
-use koophone_wasm::core::retry::{parse_retry_after, RetryDecision, RetryPolicy};
-use koophone_wasm::core::validate::{parse_endpoint, validate_id, validate_token};
-use koophone_wasm::core::{Error, ErrorKind};
+use koophone_wasm::engine::retry::{parse_retry_after, RetryDecision, RetryPolicy};
+use koophone_wasm::engine::validate::{parse_endpoint, validate_id, validate_token};
+use koophone_wasm::engine::{Error, ErrorKind};
 use proptest::prelude::*;
 
 /// Arbitrary JSON documents, nested a few levels, with the API's field names

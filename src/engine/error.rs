@@ -9,7 +9,7 @@
 //! Errors never hold the auth token: the token only ever goes into a request
 //! header, and [`Error::redact`] scrubs it from anything the server echoed back.
 
-use crate::core::poll::ProgressReport;
+use crate::engine::poll::ProgressReport;
 use std::fmt;
 
 /// What went wrong, coarsely. Stable: each kind is a public JavaScript `code`.

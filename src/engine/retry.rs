@@ -7,7 +7,7 @@
 //! server sent `Retry-After`, which is honoured exactly up to
 //! `max_retry_after_ms`; a longer demand gives up rather than stall the caller.
 
-use crate::core::error::Error;
+use crate::engine::error::Error;
 
 /// Retry knobs; [`RetryPolicy::default`] holds the documented defaults.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -112,7 +112,7 @@ fn days_from_civil(year: i64, month: u32, day: u32) -> i64 {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::core::ErrorKind;
+    use crate::engine::ErrorKind;
 
     fn http(status: u16, retry_after_ms: Option<u64>) -> Error {
         Error { http_status: Some(status), retry_after_ms, ..Error::new(ErrorKind::Http, "x") }
