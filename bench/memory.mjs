@@ -12,7 +12,7 @@ let wasmMemory = null;
 let externrefs = null;
 function capture(instance) {
   const exports = instance.exports;
-  if (typeof exports.batchStatus === "function") {
+  if (typeof exports.startBatchStatus === "function") {
     wasmMemory = Object.values(exports).find((v) => v instanceof WebAssembly.Memory) ?? null;
     externrefs = Object.values(exports).find((v) => v instanceof WebAssembly.Table) ?? null;
   }

@@ -14,25 +14,40 @@ export interface FetchInit {
   method: "POST";
   headers: Record<string, string>;
   body: string;
+  /** Redirects are never followed: a 3xx answer fails the call with `REDIRECT`. */
+  redirect: "manual";
   /** The attempt's `AbortSignal` (typed loosely so any runtime's `fetch` fits). */
   signal: any;
 }
 
-/** The minimal `Response` shape the library reads (any real `Response` fits). */
+/**
+ * The minimal `Response` shape the library reads (any real `Response` fits). The body is
+ * read from `body` as a stream when there is one (stopping at 4 MiB), else with `text()`.
+ */
 export interface FetchResponseLike {
   readonly status: number;
   readonly headers: { get(name: string): string | null };
+  readonly body?: unknown;
+  readonly redirected?: boolean;
+  readonly type?: string;
   text(): Promise<string>;
 }
 
 /** A `fetch`-compatible function. */
 export type FetchLike = (input: string, init: FetchInit) => Promise<FetchResponseLike>;
 
+/** What a token function is told when it is called. */
+export interface TokenRequest {
+  /** `true` when the cached token was refused and a new one is needed. */
+  forceRefresh: boolean;
+}
+
 /**
  * The project-scoped IAM token, or a function returning it (sync or async), called
  * before every request so long-running callers can refresh it (IAM tokens last 24 h).
+ * A function that throws or rejects fails the call with code `AUTH`.
  */
-export type TokenProvider = string | (() => string | Promise<string>);
+export type TokenProvider = string | ((request: TokenRequest) => string | Promise<string>);
 
 /** Options every call accepts. */
 export interface CallOptions {
@@ -83,8 +98,8 @@ export interface WaitPreparedOptions extends CallOptions {
   minDelayMs?: number;
   /** Longest poll delay; the delay grows 1.5x per unchanged reading up to it. Default 10 000. */
   maxDelayMs?: number;
-  /** Called with every reading. Exceptions it throws are ignored. */
-  onProgress?: (progress: WaitProgress) => void;
+  /** Called with every reading. Exceptions it throws and promises it rejects are ignored. */
+  onProgress?: (progress: WaitProgress) => unknown;
 }
 
 /** Names of `batch-query-status` statuses: 0 unknown, 1 stopped, 2 running, 3 offline, 4 starting, 5 shutdown. */
@@ -126,11 +141,19 @@ export interface BatchStatusResult {
   missing: string[];
   /** The `x-request-id` of every request sent, retries included. */
   requestIds: string[];
+  /** Present when `allowPartial` was set: the chunks that failed (empty when all succeeded). */
+  errors?: ChunkError[];
+}
+
+/** A chunk of a `batchStatus` call that failed, with the IDs it carried. */
+export interface ChunkError {
+  instanceIds: string[];
+  error: KooPhoneError;
 }
 
 export interface PartialBatchStatusResult extends BatchStatusResult {
   /** Chunks that failed, with the IDs they carried. Empty when all succeeded. */
-  errors: Array<{ instanceIds: string[]; error: KooPhoneError }>;
+  errors: ChunkError[];
 }
 
 export interface PrepareRequest {
@@ -167,6 +190,8 @@ export type KooPhoneErrorCode =
   | "BAD_RESPONSE"
   | "PREPARE_FAILED"
   | "WAIT_TIMEOUT"
+  | "AUTH"
+  | "REDIRECT"
   | "INTERNAL";
 
 /** Every rejection of this library is a `KooPhoneError`. */
@@ -180,8 +205,17 @@ export declare class KooPhoneError extends Error {
   readonly errorCode: string | null;
   /** `error_msg` exactly as the server sent it. */
   readonly errorMsg: string | null;
-  /** `x-request-id` of the failed request, for support tickets. */
+  /** `x-request-id` of the failed request (ours), for support tickets. */
   readonly requestId: string | null;
+  /** `request_id` from the server's or API gateway's error body, when it sent one. */
+  readonly serverRequestId: string | null;
+  /**
+   * The underlying failure, redacted: for `NETWORK` the `fetch` error (Node's socket error
+   * code, e.g. `ECONNREFUSED`, in `cause.code`), for `AUTH` what the token function threw.
+   */
+  readonly cause?: unknown;
+  /** `batchStatus` with `allowPartial` when every chunk failed: each chunk's error. */
+  readonly errors?: ChunkError[];
   /** Whether the same call may succeed if tried again later. */
   readonly retryable: boolean;
   /**
@@ -190,8 +224,26 @@ export declare class KooPhoneError extends Error {
    */
   readonly progress: WaitProgress | null;
   constructor(message: string, details?: KooPhoneErrorDetails);
-  toJSON(): KooPhoneErrorDetails & { name: "KooPhoneError"; message: string };
+  /** Plain data, e.g. to send from a worker with `postMessage`. */
+  toJSON(): KooPhoneErrorJSON;
+  /** Rebuild an error from {@link KooPhoneError.toJSON} output (or its JSON text). */
+  static fromJSON(json: KooPhoneErrorJSON | string): KooPhoneError;
 }
+
+/** What {@link KooPhoneError.toJSON} returns. */
+export interface KooPhoneErrorJSON extends KooPhoneErrorDetails {
+  name: "KooPhoneError";
+  code: KooPhoneErrorCode;
+  message: string;
+  cause?: { name: string; message: string; code?: string };
+  errors?: Array<{ instanceIds: string[]; error: KooPhoneErrorJSON }>;
+}
+
+/**
+ * Whether `value` is a `KooPhoneError`, from this copy of the package or any other (ESM and
+ * CommonJS builds, several installed versions). `instanceof KooPhoneError` answers the same.
+ */
+export declare function isKooPhoneError(value: unknown): value is KooPhoneError;
 
 export interface KooPhoneErrorDetails {
   code?: KooPhoneErrorCode;
@@ -199,8 +251,10 @@ export interface KooPhoneErrorDetails {
   errorCode?: string | null;
   errorMsg?: string | null;
   requestId?: string | null;
+  serverRequestId?: string | null;
   retryable?: boolean;
   progress?: WaitProgress | null;
+  cause?: unknown;
 }
 
 /**
@@ -230,18 +284,21 @@ export declare function waitPrepared(request: PrepareRequest, options: WaitPrepa
 export type ClientOptions = Partial<BatchStatusOptions & WaitPreparedOptions>;
 
 /** Partial options for a client call: the client's defaults fill the rest. */
-export interface Client {
+export interface Client<Defaults extends ClientOptions = ClientOptions> {
   batchStatus(
     instanceIds: readonly string[],
     options: Partial<BatchStatusOptions> & { allowPartial: true },
   ): Promise<PartialBatchStatusResult>;
-  batchStatus(instanceIds: readonly string[], options?: Partial<BatchStatusOptions>): Promise<BatchStatusResult>;
+  batchStatus(
+    instanceIds: readonly string[],
+    options?: Partial<BatchStatusOptions>,
+  ): Promise<Defaults extends { allowPartial: true } ? PartialBatchStatusResult : BatchStatusResult>;
   prepareProgress(request: PrepareRequest, options?: Partial<CallOptions>): Promise<PrepareProgress>;
   waitPrepared(request: PrepareRequest, options?: Partial<WaitPreparedOptions>): Promise<WaitProgress>;
 }
 
 /** The three calls with `defaults` bound (per-call options override them). */
-export declare function createClient(defaults: ClientOptions): Client;
+export declare function createClient<const Defaults extends ClientOptions>(defaults: Defaults): Client<Defaults>;
 
 /**
  * Load the WebAssembly module now instead of on the first call. Optional and

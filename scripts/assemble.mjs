@@ -34,6 +34,11 @@ let glue = readFileSync(at("build", "bindgen", "koophone_wasm.js"), "utf8");
 if (glue.split(defaultUrl).length !== 2) fail("the wasm-bindgen glue changed shape: default module URL not found exactly once");
 glue = glue.replace(defaultUrl, 'throw new Error("koophone-wasm: module bytes must be passed to init");');
 if (glue.includes("import.meta")) fail("the glue still mentions import.meta");
+// After a trap the entry instantiates the module afresh (pkg-template/src/index.js):
+// initSync must not return the old, possibly corrupt instance.
+const initGuard = "function initSync(module) {\n    if (wasm !== undefined) return wasm;";
+if (glue.split(initGuard).length !== 2) fail("the wasm-bindgen glue changed shape: initSync's guard not found exactly once");
+glue = glue.replace(initGuard, "function initSync(module) {");
 writeFileSync(join(stage, "glue.js"), glue);
 // JS snippets of `#[wasm_bindgen(inline_js)]` blocks, which the glue imports.
 const snippets = at("build", "bindgen", "snippets");

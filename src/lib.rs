@@ -2,17 +2,17 @@
 //!
 //! The crate is split by what each part may touch:
 //!
-//! - [`engine`]: pure Rust. Validation, request building, response parsing, chunk
-//!   planning, retry and polling decisions. No JavaScript, no I/O, no clocks: time
-//!   and randomness come in as arguments, so everything is tested natively.
-//! - `transport`: the only code touching `fetch`, `AbortController` and timers.
-//! - `client`: drives the core's decisions through the transport (retry loops,
-//!   chunk concurrency, the polling loop).
-//! - `api`: the thin `#[wasm_bindgen]` layer that converts JavaScript values at
-//!   the boundary, once, and exports `batchStatus`, `prepareProgress` and
-//!   `waitPrepared`.
+//! - [`engine`]: pure Rust, no JavaScript and no I/O. Validation, requests,
+//!   responses, and whole calls (`batchStatus`, `prepareProgress`,
+//!   `waitPrepared`) as sans-IO state machines fed with events, the time and
+//!   random seeds, answering with actions. Tested natively.
+//! - `driver`: runs a machine against its JavaScript host, one callback per
+//!   event, one host call per action.
+//! - `api`: the thin `#[wasm_bindgen]` exports that read the described
+//!   arguments and start a call.
 //!
-//! Only `engine` compiles on native targets; the other layers exist for `wasm32`.
+//! Only `engine` compiles on native targets; the JavaScript dependencies are
+//! declared for `wasm32` only, so the compiler keeps the engine pure.
 
 // `engine::Error` is large (it carries every detail a caller may need) but cold:
 // it is built once per failure, so boxing it would buy nothing but allocations.
@@ -26,6 +26,4 @@ pub mod engine;
 #[doc(hidden)]
 pub mod api;
 #[cfg(target_arch = "wasm32")]
-mod client;
-#[cfg(target_arch = "wasm32")]
-mod transport;
+mod driver;

@@ -10,6 +10,7 @@ use koophone_wasm::engine::chunk::{ChunkMerge, ChunkPlan};
 use koophone_wasm::engine::json::{self, write_string, Json};
 use koophone_wasm::engine::options::RawOptions;
 use koophone_wasm::engine::poll::{PollDecision, PollPolicy, Poller};
+use koophone_wasm::engine::redact::Secret;
 use koophone_wasm::engine::response::{
     parse_batch_status, parse_prepare_progress, PrepareProgress, RawResponse, StatusResult,
 };
@@ -388,17 +389,32 @@ proptest! {
         let _ = parse_batch_status(&response(200, doc, None), "rid");
     }
 
-    /// After redaction, no text of an error contains the secret (tokens are printable ASCII,
-    /// so they can contain the `*` of the mask).
+    /// After redaction, no text of an error holds any 12-character fragment of
+    /// a real-length token, raw or JSON-escaped (tokens are printable ASCII, so
+    /// they can contain the `*` of an ASCII mask or the `/` JSON may escape).
     #[test]
-    fn redaction_leaves_no_trace_of_the_secret(
-        secret in "[a-c*]{8,12}",
-        parts in prop::collection::vec(prop_oneof![Just(None), "[a-c*]{0,6}".prop_map(Some)], 0..8),
+    fn redaction_leaves_no_fragment_of_the_secret(
+        secret in "[a-c*/+]{12,40}",
+        parts in prop::collection::vec(prop_oneof![
+            Just(0u8), Just(1u8), Just(2u8), "[a-c*/ ]{0,6}".prop_map(|_| 3u8)
+        ], 0..8),
+        fillers in prop::collection::vec("[a-c*/ ]{0,6}", 8),
+        cut in 12usize..40,
     ) {
-        let text: String = parts.iter().map(|p| p.clone().unwrap_or_else(|| secret.clone())).collect();
+        let escaped = secret.replace('/', "\\/");
+        let text: String = parts.iter().zip(&fillers).map(|(p, filler)| match p {
+            0 => secret.clone(),
+            1 => escaped.clone(),
+            2 => secret.chars().take(cut).collect(),
+            _ => filler.clone(),
+        }).collect();
         let mut error = Error { error_msg: Some(text.clone()), ..Error::new(ErrorKind::Http, text.clone()) };
-        error.redact(&secret);
-        prop_assert!(!error.message.contains(&secret), "{:?} still in {:?}", secret, error.message);
-        prop_assert!(!error.error_msg.unwrap_or_default().contains(&secret));
+        error.redact(&Secret::new(&secret).unwrap());
+        let chars: Vec<char> = secret.chars().collect();
+        for fragment in chars.windows(12).map(|w| w.iter().collect::<String>()) {
+            let unescaped = error.message.replace("\\/", "/");
+            prop_assert!(!unescaped.contains(&fragment), "{:?} left in {:?}", fragment, error.message);
+            prop_assert!(!error.error_msg.as_deref().unwrap_or_default().replace("\\/", "/").contains(&fragment));
+        }
     }
 }

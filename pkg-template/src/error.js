@@ -1,36 +1,77 @@
-// The one error class of the package. The wasm core rejects with plain payload
-// objects ({ code, message, httpStatus, ... }); `fromPayload` turns them into
-// instances, so `instanceof KooPhoneError` and `instanceof Error` both hold.
+// The one error class of the package. The module rejects with plain payloads
+// ({ code, message, httpStatus, ... }); `fromPayload` turns them into instances.
+//
+// `instanceof KooPhoneError` holds across the ESM and CommonJS builds and
+// across installed copies of the package: instances carry a brand registered
+// with `Symbol.for`, and `Symbol.hasInstance` checks the brand.
 
-const FIELDS = ["httpStatus", "errorCode", "errorMsg", "requestId", "progress"];
+const BRAND = Symbol.for("koophone-wasm.KooPhoneError");
+const FIELDS = ["httpStatus", "errorCode", "errorMsg", "requestId", "serverRequestId", "progress"];
 
 export class KooPhoneError extends Error {
   constructor(message, details = {}) {
-    super(message);
+    super(message, details.cause === undefined ? undefined : { cause: details.cause });
     Object.defineProperty(this, "name", { value: "KooPhoneError", enumerable: false, configurable: true });
-    this.code = details.code ?? "NETWORK";
+    Object.defineProperty(this, BRAND, { value: true });
+    this.code = details.code ?? "INTERNAL";
     for (const field of FIELDS) this[field] = details[field] ?? null;
     this.retryable = Boolean(details.retryable);
+    if (Array.isArray(details.errors)) this.errors = details.errors;
   }
 
-  /** Plain data for logs and `JSON.stringify` (which skips `message` on errors). */
+  static [Symbol.hasInstance](value) {
+    return isKooPhoneError(value);
+  }
+
+  /** Plain data for logs, `JSON.stringify` and `postMessage`. */
   toJSON() {
     const out = { name: this.name, code: this.code, message: this.message };
     for (const field of FIELDS) out[field] = this[field];
     out.retryable = this.retryable;
+    if (this.cause !== undefined) out.cause = plainCause(this.cause);
+    if (this.errors) out.errors = this.errors.map(({ instanceIds, error }) => ({ instanceIds, error: error.toJSON() }));
     return out;
+  }
+
+  /** Rebuild an error from `error.toJSON()` (e.g. after `postMessage` from a worker). */
+  static fromJSON(json) {
+    const data = typeof json === "string" ? JSON.parse(json) : json;
+    return fromPayload(data);
   }
 }
 
-/** Turn a rejection payload from the wasm core into a `KooPhoneError`. */
+/** Whether `value` is a KooPhoneError from any build or copy of this package. */
+export function isKooPhoneError(value) {
+  return value !== null && typeof value === "object" && value[BRAND] === true;
+}
+
+function plainCause(cause) {
+  if (cause instanceof Error) {
+    const out = { name: cause.name, message: cause.message };
+    if (cause.code !== undefined) out.code = cause.code;
+    return out;
+  }
+  return cause;
+}
+
+function causeFrom(data) {
+  if (data === null || typeof data !== "object") return undefined;
+  const cause = new Error(String(data.message ?? ""));
+  if (typeof data.name === "string") Object.defineProperty(cause, "name", { value: data.name, enumerable: false, configurable: true });
+  if (typeof data.code === "string") cause.code = data.code;
+  return cause;
+}
+
+/** Turn a payload from the module (or `toJSON()` output) into a `KooPhoneError`. */
 export function fromPayload(payload) {
-  if (payload instanceof KooPhoneError) return payload;
-  if (payload && typeof payload === "object" && payload.name === "KooPhoneError" && typeof payload.code === "string") {
-    return new KooPhoneError(payload.message, payload);
+  if (isKooPhoneError(payload)) return payload;
+  if (payload && typeof payload === "object" && typeof payload.code === "string") {
+    const errors = Array.isArray(payload.errors)
+      ? payload.errors.map(({ instanceIds, error }) => ({ instanceIds, error: fromPayload(error) }))
+      : undefined;
+    return new KooPhoneError(String(payload.message), { ...payload, cause: causeFrom(payload.cause), errors });
   }
   // Not ours: a bug or a trap inside the module. Report it without losing it.
   const message = payload instanceof Error ? payload.message : String(payload);
-  const error = new KooPhoneError(`internal error in koophone-wasm: ${message}`, { code: "INTERNAL" });
-  error.cause = payload;
-  return error;
+  return new KooPhoneError(`internal error in koophone-wasm: ${message}`, { code: "INTERNAL", cause: payload });
 }

@@ -1,30 +1,31 @@
 // Entry point of the koophone-wasm package (bundled into index.mjs and index.cjs).
 //
-// The WebAssembly module is inlined (see wasm-inline.js) and instantiated on the
-// first call, once, however many calls race for it: no top-level await, no
-// `.wasm` file for bundlers to find, no `fetch` of the module, so the same code
-// runs in Node (ESM and CommonJS), browsers, web workers, Vite and webpack.
+// The WebAssembly module is instantiated on the first call, once, however many
+// calls race for it: no top-level await. Each call copies its arguments behind
+// a guard (args.js), starts a state machine in the module, and lets a Host
+// (host.js) perform what the machine asks for. If the module ever traps, the
+// calls running on it fail with INTERNAL and the next call gets a fresh one.
 
-import {
-  initSync,
-  batchStatus as rawBatchStatus,
-  prepareProgress as rawPrepareProgress,
-  waitPrepared as rawWaitPrepared,
-} from "./glue.js";
+import { initSync, knownOptions, startBatchStatus, startPrepareProgress, startWaitPrepared } from "./glue.js";
 import { wasmBytes } from "./wasm-inline.js";
-import { KooPhoneError, fromPayload } from "./error.js";
+import { KooPhoneError, fromPayload, isKooPhoneError } from "./error.js";
+import { ArgumentError, readIds, readOptions, readTarget } from "./args.js";
+import { Host } from "./host.js";
 
-export { KooPhoneError };
+export { KooPhoneError, isKooPhoneError };
 
 let ready = null;
+let known = null;
+/** Hosts of the calls running on the current module instance. */
+const live = new Set();
 
 // Compile asynchronously (browsers refuse large synchronous compiles on the
-// main thread), then instantiate the compiled module synchronously. The glue's
-// async loader is not used: its `typeof Request` / `Response` checks make Node
-// load its whole fetch implementation, ~25 ms of cold start.
+// main thread), then instantiate the compiled module synchronously.
+let compiled = null;
 async function instantiate() {
-  const module = await WebAssembly.compile(wasmBytes());
-  initSync({ module });
+  compiled ??= WebAssembly.compile(wasmBytes());
+  initSync({ module: await compiled });
+  known = knownOptions().split(",");
 }
 
 /** Load the WebAssembly module now instead of on the first call. Idempotent. */
@@ -32,52 +33,89 @@ export function init() {
   if (ready === null) {
     ready = instantiate().catch((cause) => {
       ready = null; // let a later call try again
-      const error = new KooPhoneError(
+      compiled = null;
+      throw new KooPhoneError(
         `could not start the WebAssembly module: ${cause && cause.message ? cause.message : cause}` +
           " (a Content-Security-Policy without 'wasm-unsafe-eval' blocks WebAssembly)",
-        { code: "INTERNAL" },
+        { code: "INTERNAL", cause },
       );
-      error.cause = cause;
-      throw error;
     });
   }
   return ready;
 }
 
-async function call(raw, first, options) {
-  await init();
-  try {
-    return await raw(first, options);
-  } catch (payload) {
-    throw fromPayload(payload);
-  }
+/** The module trapped: its state may be corrupt. Stop its calls; the next call starts a fresh instance. */
+function trapped() {
+  ready = null;
+  for (const host of [...live]) host.fail("INTERNAL", "the WebAssembly module failed during another call; this call was stopped", undefined, true);
+  live.clear();
 }
 
-export async function batchStatus(instanceIds, options) {
-  const result = await call(rawBatchStatus, instanceIds, options);
+const origin = () => {
+  const value = globalThis.location && globalThis.location.origin;
+  return typeof value === "string" && value !== "null" ? value : undefined;
+};
+
+/** Run one call: `start(host, firstArgJson, optionsJson, origin, aborted, now, seed)`. */
+async function run(start, readFirst, first, options, defaults) {
+  await init();
+  let firstJson;
+  let described;
+  try {
+    described = readOptions(known, defaults, options);
+    firstJson = readFirst(first);
+  } catch (error) {
+    if (!(error instanceof ArgumentError)) throw error;
+    throw new KooPhoneError(error.message, { code: "INVALID_ARGUMENT" });
+  }
+  return new Promise((resolve, reject) => {
+    const host = new Host(
+      described.handles,
+      (ok, payload) => {
+        live.delete(host);
+        if (ok) resolve(payload);
+        else reject(fromPayload(payload));
+      },
+      trapped,
+    );
+    live.add(host);
+    const seed = Math.floor(Math.random() * 2 ** 53);
+    host.begin((self, aborted, now) => start(self, firstJson, described.json, origin(), aborted, now, seed));
+  });
+}
+
+function withErrors(result) {
   if (result.errors) {
-    result.errors = result.errors.map(({ instanceIds: ids, error }) => ({ instanceIds: ids, error: fromPayload(error) }));
+    result.errors = result.errors.map(({ instanceIds, error }) => ({ instanceIds, error: fromPayload(error) }));
   }
   return result;
 }
 
+export function batchStatus(instanceIds, options) {
+  return run(startBatchStatus, readIds, instanceIds, options).then(withErrors);
+}
+
 export function prepareProgress(request, options) {
-  return call(rawPrepareProgress, request, options);
+  return run(startPrepareProgress, readTarget, request, options);
 }
 
 export function waitPrepared(request, options) {
-  return call(rawWaitPrepared, request, options);
+  return run(startWaitPrepared, readTarget, request, options);
 }
 
 export function createClient(defaults = {}) {
   if (defaults === null || typeof defaults !== "object") {
     throw new KooPhoneError("createClient needs an options object", { code: "INVALID_ARGUMENT" });
   }
-  const bound = { ...defaults };
-  const withDefaults = (options) => ({ ...bound, ...options });
+  let bound;
+  try {
+    bound = { ...defaults };
+  } catch (error) {
+    throw new KooPhoneError(`reading the createClient options threw: ${error && error.message}`, { code: "INVALID_ARGUMENT" });
+  }
   return Object.freeze({
-    batchStatus: (instanceIds, options) => batchStatus(instanceIds, withDefaults(options)),
-    prepareProgress: (request, options) => prepareProgress(request, withDefaults(options)),
-    waitPrepared: (request, options) => waitPrepared(request, withDefaults(options)),
+    batchStatus: (instanceIds, options) => run(startBatchStatus, readIds, instanceIds, options, bound).then(withErrors),
+    prepareProgress: (request, options) => run(startPrepareProgress, readTarget, request, options, bound),
+    waitPrepared: (request, options) => run(startWaitPrepared, readTarget, request, options, bound),
   });
 }

@@ -1,68 +1,89 @@
-//! The `#[wasm_bindgen]` exports: convert arguments, run the operation,
-//! convert the result. No logic here that a native test could cover.
+//! The `#[wasm_bindgen]` exports: read the described arguments, build the
+//! call's state machine, hand it to the driver. No logic here that a native
+//! test could cover.
 //!
-//! These exports are internal: the package's JavaScript entry wraps them to
-//! add lazy initialisation and to turn rejection payloads into
-//! `KooPhoneError` instances (see `pkg-template/src/index.js`).
+//! These exports are internal: the package's JavaScript entry
+//! (`pkg-template/src/index.js`) describes the caller's arguments as JSON
+//! behind guards, creates the host, and turns the settled JSON into results
+//! and `KooPhoneError`s.
 
-mod convert;
-mod input;
-mod interop;
-
-use crate::client;
+use crate::driver::{start_error, Call, Host};
+use crate::engine::batch::BatchCall;
+use crate::engine::call::Shared;
+use crate::engine::input::{parse_instance_ids, parse_target};
+use crate::engine::options::{CallOptions, KNOWN_OPTIONS};
+use crate::engine::output::{batch_json, progress_json, report_json};
+use crate::engine::prepare::{PrepareCall, WaitCall};
 use crate::engine::Error;
-use convert::{batch_outcome_to_js, error_to_js, progress_to_js, report_to_js};
-use input::{call_context, instance_ids, prepare_request};
-use std::future::Future;
 use wasm_bindgen::prelude::*;
 
-/// Run an operation and map its error, once, to the payload the JS entry
-/// turns into a `KooPhoneError`.
-async fn settle(operation: impl Future<Output = Result<JsValue, Error>>) -> Result<JsValue, JsValue> {
-    operation.await.map_err(|e| error_to_js(&e))
+/// The option names the library knows, comma-separated (read once by the JS entry).
+#[wasm_bindgen(js_name = knownOptions)]
+pub fn known_options() -> String {
+    KNOWN_OPTIONS.join(",")
 }
 
-/// `batchStatus(instanceIds, options)`: resolves with
-/// `{ statuses, missing, requestIds, errors? }`, rejects with an error payload.
-#[wasm_bindgen(js_name = batchStatus)]
-pub async fn batch_status(instance_ids_value: JsValue, options: JsValue) -> Result<JsValue, JsValue> {
-    settle(async {
-        let (ctx, _) = call_context(&options)?;
-        let ids = instance_ids(&instance_ids_value)?;
-        let outcome = client::batch_status(&ctx, ids).await?;
-        Ok(batch_outcome_to_js(outcome, ctx.options.batch.allow_partial))
-    })
-    .await
+/// Options and the shared state of a call's requests.
+fn setup(options: &str, page_origin: Option<String>, seed: f64) -> Result<(CallOptions, Shared), Error> {
+    let call = CallOptions::from_json(options, page_origin.as_deref())?;
+    let o = &call.options;
+    let shared = Shared::new(o.endpoint.clone(), call.auth.clone(), o.retry, o.timeout_ms, seed as u64);
+    Ok((call, shared))
 }
 
-/// `prepareProgress({ userId, instanceId }, options)`: one reading,
-/// `{ status, state, waitingCount, requestId }`.
-#[wasm_bindgen(js_name = prepareProgress)]
-pub async fn prepare_progress(request: JsValue, options: JsValue) -> Result<JsValue, JsValue> {
-    settle(async {
-        let (ctx, _) = call_context(&options)?;
-        let (user_id, instance_id) = prepare_request(&request)?;
-        let (progress, request_id) = client::prepare_progress(&ctx, &user_id, &instance_id).await?;
-        Ok(progress_to_js(&progress, &request_id))
-    })
-    .await
+/// `batchStatus(instanceIds, options)`.
+#[wasm_bindgen(js_name = startBatchStatus)]
+pub fn start_batch_status(
+    host: Host,
+    ids: &str,
+    options: &str,
+    page_origin: Option<String>,
+    aborted: bool,
+    now_ms: f64,
+    seed: f64,
+) -> Result<Call, JsValue> {
+    let (call, shared) = setup(options, page_origin, seed).map_err(|e| start_error(&e))?;
+    let ids = parse_instance_ids(ids).map_err(|e| start_error(&e))?;
+    let machine = BatchCall::new(ids, call.options.batch, shared);
+    Ok(Call::start(host, machine, |m, out| batch_json(out, m.allow_partial()), aborted, now_ms))
 }
 
-/// `waitPrepared({ userId, instanceId }, options)`: resolves with the final
-/// progress report once the instance is `normal`.
-#[wasm_bindgen(js_name = waitPrepared)]
-pub async fn wait_prepared(request: JsValue, options: JsValue) -> Result<JsValue, JsValue> {
-    settle(async {
-        let (ctx, on_progress) = call_context(&options)?;
-        let (user_id, instance_id) = prepare_request(&request)?;
-        let notify = |report: &_| {
-            if let Some(callback) = &on_progress {
-                // A throwing callback must not end the wait; its error is the caller's own.
-                let _ = callback.call1(&JsValue::UNDEFINED, &report_to_js(report));
-            }
-        };
-        let report = client::wait_prepared(&ctx, &user_id, &instance_id, &notify).await?;
-        Ok(report_to_js(&report))
-    })
-    .await
+/// `prepareProgress({ userId, instanceId }, options)`: one reading.
+#[wasm_bindgen(js_name = startPrepareProgress)]
+pub fn start_prepare_progress(
+    host: Host,
+    target: &str,
+    options: &str,
+    page_origin: Option<String>,
+    aborted: bool,
+    now_ms: f64,
+    seed: f64,
+) -> Result<Call, JsValue> {
+    let (_, shared) = setup(options, page_origin, seed).map_err(|e| start_error(&e))?;
+    let target = parse_target(target).map_err(|e| start_error(&e))?;
+    let machine = PrepareCall::new(target, shared, now_ms);
+    Ok(Call::start(
+        host,
+        machine,
+        |_, (progress, request_id)| progress_json(progress, request_id),
+        aborted,
+        now_ms,
+    ))
+}
+
+/// `waitPrepared({ userId, instanceId }, options)`: poll until final.
+#[wasm_bindgen(js_name = startWaitPrepared)]
+pub fn start_wait_prepared(
+    host: Host,
+    target: &str,
+    options: &str,
+    page_origin: Option<String>,
+    aborted: bool,
+    now_ms: f64,
+    seed: f64,
+) -> Result<Call, JsValue> {
+    let (call, shared) = setup(options, page_origin, seed).map_err(|e| start_error(&e))?;
+    let target = parse_target(target).map_err(|e| start_error(&e))?;
+    let machine = WaitCall::new(target, shared, call.options.poll, now_ms);
+    Ok(Call::start(host, machine, |_, report| report_json(report), aborted, now_ms))
 }

@@ -7,9 +7,11 @@
 //! layer maps it once to the JavaScript `KooPhoneError`.
 //!
 //! Errors never hold the auth token: the token only ever goes into a request
-//! header, and [`Error::redact`] scrubs it from anything the server echoed back.
+//! header, and [`Error::redact`] scrubs it from anything the server echoed back
+//! (see [`crate::engine::redact`] for the rule).
 
 use crate::engine::poll::ProgressReport;
+use crate::engine::redact::Secret;
 use std::fmt;
 
 /// What went wrong, coarsely. Stable: each kind is a public JavaScript `code`.
@@ -33,7 +35,29 @@ pub enum ErrorKind {
     PrepareFailed,
     /// `waitPrepared`: `maxWaitMs` passed before the instance was ready.
     WaitTimeout,
+    /// The `token` function threw, rejected or returned something unusable.
+    Auth,
+    /// The server answered with a redirect; requests are never re-sent elsewhere.
+    Redirect,
+    /// A bug or a trap inside the library.
+    Internal,
 }
+
+/// Every kind, for exhaustive tests (the typings list the same codes).
+pub const ALL_KINDS: [ErrorKind; 12] = [
+    ErrorKind::InvalidArgument,
+    ErrorKind::Network,
+    ErrorKind::Timeout,
+    ErrorKind::Aborted,
+    ErrorKind::Http,
+    ErrorKind::Api,
+    ErrorKind::BadResponse,
+    ErrorKind::PrepareFailed,
+    ErrorKind::WaitTimeout,
+    ErrorKind::Auth,
+    ErrorKind::Redirect,
+    ErrorKind::Internal,
+];
 
 impl ErrorKind {
     /// The JavaScript `code` string of this kind.
@@ -48,12 +72,14 @@ impl ErrorKind {
             ErrorKind::BadResponse => "BAD_RESPONSE",
             ErrorKind::PrepareFailed => "PREPARE_FAILED",
             ErrorKind::WaitTimeout => "WAIT_TIMEOUT",
+            ErrorKind::Auth => "AUTH",
+            ErrorKind::Redirect => "REDIRECT",
+            ErrorKind::Internal => "INTERNAL",
         }
     }
 }
 
-/// What a redacted secret looks like in error texts.
-pub const REDACTED: &str = "\u{2022}\u{2022}\u{2022}";
+pub use crate::engine::redact::REDACTED;
 
 /// HTTP statuses worth another attempt: flow control and transient server trouble.
 pub const RETRYABLE_HTTP_STATUSES: [u16; 5] = [429, 500, 502, 503, 504];
@@ -69,8 +95,14 @@ pub struct Error {
     pub error_code: Option<String>,
     /// `error_msg` exactly as the server sent it.
     pub error_msg: Option<String>,
-    /// `x-request-id` of the request that failed.
+    /// `x-request-id` of the request that failed (ours).
     pub request_id: Option<String>,
+    /// `request_id` the server or its API gateway put in the error body.
+    pub server_request_id: Option<String>,
+    /// The underlying failure (a `fetch` rejection, a token function's throw).
+    pub cause: Option<Cause>,
+    /// With `allowPartial`, when every chunk failed: each chunk's IDs and error.
+    pub chunk_errors: Vec<(Vec<String>, Error)>,
     /// Server-requested delay before trying again (`Retry-After`), in milliseconds.
     pub retry_after_ms: Option<u64>,
     /// The last progress seen, for `PrepareFailed` and `WaitTimeout`.
@@ -87,6 +119,9 @@ impl Error {
             error_code: None,
             error_msg: None,
             request_id: None,
+            server_request_id: None,
+            cause: None,
+            chunk_errors: Vec::new(),
             retry_after_ms: None,
             progress: None,
         }
@@ -117,56 +152,37 @@ impl Error {
         }
     }
 
-    /// Replace every occurrence of `secret` in the texts of this error with
-    /// [`REDACTED`].
-    ///
-    /// Defence in depth: a misbehaving proxy could echo request headers into an
-    /// error body, and excerpts of bodies end up in messages. The mask has no
-    /// ASCII character, and tokens are printable ASCII only, so no occurrence
-    /// can straddle it: one left-to-right pass leaves no copy of the secret.
-    pub fn redact(&mut self, secret: &str) {
-        if secret.is_empty() {
-            return;
-        }
-        for text in [
-            Some(&mut self.message),
+    /// Scrub `secret` from every text of this error (and of its chunk errors).
+    pub fn redact(&mut self, secret: &Secret) {
+        secret.scrub_in_place(&mut self.message);
+        let optional = [
             self.error_code.as_mut(),
             self.error_msg.as_mut(),
             self.request_id.as_mut(),
-        ]
-        .into_iter()
-        .flatten()
-        {
-            if let Some(scrubbed) = replace_all(text, secret, REDACTED) {
-                *text = scrubbed;
+            self.server_request_id.as_mut(),
+        ];
+        for text in optional.into_iter().flatten() {
+            secret.scrub_in_place(text);
+        }
+        if let Some(cause) = &mut self.cause {
+            for text in [&mut cause.name, &mut cause.message].into_iter().chain(cause.code.as_mut()) {
+                secret.scrub_in_place(text);
             }
+        }
+        for (_, error) in &mut self.chunk_errors {
+            error.redact(secret);
         }
     }
 }
 
-/// `text` with every `needle` replaced, or `None` if there was none. A plain
-/// byte scan: `str::replace` brings a two-way searcher the wasm can do without.
-fn replace_all(text: &str, needle: &str, with: &str) -> Option<String> {
-    let (hay, pat) = (text.as_bytes(), needle.as_bytes());
-    let mut out = Vec::new();
-    let (mut i, mut last, mut found) = (0, 0, false);
-    while i + pat.len() <= hay.len() {
-        if hay.get(i..i + pat.len()) == Some(pat) {
-            out.extend_from_slice(hay.get(last..i)?);
-            out.extend_from_slice(with.as_bytes());
-            i += pat.len();
-            last = i;
-            found = true;
-        } else {
-            i += 1;
-        }
-    }
-    if !found {
-        return None;
-    }
-    out.extend_from_slice(hay.get(last..)?);
-    // Whole UTF-8 needles only ever match at character boundaries.
-    String::from_utf8(out).ok()
+/// The underlying failure of an error, as plain text: it becomes the
+/// JavaScript error's standard `cause` (an `Error` with this name, message and
+/// Node's `code`, such as `ECONNREFUSED`).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Cause {
+    pub name: String,
+    pub message: String,
+    pub code: Option<String>,
 }
 
 impl fmt::Display for Error {
@@ -209,31 +225,44 @@ mod tests {
 
     #[test]
     fn redact_scrubs_the_secret_from_every_text() {
+        let secret = Secret::new("s3cr3t").unwrap();
         let mut e = Error {
             error_msg: Some("bad token s3cr3t".into()),
             error_code: Some("s3cr3t".into()),
+            server_request_id: Some("s3cr3t".into()),
+            cause: Some(Cause { name: "TypeError".into(), message: "s3cr3t!".into(), code: None }),
+            chunk_errors: vec![(vec!["a".into()], Error::new(ErrorKind::Http, "s3cr3t"))],
             ..Error::new(ErrorKind::Http, "body: s3cr3t s3cr3t")
         };
-        e.redact("s3cr3t");
+        e.redact(&secret);
         assert_eq!(e.message, "body: ••• •••");
         assert_eq!(e.error_msg.as_deref(), Some("bad token •••"));
         assert_eq!(e.error_code.as_deref(), Some("•••"));
-    }
-
-    #[test]
-    fn redaction_cannot_rebuild_the_secret_from_its_surroundings() {
-        // With a "***" mask, "**x*x" would become "****x", which still contains "**x".
-        let mut e = Error::new(ErrorKind::Http, "**x*x");
-        e.redact("**x");
-        assert!(!e.message.contains("**x"), "{}", e.message);
-        assert_eq!(e.message, "•••*x");
+        assert_eq!(e.server_request_id.as_deref(), Some("•••"));
+        assert_eq!(e.cause.unwrap().message, "•••!");
+        assert_eq!(e.chunk_errors[0].1.message, "•••");
     }
 
     #[test]
     fn codes_are_the_documented_strings() {
-        assert_eq!(ErrorKind::InvalidArgument.code(), "INVALID_ARGUMENT");
-        assert_eq!(ErrorKind::BadResponse.code(), "BAD_RESPONSE");
-        assert_eq!(ErrorKind::WaitTimeout.code(), "WAIT_TIMEOUT");
+        let codes: Vec<&str> = ALL_KINDS.iter().map(|k| k.code()).collect();
+        assert_eq!(
+            codes,
+            [
+                "INVALID_ARGUMENT",
+                "NETWORK",
+                "TIMEOUT",
+                "ABORTED",
+                "HTTP",
+                "API",
+                "BAD_RESPONSE",
+                "PREPARE_FAILED",
+                "WAIT_TIMEOUT",
+                "AUTH",
+                "REDIRECT",
+                "INTERNAL"
+            ]
+        );
         assert_eq!(Error::aborted().to_string().split(':').next(), Some("ABORTED"));
     }
 }

@@ -5,11 +5,17 @@
 //! random numbers) are passed in as plain values, so every decision can be
 //! exercised deterministically by `cargo test`.
 
+pub mod batch;
+pub mod call;
 pub mod chunk;
 pub mod error;
+pub mod input;
 pub mod json;
 pub mod options;
+pub mod output;
 pub mod poll;
+pub mod prepare;
+pub mod redact;
 pub mod request;
 pub mod response;
 pub mod retry;

@@ -4,10 +4,12 @@
 //! (type checks only); [`RawOptions::resolve`] applies every range rule and
 //! default here, where it is tested natively.
 
+use crate::engine::call::Auth;
 use crate::engine::error::Error;
+use crate::engine::json::{self, Json};
 use crate::engine::poll::PollPolicy;
 use crate::engine::retry::RetryPolicy;
-use crate::engine::validate::{parse_endpoint, positive_integer, Endpoint};
+use crate::engine::validate::{parse_endpoint, positive_integer, validate_token, Endpoint};
 
 /// Default `timeoutMs`: one attempt may take this long.
 pub const DEFAULT_TIMEOUT_MS: u32 = 10_000;
@@ -52,6 +54,158 @@ pub struct BatchOptions {
     pub chunk_size: usize,
     pub concurrency: usize,
     pub allow_partial: bool,
+}
+
+/// Every option name the library knows, in the typings' order.
+pub const KNOWN_OPTIONS: [&str; 13] = [
+    "token",
+    "endpoint",
+    "timeoutMs",
+    "maxAttempts",
+    "chunkSize",
+    "concurrency",
+    "allowPartial",
+    "maxWaitMs",
+    "minDelayMs",
+    "maxDelayMs",
+    "signal",
+    "fetch",
+    "onProgress",
+];
+
+/// Options of one call, read from the JSON description the JS entry makes of
+/// the caller's options object: plain values as they are, and values JSON
+/// cannot carry as `{"$": "function"}`, `{"$": "signal"}`, `{"$": "NaN"}`...
+#[derive(Clone, Debug, PartialEq)]
+pub struct CallOptions {
+    pub options: Options,
+    pub auth: Auth,
+}
+
+impl CallOptions {
+    /// Check the described options. `page_origin` is the page's
+    /// `location.origin` where there is one, for path endpoints.
+    pub fn from_json(text: &str, page_origin: Option<&str>) -> Result<Self, Error> {
+        let doc = json::parse(text).map_err(|_| Error::invalid("options must be a plain object"))?;
+        let Json::Object(members) = &doc else {
+            return Err(Error::invalid("options must be an object with at least a `token`"));
+        };
+        let mut raw = RawOptions::default();
+        let mut auth = None;
+        for (name, value) in members {
+            if matches!(value, Json::Null) {
+                continue;
+            }
+            let number = || match value {
+                Json::Number(n) => Ok(Some(*n)),
+                other => match tag(other) {
+                    Some(t @ ("NaN" | "Infinity" | "-Infinity")) => {
+                        Err(Error::invalid(format!("{name} must be a whole number, got {t}")))
+                    }
+                    _ => Err(Error::invalid(format!("{name} must be a number, got {}", describe(other)))),
+                },
+            };
+            let expect_tag = |wanted: &str, what: &str| {
+                if tag(value) == Some(wanted) {
+                    Ok(())
+                } else {
+                    Err(Error::invalid(format!("{name} must be {what}, got {}", describe(value))))
+                }
+            };
+            match name.as_str() {
+                "token" => {
+                    auth = Some(match value {
+                        Json::String(token) => {
+                            validate_token(token)?;
+                            Auth::Token(token.clone())
+                        }
+                        other if tag(other) == Some("function") => Auth::TokenFunction,
+                        other => {
+                            return Err(Error::invalid(format!(
+                                "`token` must be a string or a function returning one, got {}",
+                                describe(other)
+                            )))
+                        }
+                    })
+                }
+                "endpoint" => match value {
+                    Json::String(endpoint) => raw.endpoint = Some(endpoint.clone()),
+                    other => {
+                        return Err(Error::invalid(format!(
+                            "endpoint must be a string, got {}",
+                            describe(other)
+                        )))
+                    }
+                },
+                "timeoutMs" => raw.timeout_ms = number()?,
+                "maxAttempts" => raw.max_attempts = number()?,
+                "chunkSize" => raw.chunk_size = number()?,
+                "concurrency" => raw.concurrency = number()?,
+                "maxWaitMs" => raw.max_wait_ms = number()?,
+                "minDelayMs" => raw.min_delay_ms = number()?,
+                "maxDelayMs" => raw.max_delay_ms = number()?,
+                "allowPartial" => match value {
+                    Json::Bool(b) => raw.allow_partial = *b,
+                    other => {
+                        return Err(Error::invalid(format!(
+                            "allowPartial must be a boolean, got {}",
+                            describe(other)
+                        )))
+                    }
+                },
+                "signal" => expect_tag("signal", "an AbortSignal")?,
+                "fetch" | "onProgress" => expect_tag("function", "a function")?,
+                unknown => {
+                    return Err(Error::invalid(format!(
+                        "unknown option `{unknown}`; did you mean `{}`?",
+                        closest(unknown, &KNOWN_OPTIONS)
+                    )))
+                }
+            }
+        }
+        let auth = auth.ok_or_else(|| {
+            Error::invalid(
+                "`token` is required: pass the project-scoped IAM token (or a function returning it)",
+            )
+        })?;
+        Ok(CallOptions { options: raw.resolve(page_origin)?, auth })
+    }
+}
+
+/// The `$` tag of a value JSON cannot carry (see [`CallOptions`]).
+fn tag(value: &Json) -> Option<&str> {
+    match value {
+        Json::Object(_) => value.get("$").and_then(Json::as_str),
+        _ => None,
+    }
+}
+
+/// A short description of a described value, for messages.
+fn describe(value: &Json) -> String {
+    match tag(value) {
+        Some(t) => t.to_owned(),
+        None => value.type_name().to_owned(),
+    }
+}
+
+/// The candidate nearest to `name` (edit distance, ignoring case).
+pub fn closest<'a>(name: &str, candidates: &[&'a str]) -> &'a str {
+    let name: Vec<u8> = name.to_ascii_lowercase().into_bytes();
+    let distance = |candidate: &str| {
+        let c: Vec<u8> = candidate.to_ascii_lowercase().into_bytes();
+        let mut row: Vec<usize> = (0..=c.len()).collect();
+        for (i, a) in name.iter().enumerate() {
+            let mut diagonal = row[0];
+            row[0] = i + 1;
+            for (j, b) in c.iter().enumerate() {
+                let next = (diagonal + usize::from(a != b)).min(row[j] + 1).min(row[j + 1] + 1);
+                diagonal = row[j + 1];
+                row[j + 1] = next;
+            }
+        }
+        row[c.len()]
+    };
+    candidates.iter().copied().min_by_key(|c| distance(c)).unwrap_or_default()
 }
 
 impl RawOptions {
@@ -157,5 +311,48 @@ mod tests {
     fn bad_endpoints_fail_resolution() {
         let raw = RawOptions { endpoint: Some("http://example.com".into()), ..RawOptions::default() };
         assert!(raw.resolve(None).is_err());
+    }
+
+    #[test]
+    fn described_options_are_read_and_checked() {
+        let o = CallOptions::from_json(
+            r#"{"token":"tok","timeoutMs":500,"allowPartial":true,"signal":{"$":"signal"},"fetch":{"$":"function"},"onProgress":null}"#,
+            None,
+        )
+        .unwrap();
+        assert_eq!(o.auth, Auth::Token("tok".into()));
+        assert_eq!(o.options.timeout_ms, 500);
+        assert!(o.options.batch.allow_partial);
+        let f = CallOptions::from_json(r#"{"token":{"$":"function"}}"#, None).unwrap();
+        assert_eq!(f.auth, Auth::TokenFunction);
+    }
+
+    #[test]
+    fn wrong_types_are_named() {
+        for (json, expected) in [
+            (r#"{"token":"t","timeoutMs":{"$":"NaN"}}"#, "timeoutMs must be a whole number, got NaN"),
+            (r#"{"token":"t","timeoutMs":"5"}"#, "timeoutMs must be a number, got a string"),
+            (r#"{"token":"t","signal":{"$":"object"}}"#, "signal must be an AbortSignal, got object"),
+            (r#"{"token":"t","fetch":"x"}"#, "fetch must be a function, got a string"),
+            (r#"{"token":5}"#, "`token` must be a string or a function returning one, got a number"),
+            (r#"{}"#, "`token` is required"),
+            (r#"[]"#, "options must be an object"),
+        ] {
+            let e = CallOptions::from_json(json, None).unwrap_err();
+            assert!(e.message.starts_with(expected), "{json}: {}", e.message);
+        }
+    }
+
+    #[test]
+    fn unknown_options_name_the_closest_known_one() {
+        for (name, closest) in [
+            ("timeout", "timeoutMs"),
+            ("maxattempts", "maxAttempts"),
+            ("chunk_size", "chunkSize"),
+            ("sigal", "signal"),
+        ] {
+            let e = CallOptions::from_json(&format!(r#"{{"token":"t","{name}":1}}"#), None).unwrap_err();
+            assert_eq!(e.message, format!("unknown option `{name}`; did you mean `{closest}`?"));
+        }
     }
 }

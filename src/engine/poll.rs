@@ -56,7 +56,7 @@ pub enum PollDecision {
     /// Sleep this many milliseconds, then poll again.
     PollIn(u64),
     /// Stop with this error (`PREPARE_FAILED` or `WAIT_TIMEOUT`).
-    Stop(Error),
+    Stop(Box<Error>),
 }
 
 /// The state of one `waitPrepared` call.
@@ -121,7 +121,7 @@ impl Poller {
         self.last = Some(report.clone());
         let decision = match progress.state() {
             PrepareState::Normal => PollDecision::Ready,
-            PrepareState::Failed => PollDecision::Stop(Error {
+            PrepareState::Failed => PollDecision::Stop(Box::new(Error {
                 progress: Some(Box::new(report.clone())),
                 ..Error::new(
                     ErrorKind::PrepareFailed,
@@ -131,9 +131,9 @@ impl Poller {
                     ),
                 )
                 .with_request_id(request_id)
-            }),
+            })),
             _ => match self.remaining_ms(now_ms) {
-                0 => PollDecision::Stop(self.timeout_error(None)),
+                0 => PollDecision::Stop(Box::new(self.timeout_error(None))),
                 remaining => {
                     // Capped, so a clock that jumps cannot stretch a sleep past the delay.
                     // (`min`, not `f64::clamp`, whose panic message drags float

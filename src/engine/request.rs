@@ -17,11 +17,20 @@ pub const PREPARE_PROGRESS_PATH: &str = "/v1/instances/prepare-progress";
 #[derive(Clone, PartialEq, Eq)]
 pub struct HttpRequest {
     pub url: String,
-    /// Header name and value pairs, the auth token among them.
+    /// Header name and value pairs, the auth token among them once set.
     pub headers: Vec<(&'static str, String)>,
     pub body: String,
     /// The `x-request-id` sent, for error reports and results.
     pub request_id: String,
+    /// The name this endpoint's seed gives the token header.
+    token_header: &'static str,
+}
+
+impl HttpRequest {
+    /// Add the auth token header.
+    pub fn set_token(&mut self, token: &str) {
+        self.headers.push((self.token_header, token.to_owned()));
+    }
 }
 
 impl fmt::Debug for HttpRequest {
@@ -40,22 +49,16 @@ impl fmt::Debug for HttpRequest {
     }
 }
 
-fn headers(request_id: &str, token_header: &'static str, token: &str) -> Vec<(&'static str, String)> {
+fn headers(request_id: &str) -> Vec<(&'static str, String)> {
     vec![
         ("content-type", "application/json".to_owned()),
         ("accept", "application/json".to_owned()),
         ("x-request-id", request_id.to_owned()),
-        (token_header, token.to_owned()),
     ]
 }
 
 /// `POST /v1/instances/batch-query-status` for one chunk of (validated) IDs.
-pub fn batch_status_request(
-    endpoint: &Endpoint,
-    ids: &[String],
-    request_id: &str,
-    token: &str,
-) -> HttpRequest {
+pub fn batch_status_request(endpoint: &Endpoint, ids: &[String], request_id: &str) -> HttpRequest {
     let mut body = String::with_capacity(20 + ids.len() * 12);
     body.push_str("{\"instance_ids\":[");
     for (i, id) in ids.iter().enumerate() {
@@ -67,9 +70,10 @@ pub fn batch_status_request(
     body.push_str("]}");
     HttpRequest {
         url: endpoint.url(BATCH_STATUS_PATH),
-        headers: headers(request_id, "X-Auth-Token", token),
+        headers: headers(request_id),
         body,
         request_id: request_id.to_owned(),
+        token_header: "X-Auth-Token",
     }
 }
 
@@ -79,7 +83,6 @@ pub fn prepare_progress_request(
     user_id: &str,
     instance_id: &str,
     request_id: &str,
-    token: &str,
 ) -> HttpRequest {
     let mut body = String::from("{\"user_id\":");
     write_string(&mut body, user_id);
@@ -88,9 +91,10 @@ pub fn prepare_progress_request(
     body.push('}');
     HttpRequest {
         url: endpoint.url(PREPARE_PROGRESS_PATH),
-        headers: headers(request_id, "x-auth-token", token),
+        headers: headers(request_id),
         body,
         request_id: request_id.to_owned(),
+        token_header: "x-auth-token",
     }
 }
 
@@ -122,7 +126,8 @@ mod tests {
     #[test]
     fn batch_request_matches_the_seed_example() {
         let ids = vec!["a44uhlf7".to_owned(), "efjy72gs".to_owned()];
-        let r = batch_status_request(&Endpoint::default(), &ids, "rid-1", "tok");
+        let mut r = batch_status_request(&Endpoint::default(), &ids, "rid-1");
+        r.set_token("tok");
         assert_eq!(r.url, "https://koophone.myhuaweicloud.com/v1/instances/batch-query-status");
         assert_eq!(r.body, r#"{"instance_ids":["a44uhlf7","efjy72gs"]}"#);
         assert!(r.headers.contains(&("x-request-id", "rid-1".into())));
@@ -132,8 +137,8 @@ mod tests {
 
     #[test]
     fn prepare_request_matches_the_seed_example() {
-        let r =
-            prepare_progress_request(&Endpoint::default(), "1008600000104285462", "iRJEVP9", "rid", "tok");
+        let mut r = prepare_progress_request(&Endpoint::default(), "1008600000104285462", "iRJEVP9", "rid");
+        r.set_token("tok");
         assert_eq!(r.url, "https://koophone.myhuaweicloud.com/v1/instances/prepare-progress");
         let body = parse(&r.body).unwrap();
         assert_eq!(body.get("user_id").and_then(Json::as_str), Some("1008600000104285462"));
@@ -144,7 +149,7 @@ mod tests {
     #[test]
     fn ids_with_json_special_characters_stay_valid_json() {
         let ids = vec!["a\"b".to_owned(), "c\\d".to_owned()];
-        let r = batch_status_request(&Endpoint::default(), &ids, "rid", "tok");
+        let r = batch_status_request(&Endpoint::default(), &ids, "rid");
         let parsed = parse(&r.body).unwrap();
         let got: Vec<_> = parsed
             .get("instance_ids")
@@ -158,7 +163,8 @@ mod tests {
 
     #[test]
     fn debug_output_never_shows_the_token() {
-        let r = prepare_progress_request(&Endpoint::default(), "u", "i", "rid", "sup3r-s3cret");
+        let mut r = prepare_progress_request(&Endpoint::default(), "u", "i", "rid");
+        r.set_token("sup3r-s3cret");
         let shown = format!("{r:?}");
         assert!(!shown.contains("sup3r-s3cret") && shown.contains("***"), "{shown}");
     }

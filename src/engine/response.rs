@@ -15,6 +15,10 @@ use crate::engine::json::{self, Json};
 use crate::engine::retry::parse_retry_after;
 use crate::engine::state::PrepareState;
 
+/// Largest response body read, in bytes (decompressed). Real responses are a
+/// few KiB; anything near this is not KooPhone, and reading stops there.
+pub const MAX_BODY_BYTES: u32 = 4 * 1024 * 1024;
+
 /// What the transport read off the wire.
 #[derive(Clone, Debug, PartialEq)]
 pub struct RawResponse {
@@ -146,6 +150,7 @@ fn envelope(resp: &RawResponse, request_id: &str) -> Result<Json, Error> {
                 http_status: Some(resp.status),
                 error_code,
                 error_msg,
+                server_request_id: server_request_id(Some(&doc)),
                 ..Error::new(ErrorKind::Api, message).with_request_id(request_id)
             })
         }
@@ -176,23 +181,41 @@ fn http_error(resp: &RawResponse, doc: Option<&Json>, request_id: &str) -> Error
         http_status: Some(resp.status),
         error_code,
         error_msg,
+        server_request_id: server_request_id(doc),
         retry_after_ms,
         ..Error::new(ErrorKind::Http, format!("HTTP {} from KooPhone ({detail}){hint}", resp.status))
             .with_request_id(request_id)
     }
 }
 
+/// Longest `error_code`, `error_msg` or `request_id` kept from a body, in
+/// characters; real ones are a few dozen.
+pub const MAX_SERVER_TEXT_CHARS: usize = 2048;
+
 /// `error_code` and `error_msg` of an error body, as text. Codes are strings
 /// in the docs, but a number is kept too rather than lost.
 fn server_codes(doc: &Json) -> (Option<String>, Option<String>) {
     let text = |key| match doc.get(key) {
-        Some(Json::String(s)) => Some(s.clone()),
+        Some(Json::String(s)) => Some(bounded(s)),
         Some(n @ Json::Number(_)) => {
             Some(n.as_i64().map_or_else(|| "non-integer".to_owned(), |n| n.to_string()))
         }
         _ => None,
     };
     (text("error_code"), text("error_msg"))
+}
+
+/// The `request_id` an error body carries (the API gateway's, or KooPhone's).
+fn server_request_id(doc: Option<&Json>) -> Option<String> {
+    doc?.get("request_id")?.as_str().map(bounded)
+}
+
+/// `text` cut to [`MAX_SERVER_TEXT_CHARS`] characters.
+fn bounded(text: &str) -> String {
+    match text.char_indices().nth(MAX_SERVER_TEXT_CHARS) {
+        Some((cut, _)) => format!("{}…", text.get(..cut).unwrap_or_default()),
+        None => text.to_owned(),
+    }
 }
 
 fn bad_response(what: String, request_id: &str, resp: &RawResponse) -> Error {

@@ -9,6 +9,9 @@
 
 use crate::engine::error::Error;
 
+/// The wait after a 429 without `Retry-After`: uniform in this range (ms).
+pub const THROTTLED_DELAY_MS: (u64, u64) = (2_000, 5_000);
+
 /// Retry knobs; [`RetryPolicy::default`] holds the documented defaults.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct RetryPolicy {
@@ -53,9 +56,15 @@ impl RetryPolicy {
                 RetryDecision::GiveUp
             };
         }
+        let random = if (0.0..1.0).contains(&random) { random } else { 0.0 };
+        if error.http_status == Some(429) {
+            // Throttled with no Retry-After (Huawei's API gateway never sends
+            // one): its docs advise waiting 2 to 5 seconds.
+            let (low, high) = THROTTLED_DELAY_MS;
+            return RetryDecision::RetryIn(low + ((high - low) as f64 * random) as u64);
+        }
         let exp = attempt.saturating_sub(1).min(30);
         let ceiling = (u64::from(self.base_delay_ms) << exp).min(u64::from(self.max_delay_ms));
-        let random = if (0.0..1.0).contains(&random) { random } else { 0.0 };
         RetryDecision::RetryIn((ceiling as f64 * random) as u64)
     }
 }
@@ -67,8 +76,12 @@ impl RetryPolicy {
 /// Anything else is ignored (`None`), falling back to backoff.
 pub fn parse_retry_after(value: &str, now_ms: f64) -> Option<u64> {
     let value = value.trim();
-    if !value.is_empty() && value.len() <= 10 && value.bytes().all(|b| b.is_ascii_digit()) {
-        return value.parse::<u64>().ok().map(|s| s * 1000);
+    if !value.is_empty() && value.bytes().all(|b| b.is_ascii_digit()) {
+        // Any number of digits: a demand too large to represent is still a
+        // demand (beyond every ceiling), not something to ignore.
+        let seconds =
+            value.bytes().fold(0u64, |acc, b| acc.saturating_mul(10).saturating_add(u64::from(b - b'0')));
+        return Some(seconds.saturating_mul(1000));
     }
     let at = parse_http_date(value)?;
     let delta = at - now_ms;
@@ -181,9 +194,26 @@ mod tests {
             "Sun, 06 Nov 1994 08:49:37 PST",
             "Sun, 32 Nov 1994 08:49:37 GMT",
             "Sun 06 Nov 1994 08:49:37 GMT",
-            "99999999999",
         ] {
             assert_eq!(parse_retry_after(bad, 0.0), None, "{bad}");
         }
+    }
+
+    #[test]
+    fn oversized_retry_after_demands_give_up_at_once() {
+        let p = RetryPolicy::default();
+        for value in ["99999999999", "99999999999999999999", "61", "Fri, 31 Dec 9999 23:59:59 GMT"] {
+            let wait = parse_retry_after(value, 0.0);
+            assert!(wait.is_some_and(|w| w > 60_000), "{value}: {wait:?}");
+            assert_eq!(p.decide(1, &http(429, wait), 0.5), RetryDecision::GiveUp, "{value}");
+        }
+    }
+
+    #[test]
+    fn throttling_without_retry_after_waits_two_to_five_seconds() {
+        let p = RetryPolicy::default();
+        assert_eq!(p.decide(1, &http(429, None), 0.0), RetryDecision::RetryIn(2_000));
+        assert_eq!(p.decide(2, &http(429, None), 0.5), RetryDecision::RetryIn(3_500));
+        assert_eq!(p.decide(1, &http(503, None), 0.0), RetryDecision::RetryIn(0), "others use backoff");
     }
 }

@@ -6,7 +6,8 @@
 
 use crate::engine::error::Error;
 
-/// Longest instance or user ID the API accepts, in characters.
+/// Longest instance or user ID the API accepts, in UTF-16 code units: the
+/// service is written in Java, whose `String.length()` counts those.
 pub const MAX_ID_CHARS: usize = 32;
 /// Longest token accepted, in bytes. IAM tokens are a few KiB.
 pub const MAX_TOKEN_BYTES: usize = 64 * 1024;
@@ -18,10 +19,11 @@ pub fn validate_id(field: &str, id: &str) -> Result<(), Error> {
     if id.is_empty() {
         return Err(Error::invalid(format!("{field} is empty; IDs must be 1 to {MAX_ID_CHARS} characters")));
     }
-    let chars = id.chars().count();
-    if chars > MAX_ID_CHARS {
+    let units = utf16_len(id);
+    if units > MAX_ID_CHARS {
         return Err(Error::invalid(format!(
-            "{field} has {chars} characters; the API allows at most {MAX_ID_CHARS}"
+            "{field} is {units} UTF-16 code units long; the API allows at most {MAX_ID_CHARS} \
+             (characters outside the Basic Multilingual Plane, such as emoji, count twice)"
         )));
     }
     if id.chars().any(|c| c.is_control() || c.is_whitespace()) {
@@ -30,6 +32,11 @@ pub fn validate_id(field: &str, id: &str) -> Result<(), Error> {
         )));
     }
     Ok(())
+}
+
+/// The length of `text` as JavaScript and Java count it (UTF-16 code units).
+pub fn utf16_len(text: &str) -> usize {
+    text.chars().map(char::len_utf16).sum()
 }
 
 /// Check a token before it goes into the `X-Auth-Token` header.
@@ -156,7 +163,8 @@ fn check_authority(authority: &str) -> Result<&str, &'static str> {
 
 fn is_loopback(host: &str) -> bool {
     let host = host.to_ascii_lowercase();
-    if host == "localhost" || host.ends_with(".localhost") || host == "[::1]" {
+    // Only names that never reach DNS: `*.localhost` names are resolved by Node's resolver.
+    if host == "localhost" || host == "[::1]" {
         return true;
     }
     let mut octets = host.split('.');

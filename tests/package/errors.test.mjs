@@ -41,7 +41,7 @@ test("INVALID_ARGUMENT: bad input is rejected before any request", async (t) => 
     assert.equal(error.retryable, false);
   }
   const bad = await rejection(prepareProgress({ userId: "u".repeat(33), instanceId: "i" }, opts(server)));
-  assert.match(bad.message, /userId has 33 characters/);
+  assert.match(bad.message, /userId is 33 UTF-16 code units long/);
   assert.equal(server.requests.length, 0);
 });
 

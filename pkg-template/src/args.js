@@ -1,0 +1,118 @@
+// Reading the caller's arguments, behind a guard.
+//
+// Arguments are copied once into JSON for the module, which checks them
+// (src/engine/options.rs, src/engine/input.rs). Values JSON cannot carry are
+// described as {"$": "<type>"}; functions and the signal stay here, in
+// `handles`, for the host. Any getter, Proxy trap or array access may throw:
+// the copy then fails with a message naming what threw, before any request.
+
+/** Thrown by the readers; the entry turns it into an INVALID_ARGUMENT error. */
+export class ArgumentError {
+  constructor(message) {
+    this.message = message;
+  }
+}
+
+/** Most IDs copied; a longer array is described by its length (the module refuses it). */
+const MAX_IDS = 100_000;
+
+function guarded(what, read) {
+  try {
+    return read();
+  } catch (error) {
+    if (error instanceof ArgumentError) throw error;
+    let detail;
+    try {
+      detail = String(error && typeof error === "object" ? error.message : error).slice(0, 200);
+    } catch {
+      detail = "(unreadable)";
+    }
+    throw new ArgumentError(`reading ${what} threw: ${detail}`);
+  }
+}
+
+/** A value as JSON can carry it, or its description. */
+function describe(value) {
+  switch (typeof value) {
+    case "string":
+    case "boolean":
+      return value;
+    case "number":
+      return Number.isFinite(value) ? value : { $: String(value) };
+    case "undefined":
+      return null;
+    case "object":
+      if (value === null) return null;
+      return { $: Array.isArray(value) ? "array" : "object" };
+    default:
+      return { $: typeof value };
+  }
+}
+
+function isSignal(value) {
+  return typeof value.aborted === "boolean" && typeof value.addEventListener === "function";
+}
+
+/**
+ * The options object, merged over `defaults` (a client's), as JSON for the
+ * module, plus the caller's functions and signal.
+ */
+export function readOptions(known, defaults, options) {
+  const data = {};
+  const handles = { fetch: undefined, token: undefined, signal: undefined, onProgress: undefined };
+  const sources = defaults === undefined ? [[options, "options"]] : [[defaults, "client options"], [options ?? {}, "options"]];
+  for (const [source, label] of sources) {
+    if (source === null || typeof source !== "object") {
+      data.$ = describe(source);
+      continue;
+    }
+    for (const name of known) {
+      const value = guarded(`${label}.${name}`, () => source[name]);
+      if (value === undefined) continue;
+      if (name in handles) {
+        handles[name] = undefined;
+        if (typeof value === "function") {
+          handles[name] = value;
+          data[name] = { $: "function" };
+          continue;
+        }
+        if (name === "signal" && value !== null && typeof value === "object") {
+          if (guarded("options.signal", () => isSignal(value))) {
+            handles.signal = value;
+            data[name] = { $: "signal" };
+            continue;
+          }
+        }
+      }
+      data[name] = describe(value);
+    }
+    for (const name of guarded(`the keys of ${label}`, () => Object.keys(source))) {
+      if (!known.includes(name)) data[name] = 0;
+    }
+  }
+  if (data.$ !== undefined) return { json: JSON.stringify(data.$ === null ? null : data.$), handles };
+  return { json: JSON.stringify(data), handles };
+}
+
+/** The `instanceIds` array as JSON. */
+export function readIds(value) {
+  return guarded("instanceIds", () => {
+    if (!Array.isArray(value)) return JSON.stringify(describe(value));
+    const length = value.length;
+    if (length > MAX_IDS) return JSON.stringify({ $: "array", length });
+    const copy = new Array(length);
+    for (let i = 0; i < length; i++) {
+      copy[i] = describe(guarded(`instanceIds[${i}]`, () => value[i]));
+    }
+    return JSON.stringify(copy);
+  });
+}
+
+/** The `{ userId, instanceId }` argument as JSON. */
+export function readTarget(value) {
+  if (value === null || typeof value !== "object") return JSON.stringify(describe(value));
+  return JSON.stringify({
+    userId: describe(guarded("userId", () => value.userId)),
+    instanceId: describe(guarded("instanceId", () => value.instanceId)),
+  });
+}

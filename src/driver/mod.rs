@@ -1,0 +1,207 @@
+//! Runs a call state machine against its JavaScript host.
+//!
+//! The host (`pkg-template/src/host.js`) is the only code touching `fetch`,
+//! timers and the caller's `AbortSignal`; it calls back into the [`Call`]
+//! handle when something happens. Each callback feeds the machine one event
+//! and performs the actions it answers with: one host call per attempt
+//! (`send`), one per wake-up (`sleep`), one for the result (`settle`). No Rust
+//! future, closure or timer lives on the JavaScript side, so a trap in the
+//! module surfaces in the host's `try`, where it fails that call alone.
+
+use crate::engine::call::{Action, Event, Machine, Notice, TransportFailure};
+use crate::engine::error::{Cause, Error};
+use crate::engine::json::{self, Json};
+use crate::engine::output::{error_json, report_json};
+use crate::engine::response::RawResponse;
+use wasm_bindgen::prelude::*;
+
+// The host object, called structurally (any object with these methods).
+#[wasm_bindgen]
+extern "C" {
+    pub type Host;
+    /// Send one request: `headers` is `name\nvalue\n...`.
+    #[wasm_bindgen(method)]
+    fn send(this: &Host, id: u32, url: &str, headers: &str, body: &str, timeout_ms: u32, max_body_bytes: u32);
+    /// Call the caller's token function for attempt `id`.
+    #[wasm_bindgen(method, js_name = getToken)]
+    fn get_token(this: &Host, id: u32);
+    /// Call back `woke` after `delay_ms` (replacing any earlier timer).
+    #[wasm_bindgen(method)]
+    fn sleep(this: &Host, delay_ms: f64);
+    /// Hand a progress report (JSON) to the caller's `onProgress`.
+    #[wasm_bindgen(method)]
+    fn notify(this: &Host, json: &str);
+    /// The call is over: resolve with `json`, or reject with the error payload `json`.
+    #[wasm_bindgen(method)]
+    fn settle(this: &Host, ok: bool, json: &str);
+}
+
+/// How a machine's result becomes JSON.
+pub type Render<M> = fn(&M, &<M as Machine>::Output) -> String;
+
+/// A machine, with what turns its result into JSON.
+struct Driven<M: Machine> {
+    machine: M,
+    render: Render<M>,
+}
+
+/// The object-safe face of [`Driven`], so one exported [`Call`] type serves
+/// every machine.
+trait Run {
+    fn handle(&mut self, event: Event, now_ms: f64);
+    /// Perform every action due at `now_ms`; `true` once the call is over.
+    fn run(&mut self, host: &Host, now_ms: f64) -> bool;
+}
+
+impl<M: Machine> Run for Driven<M> {
+    fn handle(&mut self, event: Event, now_ms: f64) {
+        self.machine.handle(event, now_ms);
+    }
+
+    fn run(&mut self, host: &Host, now_ms: f64) -> bool {
+        while let Some(action) = self.machine.next_action(now_ms) {
+            match action {
+                Action::Send(out) => {
+                    let mut headers = String::with_capacity(256);
+                    for (name, value) in &out.request.headers {
+                        headers.push_str(name);
+                        headers.push('\n');
+                        headers.push_str(value);
+                        headers.push('\n');
+                    }
+                    host.send(
+                        out.id,
+                        &out.request.url,
+                        &headers,
+                        &out.request.body,
+                        out.timeout_ms,
+                        out.max_body_bytes,
+                    );
+                }
+                Action::GetToken { id } => host.get_token(id),
+                Action::WakeAt(at) => host.sleep((at - now_ms).max(0.0)),
+                Action::Notify(Notice::Progress(report)) => host.notify(&report_json(&report)),
+                Action::Finish(Ok(output)) => {
+                    host.settle(true, &(self.render)(&self.machine, &output));
+                    return true;
+                }
+                Action::Finish(Err(error)) => {
+                    host.settle(false, &error_json(&error));
+                    return true;
+                }
+            }
+        }
+        false
+    }
+}
+
+/// One call in progress, owned by its JavaScript host.
+#[wasm_bindgen]
+pub struct Call {
+    host: Host,
+    inner: Box<dyn Run>,
+    over: bool,
+}
+
+impl Call {
+    /// Start `machine`: an abort that came before the start is its first event.
+    pub fn start<M: Machine + 'static>(
+        host: Host,
+        machine: M,
+        render: Render<M>,
+        aborted: bool,
+        now_ms: f64,
+    ) -> Call {
+        let mut call = Call { host, inner: Box::new(Driven { machine, render }), over: false };
+        if aborted {
+            call.inner.handle(Event::Aborted, now_ms);
+        }
+        call.step(now_ms);
+        call
+    }
+
+    fn feed(&mut self, event: Event, now_ms: f64) {
+        if !self.over {
+            self.inner.handle(event, now_ms);
+            self.step(now_ms);
+        }
+    }
+
+    fn step(&mut self, now_ms: f64) {
+        self.over = self.inner.run(&self.host, now_ms);
+    }
+}
+
+/// Failure kinds of [`Call::exchanged`], as `host.js` numbers them.
+const OK: u8 = 0;
+const NETWORK: u8 = 1;
+const TIMEOUT: u8 = 2;
+const REDIRECT: u8 = 3;
+const TOO_LARGE: u8 = 4;
+
+#[wasm_bindgen]
+impl Call {
+    /// Exchange `id` finished: `failure` is one of the kinds above; `status`,
+    /// `retry_after` and `body` describe the response when there is one;
+    /// `detail` is the JSON description of a thrown error (`{name,message,code}`)
+    /// or a plain reason.
+    #[allow(clippy::too_many_arguments)]
+    pub fn exchanged(
+        &mut self,
+        id: u32,
+        now_ms: f64,
+        wall_ms: f64,
+        failure: u8,
+        status: u16,
+        retry_after: Option<String>,
+        body: Option<String>,
+        detail: Option<String>,
+    ) {
+        let outcome = match failure {
+            OK => Ok(RawResponse {
+                status,
+                body: body.unwrap_or_default(),
+                retry_after,
+                received_at_ms: wall_ms,
+            }),
+            NETWORK => Err(TransportFailure::Network(cause(detail.as_deref()))),
+            TIMEOUT => Err(TransportFailure::Timeout),
+            REDIRECT => Err(TransportFailure::Redirect((status != 0).then_some(status))),
+            TOO_LARGE => Err(TransportFailure::TooLarge(status)),
+            _ => Err(TransportFailure::NotAResponse(detail.unwrap_or_default())),
+        };
+        self.feed(Event::Exchanged { id, outcome }, now_ms);
+    }
+
+    /// The token function of attempt `id` answered `token`, or failed as `error` describes.
+    pub fn token(&mut self, id: u32, now_ms: f64, token: Option<String>, error: Option<String>) {
+        let outcome = token.ok_or_else(|| cause(error.as_deref()));
+        self.feed(Event::Token { id, outcome }, now_ms);
+    }
+
+    /// The timer asked for with `sleep` fired.
+    pub fn woke(&mut self, now_ms: f64) {
+        self.feed(Event::Woke, now_ms);
+    }
+
+    /// The caller's signal fired.
+    pub fn aborted(&mut self, now_ms: f64) {
+        self.feed(Event::Aborted, now_ms);
+    }
+}
+
+/// A thrown error as `host.js` describes it: `{"name","message","code"}`.
+fn cause(detail: Option<&str>) -> Cause {
+    let doc = detail.and_then(|d| json::parse(d).ok()).unwrap_or(Json::Null);
+    let text = |key| doc.get(key).and_then(Json::as_str).map(str::to_owned);
+    Cause {
+        name: text("name").unwrap_or_else(|| "Error".to_owned()),
+        message: text("message").unwrap_or_else(|| "unknown error".to_owned()),
+        code: text("code"),
+    }
+}
+
+/// An error payload thrown from a start function, for the host to reject with.
+pub fn start_error(error: &Error) -> JsValue {
+    JsValue::from_str(&error_json(error))
+}

@@ -1,0 +1,410 @@
+//! The vocabulary of the call state machines: what the driver tells a call
+//! ([`Event`]), what a call asks the driver to do ([`Action`]), and the pieces
+//! every call shares (authentication, one request's retries, randomness).
+//!
+//! A call is a value fed with events and the time; it never waits, sleeps or
+//! touches a network. The driver (in wasm: `src/driver`) loops: it takes
+//! actions with [`Machine::next_action`] until there is none, performs them
+//! (an HTTP exchange, a timer), and feeds back what happened with
+//! [`Machine::handle`]. Native tests do the same with a simulated clock and
+//! scripted exchanges.
+
+use crate::engine::error::{Cause, Error, ErrorKind};
+use crate::engine::poll::ProgressReport;
+use crate::engine::redact::Secret;
+use crate::engine::request::{format_request_id, HttpRequest};
+use crate::engine::response::{RawResponse, MAX_BODY_BYTES};
+use crate::engine::retry::{RetryDecision, RetryPolicy};
+use crate::engine::validate::{validate_token, Endpoint};
+
+/// Identifies one exchange (one attempt of one request) within a call.
+pub type ExchangeId = u32;
+
+/// A request to send once, within `timeout_ms`.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Outgoing {
+    pub id: ExchangeId,
+    pub request: HttpRequest,
+    /// The attempt's time limit: the exchange gives up (failing with
+    /// [`TransportFailure::Timeout`]) after this long.
+    pub timeout_ms: u32,
+    /// Largest body read; a longer one fails with [`TransportFailure::TooLarge`].
+    pub max_body_bytes: u32,
+}
+
+/// How an exchange failed before a complete response arrived.
+#[derive(Clone, Debug, PartialEq)]
+pub enum TransportFailure {
+    /// `fetch` rejected: DNS, refused or reset connection, CORS.
+    Network(Cause),
+    /// The attempt's `timeout_ms` passed.
+    Timeout,
+    /// The server answered with a redirect (status when the runtime shows it).
+    Redirect(Option<u16>),
+    /// The body was larger than the limit (status of the response).
+    TooLarge(u16),
+    /// `fetch` resolved to something that is not a usable response.
+    NotAResponse(String),
+}
+
+/// What happened, as the driver reports it.
+#[derive(Clone, Debug, PartialEq)]
+pub enum Event {
+    /// Exchange `id` finished, with a response or a failure.
+    Exchanged { id: ExchangeId, outcome: Result<RawResponse, TransportFailure> },
+    /// The token function asked for by [`Action::GetToken`] `id` answered:
+    /// the token, or why it could not give one.
+    Token { id: ExchangeId, outcome: Result<String, Cause> },
+    /// The time asked for by [`Action::WakeAt`] came.
+    Woke,
+    /// The caller's `AbortSignal` fired.
+    Aborted,
+}
+
+/// What a call asks of its driver.
+#[derive(Clone, Debug, PartialEq)]
+pub enum Action<T> {
+    /// Call the caller's token function and report with [`Event::Token`].
+    GetToken { id: ExchangeId },
+    /// Send this request and report with [`Event::Exchanged`].
+    Send(Outgoing),
+    /// Report [`Event::Woke`] at this time (ms, on the clock the call is fed).
+    /// Replaces any earlier wake-up.
+    WakeAt(f64),
+    /// Tell the caller (`onProgress`); nothing to report back.
+    Notify(Notice),
+    /// The call is over. Exchanges still in flight are to be cancelled and
+    /// their outcomes are no longer wanted.
+    Finish(Result<T, Error>),
+}
+
+/// Something the caller asked to be told about.
+#[derive(Clone, Debug, PartialEq)]
+pub enum Notice {
+    /// A `waitPrepared` reading.
+    Progress(ProgressReport),
+}
+
+/// A call state machine.
+pub trait Machine {
+    /// What the call resolves with.
+    type Output;
+    /// Feed an event that happened at `now_ms`.
+    fn handle(&mut self, event: Event, now_ms: f64);
+    /// The next thing to do at `now_ms`, or `None` to wait for an event.
+    fn next_action(&mut self, now_ms: f64) -> Option<Action<Self::Output>>;
+}
+
+/// How requests are authenticated.
+#[derive(Clone, Debug, PartialEq)]
+pub enum Auth {
+    /// A fixed token, validated before the call starts.
+    Token(String),
+    /// The caller's token function, called before every attempt.
+    TokenFunction,
+}
+
+/// A small, fast generator (SplitMix64) for backoff jitter and request IDs,
+/// seeded by the driver so tests are deterministic. Not for secrets.
+#[derive(Clone, Debug)]
+pub struct Rng(u64);
+
+impl Rng {
+    pub fn new(seed: u64) -> Self {
+        Rng(seed)
+    }
+
+    pub fn next_u64(&mut self) -> u64 {
+        self.0 = self.0.wrapping_add(0x9e37_79b9_7f4a_7c15);
+        let mut z = self.0;
+        z = (z ^ (z >> 30)).wrapping_mul(0xbf58_476d_1ce4_e5b9);
+        z = (z ^ (z >> 27)).wrapping_mul(0x94d0_49bb_1331_11eb);
+        z ^ (z >> 31)
+    }
+
+    /// A uniform sample from `[0, 1)`.
+    pub fn unit(&mut self) -> f64 {
+        (self.next_u64() >> 11) as f64 / (1u64 << 53) as f64
+    }
+
+    /// A fresh `x-request-id` (a version-4 UUID).
+    pub fn request_id(&mut self) -> String {
+        let (a, b) = (self.next_u64(), self.next_u64());
+        format_request_id([(a >> 32) as u32, a as u32, (b >> 32) as u32, b as u32])
+    }
+}
+
+/// What every request of a call shares: where and how to send, the retry
+/// policy, randomness and exchange numbering.
+#[derive(Debug)]
+pub struct Shared {
+    pub endpoint: Endpoint,
+    pub auth: Auth,
+    pub retry: RetryPolicy,
+    pub timeout_ms: u32,
+    pub rng: Rng,
+    /// No retry starts at or after this time.
+    pub deadline_ms: Option<f64>,
+    next_id: ExchangeId,
+}
+
+impl Shared {
+    pub fn new(endpoint: Endpoint, auth: Auth, retry: RetryPolicy, timeout_ms: u32, seed: u64) -> Self {
+        Shared { endpoint, auth, retry, timeout_ms, rng: Rng::new(seed), deadline_ms: None, next_id: 1 }
+    }
+
+    fn exchange_id(&mut self) -> ExchangeId {
+        let id = self.next_id;
+        self.next_id = self.next_id.wrapping_add(1);
+        id
+    }
+}
+
+/// Where one logical request stands.
+#[derive(Clone, Debug, PartialEq)]
+enum Stage {
+    /// Due to be (re)sent at this time.
+    DueAt(f64),
+    /// Waiting for the token function of attempt `id`.
+    Token { id: ExchangeId, started_at: f64 },
+    /// Built and authenticated, to be handed to the driver.
+    Ready(Box<Outgoing>, Option<String>),
+    /// Attempt `id` is on the wire; `token` is the one a token function gave.
+    InFlight { id: ExchangeId, request_id: String, token: Option<String> },
+    /// Answered, or failed for good.
+    Done,
+}
+
+/// What became of an attempt that came back.
+#[derive(Debug, PartialEq)]
+pub enum Answer<V> {
+    /// The answer, read.
+    Value(V, String),
+    /// It failed and will be sent again (at the time [`Request::wake_at`] gives).
+    Retrying,
+    /// It failed for good: the policy gave up, or the error is not retryable.
+    GaveUp(Error),
+    /// It failed and a retry would start after the deadline.
+    Deadline(Error),
+}
+
+/// One logical request of a call through its attempts: token, sending,
+/// reading the answer, retries with backoff or `Retry-After`. `build` makes
+/// the request (without auth) for an endpoint and `x-request-id`; `parse`
+/// reads a response.
+#[derive(Clone, Debug)]
+pub struct Request {
+    stage: Stage,
+    attempts: u32,
+}
+
+impl Request {
+    /// A request due at `now_ms`.
+    pub fn new(now_ms: f64) -> Self {
+        Request { stage: Stage::DueAt(now_ms), attempts: 0 }
+    }
+
+    /// Attempts started so far.
+    pub fn attempts(&self) -> u32 {
+        self.attempts
+    }
+
+    /// Whether exchange or token request `id` belongs to this request.
+    pub fn owns(&self, id: ExchangeId) -> bool {
+        matches!(&self.stage, Stage::Token { id: own, .. } | Stage::InFlight { id: own, .. } if *own == id)
+    }
+
+    /// Whether an exchange of this request is on the wire.
+    pub fn in_flight(&self) -> bool {
+        matches!(self.stage, Stage::InFlight { .. })
+    }
+
+    /// When this request next needs the driver's attention, if it waits on time.
+    pub fn wake_at(&self, timeout_ms: u32) -> Option<f64> {
+        match self.stage {
+            Stage::DueAt(at) => Some(at),
+            // A token function is bounded by the attempt's timeout too.
+            Stage::Token { started_at, .. } => Some(started_at + f64::from(timeout_ms)),
+            _ => None,
+        }
+    }
+
+    /// The next thing this request needs done at `now_ms`: ask for a token,
+    /// send, or nothing. A token function that outlived the attempt's timeout
+    /// fails the attempt here (the result is then `Err`).
+    pub fn next_action<T, V>(
+        &mut self,
+        now_ms: f64,
+        sh: &mut Shared,
+        build: impl FnOnce(&Endpoint, &str) -> HttpRequest,
+    ) -> Result<Option<Action<T>>, Answer<V>> {
+        match std::mem::replace(&mut self.stage, Stage::Done) {
+            Stage::DueAt(at) if at <= now_ms => {
+                self.attempts += 1;
+                let id = sh.exchange_id();
+                if let Auth::Token(token) = &sh.auth {
+                    let token = token.clone();
+                    let request = build(&sh.endpoint, &sh.rng.request_id());
+                    return Ok(Some(Action::Send(self.send(id, request, &token, sh.timeout_ms))));
+                }
+                self.stage = Stage::Token { id, started_at: now_ms };
+                Ok(Some(Action::GetToken { id }))
+            }
+            Stage::Ready(outgoing, token) => {
+                self.stage = Stage::InFlight {
+                    id: outgoing.id,
+                    request_id: outgoing.request.request_id.clone(),
+                    token,
+                };
+                Ok(Some(Action::Send(*outgoing)))
+            }
+            Stage::Token { started_at, id } if now_ms >= started_at + f64::from(sh.timeout_ms) => {
+                self.stage = Stage::Token { started_at, id };
+                let error = Error::new(
+                    ErrorKind::Timeout,
+                    format!("the `token` function did not answer within timeoutMs ({} ms)", sh.timeout_ms),
+                );
+                Err(self.failed(error, now_ms, sh))
+            }
+            other => {
+                self.stage = other;
+                Ok(None)
+            }
+        }
+    }
+
+    fn send(&mut self, id: ExchangeId, mut request: HttpRequest, token: &str, timeout_ms: u32) -> Outgoing {
+        request.set_token(token);
+        self.stage = Stage::InFlight { id, request_id: request.request_id.clone(), token: None };
+        Outgoing { id, request, timeout_ms, max_body_bytes: MAX_BODY_BYTES }
+    }
+
+    /// The token function of attempt `id` answered. On success the request
+    /// is ready for [`Request::next_action`]; on failure the attempt failed.
+    pub fn token_arrived<V>(
+        &mut self,
+        id: ExchangeId,
+        outcome: Result<String, Cause>,
+        now_ms: f64,
+        sh: &mut Shared,
+        build: impl FnOnce(&Endpoint, &str) -> HttpRequest,
+    ) -> Option<Answer<V>> {
+        let Stage::Token { id: own, started_at } = self.stage else { return None };
+        if own != id {
+            return None;
+        }
+        let error = match outcome {
+            Err(cause) => Error {
+                message: format!("the `token` function failed: {}", cause.message),
+                cause: Some(cause),
+                ..Error::new(ErrorKind::Auth, "")
+            },
+            Ok(token) => match validate_token(&token) {
+                Ok(()) => {
+                    let left = sh.timeout_ms.saturating_sub((now_ms - started_at).max(0.0) as u32).max(1);
+                    let request = build(&sh.endpoint, &sh.rng.request_id());
+                    let outgoing = self.send(id, request, &token, left);
+                    self.stage = Stage::Ready(Box::new(outgoing), Some(token));
+                    return None;
+                }
+                Err(e) => Error::new(
+                    ErrorKind::Auth,
+                    format!("the `token` function gave an unusable token: {}", e.message),
+                ),
+            },
+        };
+        Some(self.failed(error, now_ms, sh))
+    }
+
+    /// Exchange `id` came back: read it with `parse`, and on failure decide
+    /// whether to try again. `None` if `id` is not this request's.
+    pub fn exchanged<V>(
+        &mut self,
+        id: ExchangeId,
+        outcome: Result<RawResponse, TransportFailure>,
+        now_ms: f64,
+        sh: &mut Shared,
+        path: &str,
+        parse: impl FnOnce(&RawResponse, &str) -> Result<V, Error>,
+    ) -> Option<Answer<V>> {
+        let Stage::InFlight { id: own, request_id, token } = &self.stage else { return None };
+        if *own != id {
+            return None;
+        }
+        let (request_id, token) = (request_id.clone(), token.clone());
+        let parsed = match outcome {
+            Ok(response) => parse(&response, &request_id),
+            Err(failure) => Err(transport_error(failure, &sh.endpoint.url(path), sh.timeout_ms)),
+        };
+        match parsed {
+            Ok(value) => {
+                self.stage = Stage::Done;
+                Some(Answer::Value(value, request_id))
+            }
+            Err(mut error) => {
+                error.request_id = Some(request_id);
+                let secret = match (&token, &sh.auth) {
+                    (Some(token), _) | (None, Auth::Token(token)) => Secret::new(token),
+                    _ => None,
+                };
+                if let Some(secret) = secret {
+                    error.redact(&secret);
+                }
+                Some(self.failed(error, now_ms, sh))
+            }
+        }
+    }
+
+    /// The current attempt failed with `error`: retry later, or give up.
+    fn failed<V>(&mut self, error: Error, now_ms: f64, sh: &mut Shared) -> Answer<V> {
+        self.stage = Stage::Done;
+        let RetryDecision::RetryIn(delay) = sh.retry.decide(self.attempts, &error, sh.rng.unit()) else {
+            return Answer::GaveUp(error);
+        };
+        let at = now_ms + delay as f64;
+        if sh.deadline_ms.is_some_and(|deadline| at >= deadline) {
+            return Answer::Deadline(error);
+        }
+        self.stage = Stage::DueAt(at);
+        Answer::Retrying
+    }
+}
+
+/// The error of a transport failure of the attempt with `request_id`.
+pub fn transport_error(failure: TransportFailure, url: &str, timeout_ms: u32) -> Error {
+    match failure {
+        TransportFailure::Network(cause) => Error {
+            message: format!(
+                "could not reach KooPhone at {url}: {}. In a browser this is also how a CORS refusal looks: \
+                 check the endpoint, or route through a same-origin proxy",
+                cause.message
+            ),
+            cause: Some(cause),
+            ..Error::new(ErrorKind::Network, "")
+        },
+        TransportFailure::Timeout => {
+            Error::new(ErrorKind::Timeout, format!("no complete response within timeoutMs ({timeout_ms} ms)"))
+        }
+        TransportFailure::Redirect(status) => Error {
+            http_status: status,
+            ..Error::new(
+                ErrorKind::Redirect,
+                format!(
+                    "KooPhone at {url} answered with a redirect{}; requests are never re-sent to another URL \
+                     (the token would go with them): set `endpoint` to the final URL",
+                    status.map(|s| format!(" (HTTP {s})")).unwrap_or_default()
+                ),
+            )
+        },
+        TransportFailure::TooLarge(status) => Error {
+            http_status: Some(status),
+            ..Error::new(
+                ErrorKind::BadResponse,
+                format!("the response body is larger than {MAX_BODY_BYTES} bytes; stopped reading it"),
+            )
+        },
+        TransportFailure::NotAResponse(what) => {
+            Error::new(ErrorKind::BadResponse, format!("unexpected response from fetch: {what}"))
+        }
+    }
+}

@@ -1,0 +1,228 @@
+//! `prepareProgress` (one reading, with retries) and `waitPrepared` (poll
+//! until the instance is ready, has failed, or `maxWaitMs` passed) as state
+//! machines. The poll policy itself is [`Poller`]'s.
+
+use crate::engine::call::{Action, Answer, Event, Machine, Notice, Request, Shared};
+use crate::engine::error::Error;
+use crate::engine::poll::{PollDecision, PollPolicy, Poller, ProgressReport};
+use crate::engine::request::{prepare_progress_request, PREPARE_PROGRESS_PATH};
+use crate::engine::response::{parse_prepare_progress, PrepareProgress};
+
+/// The user and instance a prepare-progress call is about (validated).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Target {
+    pub user_id: String,
+    pub instance_id: String,
+}
+
+impl Target {
+    fn request(
+        &self,
+    ) -> impl Fn(&crate::engine::validate::Endpoint, &str) -> crate::engine::request::HttpRequest + '_ {
+        move |endpoint, request_id| {
+            prepare_progress_request(endpoint, &self.user_id, &self.instance_id, request_id)
+        }
+    }
+}
+
+/// A `prepareProgress` call: one reading and the `x-request-id` that got it.
+#[derive(Debug)]
+pub struct PrepareCall {
+    shared: Shared,
+    target: Target,
+    request: Request,
+    outcome: Option<Result<(PrepareProgress, String), Error>>,
+    finished: bool,
+    wake_asked: Option<f64>,
+}
+
+impl PrepareCall {
+    pub fn new(target: Target, shared: Shared, now_ms: f64) -> Self {
+        PrepareCall {
+            shared,
+            target,
+            request: Request::new(now_ms),
+            outcome: None,
+            finished: false,
+            wake_asked: None,
+        }
+    }
+
+    fn answered(&mut self, answer: Answer<PrepareProgress>) {
+        match answer {
+            Answer::Retrying => {}
+            Answer::Value(progress, request_id) => self.outcome = Some(Ok((progress, request_id))),
+            Answer::GaveUp(error) | Answer::Deadline(error) => self.outcome = Some(Err(error)),
+        }
+    }
+}
+
+impl Machine for PrepareCall {
+    type Output = (PrepareProgress, String);
+
+    fn handle(&mut self, event: Event, now_ms: f64) {
+        if self.outcome.is_some() {
+            return;
+        }
+        let answer = match event {
+            Event::Aborted => Some(Answer::GaveUp(Error::aborted())),
+            Event::Woke => {
+                self.wake_asked = None;
+                None
+            }
+            Event::Token { id, outcome } => {
+                self.request.token_arrived(id, outcome, now_ms, &mut self.shared, self.target.request())
+            }
+            Event::Exchanged { id, outcome } => self.request.exchanged(
+                id,
+                outcome,
+                now_ms,
+                &mut self.shared,
+                PREPARE_PROGRESS_PATH,
+                parse_prepare_progress,
+            ),
+        };
+        if let Some(answer) = answer {
+            self.answered(answer);
+        }
+    }
+
+    fn next_action(&mut self, now_ms: f64) -> Option<Action<Self::Output>> {
+        if self.finished {
+            return None;
+        }
+        if self.outcome.is_none() {
+            match self.request.next_action(now_ms, &mut self.shared, self.target.request()) {
+                Ok(Some(action)) => return Some(action),
+                Ok(None) => {
+                    let wake = self.request.wake_at(self.shared.timeout_ms);
+                    if wake.is_some() && wake != self.wake_asked {
+                        self.wake_asked = wake;
+                        return wake.map(Action::WakeAt);
+                    }
+                    return None;
+                }
+                Err(answer) => self.answered(answer),
+            }
+        }
+        self.finished = true;
+        self.outcome.take().map(Action::Finish)
+    }
+}
+
+/// A `waitPrepared` call.
+#[derive(Debug)]
+pub struct WaitCall {
+    shared: Shared,
+    target: Target,
+    poller: Poller,
+    /// The poll under way (or due), and when it was first due.
+    poll: Request,
+    polled_at: f64,
+    notice: Option<ProgressReport>,
+    outcome: Option<Result<ProgressReport, Error>>,
+    finished: bool,
+    wake_asked: Option<f64>,
+}
+
+impl WaitCall {
+    pub fn new(target: Target, mut shared: Shared, policy: PollPolicy, now_ms: f64) -> Self {
+        shared.deadline_ms = Some(now_ms + f64::from(policy.max_wait_ms));
+        WaitCall {
+            poller: Poller::new(policy, &target.instance_id, now_ms),
+            shared,
+            target,
+            poll: Request::new(now_ms),
+            polled_at: now_ms,
+            notice: None,
+            outcome: None,
+            finished: false,
+            wake_asked: None,
+        }
+    }
+
+    fn answered(&mut self, answer: Answer<PrepareProgress>, now_ms: f64) {
+        let decision = match answer {
+            Answer::Retrying => return,
+            Answer::GaveUp(error) => Err(self.poller.with_last_progress(error)),
+            Answer::Deadline(error) => Err(self.poller.timeout_error(Some(&error))),
+            Answer::Value(progress, request_id) => {
+                let (report, decision) = self.poller.observe(progress, &request_id, self.polled_at, now_ms);
+                self.notice = Some(report.clone());
+                match decision {
+                    PollDecision::Ready => Ok(Some(report)),
+                    PollDecision::Stop(error) => Err(*error),
+                    PollDecision::PollIn(delay) => {
+                        self.polled_at = now_ms + delay as f64;
+                        self.poll = Request::new(self.polled_at);
+                        Ok(None)
+                    }
+                }
+            }
+        };
+        match decision {
+            Ok(None) => {}
+            Ok(Some(report)) => self.outcome = Some(Ok(report)),
+            Err(error) => self.outcome = Some(Err(error)),
+        }
+    }
+}
+
+impl Machine for WaitCall {
+    type Output = ProgressReport;
+
+    fn handle(&mut self, event: Event, now_ms: f64) {
+        if self.outcome.is_some() {
+            return;
+        }
+        let answer = match event {
+            Event::Aborted => Some(Answer::GaveUp(Error::aborted())),
+            Event::Woke => {
+                self.wake_asked = None;
+                None
+            }
+            Event::Token { id, outcome } => {
+                self.poll.token_arrived(id, outcome, now_ms, &mut self.shared, self.target.request())
+            }
+            Event::Exchanged { id, outcome } => self.poll.exchanged(
+                id,
+                outcome,
+                now_ms,
+                &mut self.shared,
+                PREPARE_PROGRESS_PATH,
+                parse_prepare_progress,
+            ),
+        };
+        if let Some(answer) = answer {
+            self.answered(answer, now_ms);
+        }
+    }
+
+    fn next_action(&mut self, now_ms: f64) -> Option<Action<ProgressReport>> {
+        if self.finished {
+            return None;
+        }
+        if let Some(report) = self.notice.take() {
+            return Some(Action::Notify(Notice::Progress(report)));
+        }
+        if self.outcome.is_none() {
+            match self.poll.next_action(now_ms, &mut self.shared, self.target.request()) {
+                Ok(Some(action)) => return Some(action),
+                Ok(None) => {
+                    let wake = self.poll.wake_at(self.shared.timeout_ms);
+                    if wake.is_some() && wake != self.wake_asked {
+                        self.wake_asked = wake;
+                        return wake.map(Action::WakeAt);
+                    }
+                    return None;
+                }
+                Err(answer) => {
+                    self.answered(answer, now_ms);
+                    return self.next_action(now_ms);
+                }
+            }
+        }
+        self.finished = true;
+        self.outcome.take().map(Action::Finish)
+    }
+}

@@ -1,0 +1,248 @@
+//! Keeping the auth token out of every text the library produces.
+//!
+//! The rule, chosen so that real tokens are protected without garbling the
+//! errors of tests that use short dummy tokens:
+//!
+//! - A token of [`FRAGMENT_CHARS`] characters or more (every real IAM token:
+//!   they run to thousands) is masked wherever *any* run of
+//!   [`FRAGMENT_CHARS`] consecutive characters of it appears, so a server or
+//!   proxy that echoes it cut short, or a cut of our own, leaks nothing usable.
+//! - A shorter token (only tests use those) is masked where it appears whole,
+//!   as a word of its own (not next to an ASCII letter or digit), so that a token like
+//!   `0` cannot turn `HTTP 400` into `HTTP 4•••`.
+//!
+//! Both rules look at the text as written and at the text with its JSON
+//! escapes decoded (`\/`, `\u002b`, ...), since servers echo headers inside JSON
+//! strings. Masked runs become [`REDACTED`], which has no ASCII character and so
+//! cannot combine with its surroundings into a copy of an (ASCII) token.
+
+/// What a masked secret looks like.
+pub const REDACTED: &str = "\u{2022}\u{2022}\u{2022}";
+
+/// Length of the shortest token fragment that is masked, in characters.
+pub const FRAGMENT_CHARS: usize = 12;
+
+/// A secret to scrub from texts: the token, prepared for fast searching.
+#[derive(Clone, PartialEq, Eq)]
+pub struct Secret {
+    token: Vec<char>,
+    /// Every `FRAGMENT_CHARS`-character window of the token, packed and sorted.
+    fragments: Vec<u128>,
+}
+
+impl std::fmt::Debug for Secret {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("Secret(•••)")
+    }
+}
+
+/// One character of a text and the byte range it was read from.
+type Spanned = (char, usize, usize);
+
+impl Secret {
+    /// `None` for an empty token (nothing to hide).
+    pub fn new(token: &str) -> Option<Secret> {
+        if token.is_empty() {
+            return None;
+        }
+        let token: Vec<char> = token.chars().collect();
+        let mut fragments: Vec<u128> = token.windows(FRAGMENT_CHARS).filter_map(pack).collect();
+        fragments.sort_unstable();
+        fragments.dedup();
+        Some(Secret { token, fragments })
+    }
+
+    /// `text` with every occurrence of the secret (as defined in the module
+    /// docs) replaced by [`REDACTED`].
+    pub fn scrub(&self, text: &str) -> String {
+        let raw: Vec<Spanned> = text.char_indices().map(|(i, c)| (c, i, i + c.len_utf8())).collect();
+        let mut spans = self.find(&raw);
+        if text.contains('\\') {
+            spans.extend(self.find(&json_unescaped(text)));
+        }
+        if spans.is_empty() {
+            return text.to_owned();
+        }
+        spans.sort_unstable();
+        let mut out = String::with_capacity(text.len());
+        let mut at = 0;
+        for (start, end) in spans {
+            if end <= at {
+                continue;
+            }
+            if start >= at {
+                out.push_str(text.get(at..start).unwrap_or_default());
+                out.push_str(REDACTED);
+            }
+            at = end;
+        }
+        out.push_str(text.get(at..).unwrap_or_default());
+        out
+    }
+
+    /// Scrub in place, the common case for error fields.
+    pub fn scrub_in_place(&self, text: &mut String) {
+        let scrubbed = self.scrub(text);
+        if scrubbed != *text {
+            *text = scrubbed;
+        }
+    }
+
+    /// Byte ranges of `text` to mask.
+    fn find(&self, text: &[Spanned]) -> Vec<(usize, usize)> {
+        let mut spans = Vec::new();
+        if self.token.len() >= FRAGMENT_CHARS {
+            let chars: Vec<char> = text.iter().map(|s| s.0).collect();
+            for (i, window) in chars.windows(FRAGMENT_CHARS).enumerate() {
+                if pack(window).is_some_and(|key| self.fragments.binary_search(&key).is_ok()) {
+                    spans.push((text[i].1, text[i + FRAGMENT_CHARS - 1].2));
+                }
+            }
+            return spans;
+        }
+        let n = self.token.len();
+        let word = |i: Option<&Spanned>| i.is_some_and(|s| s.0.is_ascii_alphanumeric());
+        for i in 0..text.len().saturating_sub(n - 1) {
+            if text[i..i + n].iter().zip(&self.token).all(|(s, c)| s.0 == *c)
+                && !word(i.checked_sub(1).and_then(|p| text.get(p)))
+                && !word(text.get(i + n))
+            {
+                spans.push((text[i].1, text[i + n - 1].2));
+            }
+        }
+        spans
+    }
+}
+
+/// A window of ASCII characters as one number (`None` if any is not ASCII:
+/// tokens are printable ASCII, so such a window cannot be part of one).
+fn pack(window: &[char]) -> Option<u128> {
+    window.iter().try_fold(0u128, |acc, &c| c.is_ascii().then_some((acc << 8) | c as u128))
+}
+
+/// The characters of `text` with JSON string escapes decoded, each with the
+/// byte range of its escape. Backslashes that start no valid escape stay as
+/// they are.
+fn json_unescaped(text: &str) -> Vec<Spanned> {
+    let bytes = text.as_bytes();
+    let mut out = Vec::with_capacity(text.len());
+    let mut chars = text.char_indices().peekable();
+    while let Some((i, c)) = chars.next() {
+        if c != '\\' {
+            out.push((c, i, i + c.len_utf8()));
+            continue;
+        }
+        let simple = match bytes.get(i + 1) {
+            Some(b'/') => Some('/'),
+            Some(b'"') => Some('"'),
+            Some(b'\\') => Some('\\'),
+            Some(b'n') => Some('\n'),
+            Some(b't') => Some('\t'),
+            Some(b'r') => Some('\r'),
+            Some(b'b') => Some('\u{8}'),
+            Some(b'f') => Some('\u{c}'),
+            _ => None,
+        };
+        if let Some(decoded) = simple {
+            chars.next();
+            out.push((decoded, i, i + 2));
+            continue;
+        }
+        let hex = |at: usize| {
+            text.get(at..at + 4)
+                .filter(|h| h.bytes().all(|b| b.is_ascii_hexdigit()))
+                .and_then(|h| u32::from_str_radix(h, 16).ok())
+        };
+        let unit = if bytes.get(i + 1) == Some(&b'u') { hex(i + 2) } else { None };
+        let (decoded, len) = match unit {
+            Some(high @ 0xd800..=0xdbff) => {
+                let low = (bytes.get(i + 6..i + 8) == Some(b"\\u")).then(|| hex(i + 8)).flatten();
+                match low {
+                    Some(low @ 0xdc00..=0xdfff) => {
+                        (char::from_u32(0x10000 + ((high - 0xd800) << 10) + (low - 0xdc00)), 12)
+                    }
+                    _ => (None, 0),
+                }
+            }
+            Some(unit) => (char::from_u32(unit), 6),
+            None => (None, 0),
+        };
+        match decoded {
+            Some(decoded) => {
+                for _ in 1..len {
+                    chars.next();
+                }
+                out.push((decoded, i, i + len));
+            }
+            None => out.push((c, i, i + 1)),
+        }
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const LONG: &str = "MIIEhgYJKoZIhvcNAQcCoIIEdzCCBHMCAQExDTALBglghkgBZQMEAgEwggLU/+abc==";
+
+    fn fragments_left(text: &str, token: &str) -> Vec<String> {
+        let chars: Vec<char> = token.chars().collect();
+        chars
+            .windows(FRAGMENT_CHARS)
+            .map(|w| w.iter().collect::<String>())
+            .filter(|f| text.contains(f.as_str()))
+            .collect()
+    }
+
+    #[test]
+    fn long_tokens_are_masked_whole_and_in_fragments() {
+        let s = Secret::new(LONG).unwrap();
+        for text in [
+            format!("token={LONG}"),
+            format!("echo: {}", &LONG[..40]),
+            format!("cut {}", &LONG[LONG.len() - 13..]),
+            format!("{{\"h\":\"{}\"}}", LONG.replace('/', "\\/")),
+            format!("{{\"h\":\"{}\"}}", LONG.replace('+', "\\u002b").replace('=', "\\u003D")),
+        ] {
+            let out = s.scrub(&text);
+            assert!(out.contains(REDACTED), "{out}");
+            assert_eq!(fragments_left(&out, LONG), Vec::<String>::new(), "{out}");
+        }
+    }
+
+    #[test]
+    fn short_fragments_of_long_tokens_are_left_alone() {
+        let s = Secret::new(LONG).unwrap();
+        let text = format!("HTTP 400 {}", &LONG[..FRAGMENT_CHARS - 1]);
+        assert_eq!(s.scrub(&text), text);
+    }
+
+    #[test]
+    fn short_tokens_are_masked_only_as_whole_words() {
+        let s = Secret::new("0").unwrap();
+        assert_eq!(s.scrub("HTTP 400 KOOPHONE.API.1001"), "HTTP 400 KOOPHONE.API.1001");
+        assert_eq!(s.scrub("{\"token\":\"0\"}"), "{\"token\":\"•••\"}");
+        let s = Secret::new("test-tok").unwrap();
+        assert_eq!(s.scrub("bad token test-tok, x"), "bad token •••, x");
+        assert_eq!(s.scrub("test-token"), "test-token");
+    }
+
+    #[test]
+    fn the_mask_cannot_rebuild_the_token() {
+        let s = Secret::new("**x").unwrap();
+        assert_eq!(s.scrub("a **x*x"), "a •••*x");
+    }
+
+    #[test]
+    fn debug_output_hides_the_token() {
+        assert_eq!(format!("{:?}", Secret::new(LONG).unwrap()), "Secret(•••)");
+    }
+
+    #[test]
+    fn invalid_escapes_and_unicode_survive() {
+        let s = Secret::new(LONG).unwrap();
+        let text = "é \\x \\u12 \\ud800 end \\";
+        assert_eq!(s.scrub(text), text);
+    }
+}
