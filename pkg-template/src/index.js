@@ -1,9 +1,10 @@
-// Entry point of the koophone-wasm package (bundled into index.mjs and index.cjs).
+// Entry point of the koophone-wasm package, bundled by scripts/assemble.mjs once per
+// entry file; only `./load.js` differs between them (how the module is obtained: from
+// the .wasm file next to the entry, or inlined; see the load*.js files).
 //
-// The WebAssembly module is inlined (see wasm-inline.js) and instantiated on the
-// first call, once, however many calls race for it: no top-level await, no
-// `.wasm` file for bundlers to find, no `fetch` of the module, so the same code
-// runs in Node (ESM and CommonJS), browsers, web workers, Vite and webpack.
+// The WebAssembly module is compiled and instantiated on the first call, once, however
+// many calls race for it: no top-level await, so the same code runs in Node (ESM and
+// CommonJS), browsers, web workers, Vite and webpack.
 
 import {
   initSync,
@@ -11,7 +12,7 @@ import {
   prepareProgress as rawPrepareProgress,
   waitPrepared as rawWaitPrepared,
 } from "./glue.js";
-import { wasmBytes } from "./wasm-inline.js";
+import { loadModule } from "./load.js";
 import { KooPhoneError, fromPayload } from "./error.js";
 
 export { KooPhoneError };
@@ -23,7 +24,7 @@ let ready = null;
 // async loader is not used: its `typeof Request` / `Response` checks make Node
 // load its whole fetch implementation, ~25 ms of cold start.
 async function instantiate() {
-  const module = await WebAssembly.compile(wasmBytes());
+  const module = await loadModule();
   initSync({ module });
 }
 
