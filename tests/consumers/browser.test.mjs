@@ -180,19 +180,22 @@ async function browserCase(t, { name, setUp, build, afterBuild, root, path, wasm
   }
 }
 
+/** The Vite consumer: an index.html and the page and worker sources, no configuration. */
+const viteProject = () =>
+  project("vite", {
+    packageJson: { type: "module" },
+    dependencies: { vite: VERSIONS.vite },
+    files: {
+      "index.html": html('<script type="module" src="/src/main.js"></script>'),
+      "src/main.js": MAIN,
+      "src/worker.js": WORKER,
+    },
+  });
+
 test(`vite ${VERSIONS.vite}`, { timeout: 400_000 }, (t) =>
   browserCase(t, {
     name: "vite",
-    setUp: () =>
-      project("vite", {
-        packageJson: { type: "module" },
-        dependencies: { vite: VERSIONS.vite },
-        files: {
-          "index.html": html('<script type="module" src="/src/main.js"></script>'),
-          "src/main.js": MAIN,
-          "src/worker.js": WORKER,
-        },
-      }),
+    setUp: viteProject,
     build: [process.execPath, "node_modules/vite/bin/vite.js", "build", "--logLevel", "warn"],
     root: "dist",
     wasm: /^\/?assets\/koophone_wasm-[\w-]+\.wasm$/,
@@ -202,15 +205,7 @@ test(`vite ${VERSIONS.vite}`, { timeout: 400_000 }, (t) =>
 // The dev server pre-bundles dependencies into node_modules/.vite/deps (a known trap for
 // `new URL(..., import.meta.url)` in packages): the module must still be found and fetched.
 test(`vite ${VERSIONS.vite} dev server (dependency pre-bundling forced): page and module worker`, { timeout: 120_000 }, async () => {
-  const { dir } = await project("vite", {
-    packageJson: { type: "module" },
-    dependencies: { vite: VERSIONS.vite },
-    files: {
-      "index.html": html('<script type="module" src="/src/main.js"></script>'),
-      "src/main.js": MAIN,
-      "src/worker.js": WORKER,
-    },
-  });
+  const { dir } = await viteProject();
   if (!mock) mock = await startMock(dir);
   const port = await freePort();
   const dev = spawn(process.execPath, ["node_modules/vite/bin/vite.js", "--host", "127.0.0.1", "--port", String(port), "--strictPort", "--force"], {
