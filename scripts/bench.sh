@@ -19,9 +19,10 @@ for try in 1 2 3 4 5 6 7 8 9 10; do
      node -e '
        const fs = require("fs");
        const wasm = fs.readFileSync(process.argv[1] + "/koophone_wasm.wasm");
-       const mjs = fs.readFileSync(process.argv[1] + "/package/index.mjs", "utf8");
+       const file = fs.readFileSync(process.argv[1] + "/package/koophone_wasm.wasm");
+       const mjs = fs.readFileSync(process.argv[1] + "/package/inline/index.mjs", "utf8");
        const b64 = (mjs.match(/"(AGFzbQ[A-Za-z0-9+\/=]+)"/) || [])[1] || "";
-       process.exit(Buffer.from(b64, "base64").equals(wasm) ? 0 : 1);' "$snap"; then
+       process.exit(file.equals(wasm) && Buffer.from(b64, "base64").equals(wasm) ? 0 : 1);' "$snap"; then
     break
   fi
   [ "$try" = 10 ] && { echo "bench: no consistent build in build/ (run scripts/pack.sh)" >&2; exit 1; }

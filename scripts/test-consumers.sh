@@ -1,8 +1,10 @@
 #!/usr/bin/env bash
 # Consumer matrix on the packed tarball (run scripts/pack.sh first): throwaway projects under
 # build/consumers/ install build/koophone-wasm.tgz with npm and use it from Node ESM/CommonJS
-# (Node 18, 20, 22), TypeScript (node16/nodenext/bundler), Vite and webpack production builds
-# and a module worker in headless Chromium, plus publint and attw. Prints a table of cases;
+# (Node 18, 20, 22; the default entries reading koophone_wasm.wasm and koophone-wasm/inline),
+# TypeScript (node16/nodenext/bundler), Vite (build and dev server) and webpack production
+# builds, native ESM from node_modules and an esbuild bundle of koophone-wasm/inline, each
+# with a module worker in headless Chromium, plus publint and attw. Prints a table of cases;
 # exits non-zero on any failure. npm installs are reused while a project's package.json
 # (which names the tarball by its hash) is unchanged.
 #   scripts/test-consumers.sh [test files...]   default: tests/consumers/*.test.mjs

@@ -1,4 +1,6 @@
-// Entry point of the koophone-wasm package (bundled into index.mjs and index.cjs).
+// Entry point of the koophone-wasm package, bundled by scripts/assemble.mjs once per
+// entry file; only `./load.js` differs between them (how the module is obtained: from
+// the .wasm file next to the entry, or inlined; see the load*.js files).
 //
 // The WebAssembly module is instantiated on the first call, once, however many
 // calls race for it: no top-level await. Each call copies its arguments behind
@@ -7,7 +9,7 @@
 // calls running on it fail with INTERNAL and the next call gets a fresh one.
 
 import { initSync, knownOptions, startBatchStatus, startPrepareProgress, startWaitPrepared } from "./glue.js";
-import { wasmBytes } from "./wasm-inline.js";
+import { loadModule } from "./load.js";
 import { KooPhoneError, fromPayload, isKooPhoneError } from "./error.js";
 import { ArgumentError, readIds, readOptions, readTarget } from "./args.js";
 import { Host } from "./host.js";
@@ -23,7 +25,7 @@ const live = new Set();
 // main thread), then instantiate the compiled module synchronously.
 let compiled = null;
 async function instantiate() {
-  compiled ??= WebAssembly.compile(wasmBytes());
+  compiled ??= loadModule();
   initSync({ module: await compiled });
   known = knownOptions().split(",");
 }

@@ -1,22 +1,42 @@
 // Node consumers: ESM `import` and CommonJS `require` of the installed tarball, concurrent
-// first calls, calls after failures; on this Node and on Node 18 and 22 from the npm registry.
+// first calls, calls after failures, for the default entries (koophone_wasm.wasm read from
+// disk) and the koophone-wasm/inline entries; on this Node and on Node 18 and 22 from the
+// npm registry.
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import { existsSync } from "node:fs";
+import { cpSync, existsSync, mkdirSync, rmSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
-import { SCENARIO, VERSIONS, describeRun, fixture, project, run } from "./support.mjs";
+import { CONSUMERS, SCENARIO, VERSIONS, describeRun, fixture, project, run } from "./support.mjs";
+
+const SCRIPT_FILES = ["esm.mjs", "cjs.cjs", "concurrent.mjs", "concurrent.cjs", "after-failure.mjs"];
+
+/** A fixture rewritten for the inline entry: imports and the resolved-path checks. */
+const inlined = (text) =>
+  text.replaceAll('"koophone-wasm"', '"koophone-wasm/inline"').replaceAll("koophone-wasm\\/index", "koophone-wasm\\/inline\\/index");
 
 const consumer = await project("node", {
   files: {
     "scenario.json": JSON.stringify(SCENARIO),
-    "esm.mjs": fixture("node/esm.mjs"),
-    "cjs.cjs": fixture("node/cjs.cjs"),
     "count-wasm.cjs": fixture("node/count-wasm.cjs"),
-    "concurrent.mjs": fixture("node/concurrent.mjs"),
-    "concurrent.cjs": fixture("node/concurrent.cjs"),
-    "after-failure.mjs": fixture("node/after-failure.mjs"),
+    ...Object.fromEntries(SCRIPT_FILES.map((f) => [f, fixture(`node/${f}`)])),
+    ...Object.fromEntries(SCRIPT_FILES.map((f) => [`inline/${f}`, inlined(fixture(`node/${f}`))])),
+    "inline/scenario.json": JSON.stringify(SCENARIO),
+    "inline/count-wasm.cjs": fixture("node/count-wasm.cjs"),
   },
 });
+
+// The installed package without its koophone_wasm.wasm, for the test that the default
+// entries read that file and the inline ones do not need it.
+const noWasm = join(CONSUMERS, "node-no-wasm");
+rmSync(noWasm, { recursive: true, force: true });
+mkdirSync(join(noWasm, "node_modules"), { recursive: true });
+cpSync(join(consumer.dir, "node_modules", "koophone-wasm"), join(noWasm, "node_modules", "koophone-wasm"), {
+  recursive: true,
+  filter: (src) => !src.endsWith(".wasm"),
+});
+writeFileSync(join(noWasm, "no-wasm.mjs"), fixture("node/no-wasm.mjs"));
+assert.equal(existsSync(join(noWasm, "node_modules", "koophone-wasm", "index.mjs")), true);
+assert.equal(existsSync(join(noWasm, "node_modules", "koophone-wasm", "koophone_wasm.wasm")), false);
 
 /** Node binaries: this one, and 18 and 22 installed from the npm registry (`node` package). */
 async function runtimes() {
@@ -44,26 +64,41 @@ const SCRIPTS = [
   ["CommonJS: 10 concurrent first calls, one instantiation", ["-r", "./count-wasm.cjs", "concurrent.cjs"]],
   ["calls after a failed init, HTTP error, bad argument, refused connection, abort succeed", ["-r", "./count-wasm.cjs", "after-failure.mjs"]],
 ];
+const ENTRIES = [
+  { label: "koophone-wasm (.wasm file)", cwd: consumer.dir },
+  { label: "koophone-wasm/inline", cwd: join(consumer.dir, "inline") },
+];
+
+async function runScript(runtime, args, cwd) {
+  const result = await run(runtime.bin, args, { cwd, timeout: 50_000 });
+  assert.equal(result.code, 0, describeRun(`${runtime.label} ${args.join(" ")}`, result));
+  const report = JSON.parse(result.stdout.trim().split("\n").pop());
+  assert.equal(report.ok, true);
+  assert.equal(report.node.split(".")[0], `v${runtime.label.slice(5)}`);
+}
 
 for (const runtime of await runtimes()) {
-  for (const [name, args] of SCRIPTS) {
-    test(`${runtime.label}: ${name}`, { skip: runtime.skip ?? false, timeout: 60_000 }, async () => {
-      const result = await run(runtime.bin, args, { cwd: consumer.dir, timeout: 50_000 });
-      assert.equal(result.code, 0, describeRun(`${runtime.label} ${args.join(" ")}`, result));
-      const report = JSON.parse(result.stdout.trim().split("\n").pop());
-      assert.equal(report.ok, true);
-      assert.equal(report.node.split(".")[0], `v${runtime.label.slice(5)}`);
-    });
+  for (const entry of ENTRIES) {
+    for (const [name, args] of SCRIPTS) {
+      test(`${runtime.label}, ${entry.label}: ${name}`, { skip: runtime.skip ?? false, timeout: 60_000 }, () =>
+        runScript(runtime, args, entry.cwd),
+      );
+    }
   }
+  test(`${runtime.label}: without koophone_wasm.wasm the default entries fail INTERNAL naming the file and koophone-wasm/inline; the inline entries start`, { skip: runtime.skip ?? false, timeout: 60_000 }, () =>
+    runScript(runtime, ["no-wasm.mjs"], noWasm),
+  );
 }
 
 // Vite and webpack accept top-level await in production builds by now, so prove its absence
 // directly: Node 22's require() of an ES module refuses modules with top-level await
-// (ERR_REQUIRE_ASYNC_MODULE), so loading index.mjs that way shows there is none.
+// (ERR_REQUIRE_ASYNC_MODULE), so loading each ESM entry that way shows there is none.
 const node22 = (await runtimes()).find((r) => r.label === "node 22");
-test("index.mjs has no top-level await (Node 22 require(esm) loads it synchronously)", { skip: node22?.skip ?? (node22 ? false : "no Node 22") }, async () => {
-  const script = 'const m = require("./node_modules/koophone-wasm/index.mjs"); if (typeof m.batchStatus !== "function") process.exit(2); console.log("ok")';
-  const result = await run(node22.bin, ["--no-warnings", "-e", script], { cwd: consumer.dir, timeout: 30_000 });
-  assert.equal(result.code, 0, describeRun("node 22 require(index.mjs)", result));
-  assert.equal(result.stdout.trim(), "ok");
-});
+for (const file of ["index.mjs", "index.browser.mjs", "inline/index.mjs"]) {
+  test(`${file} has no top-level await (Node 22 require(esm) loads it synchronously)`, { skip: node22?.skip ?? (node22 ? false : "no Node 22") }, async () => {
+    const script = `const m = require("./node_modules/koophone-wasm/${file}"); if (typeof m.batchStatus !== "function") process.exit(2); console.log("ok")`;
+    const result = await run(node22.bin, ["--no-warnings", "-e", script], { cwd: consumer.dir, timeout: 30_000 });
+    assert.equal(result.code, 0, describeRun(`node 22 require(${file})`, result));
+    assert.equal(result.stdout.trim(), "ok");
+  });
+}

@@ -29,6 +29,7 @@ export const VERSIONS = {
   "@arethetypeswrong/cli": "0.18.5",
   node18: "18.20.8",
   node22: "22.23.3",
+  esbuild: "0.28.2",
 };
 
 /**
@@ -156,8 +157,10 @@ const TYPES = {
 /**
  * Serves `root` on 127.0.0.1 (any free port). `requests` lists `{ path, status }` of every
  * request, so a test can check nothing was missing (e.g. a `.wasm` file a bundler forgot).
+ * `wasmType` replaces the Content-Type of `.wasm` files (to serve them as a misconfigured
+ * server would).
  */
-export async function serveStatic(root) {
+export async function serveStatic(root, { wasmType = TYPES[".wasm"] } = {}) {
   const requests = [];
   const server = createServer((req, res) => {
     const path = decodeURIComponent(new URL(req.url, "http://x").pathname);
@@ -170,7 +173,8 @@ export async function serveStatic(root) {
       return;
     }
     requests.push({ path, status: 200 });
-    res.writeHead(200, { "content-type": TYPES[extname(file)] ?? "application/octet-stream", "cache-control": "no-store" });
+    const type = extname(file) === ".wasm" ? wasmType : (TYPES[extname(file)] ?? "application/octet-stream");
+    res.writeHead(200, { "content-type": type, "cache-control": "no-store" });
     createReadStream(file).pipe(res);
   });
   await new Promise((ok) => server.listen(0, "127.0.0.1", ok));

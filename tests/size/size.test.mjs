@@ -47,13 +47,37 @@ test("wasm gzip size is within budget", () => {
   );
 });
 
-test("the wasm measured is the one shipped (inlined in both entries)", () => {
-  for (const file of ["package/index.mjs", "package/index.cjs"]) {
-    const entry = entries.find((e) => e.name === file);
-    assert.ok(entry, `${file} not in the tarball`);
-    const base64 = entry.data.toString("utf8").match(/"(AGFzbQ[A-Za-z0-9+/=]+)"/)?.[1];
+/** A file of the tarball, by its path in the package. */
+function shipped(file) {
+  const entry = entries.find((e) => e.name === `package/${file}`);
+  assert.ok(entry, `${file} not in the tarball`);
+  return entry.data;
+}
+
+// The entries that load koophone_wasm.wasm from next to themselves, and those that inline it.
+const FILE_ENTRIES = ["index.mjs", "index.browser.mjs", "index.cjs"];
+const INLINE_ENTRIES = ["inline/index.mjs", "inline/index.cjs"];
+
+test("the wasm measured is the one shipped: the .wasm file, and inlined in the inline entries only", () => {
+  assert.ok(shipped("koophone_wasm.wasm").equals(wasm), "package/koophone_wasm.wasm differs from build/koophone_wasm.wasm: re-run scripts/pack.sh");
+  for (const file of INLINE_ENTRIES) {
+    const base64 = shipped(file).toString("utf8").match(/"(AGFzbQ[A-Za-z0-9+/=]+)"/)?.[1];
     assert.ok(base64, `no inlined wasm (base64 starting AGFzbQ) in ${file}`);
     assert.ok(Buffer.from(base64, "base64").equals(wasm), `${file} inlines a different wasm than build/koophone_wasm.wasm: re-run scripts/pack.sh`);
+  }
+  for (const file of FILE_ENTRIES) {
+    assert.doesNotMatch(shipped(file).toString("utf8"), /AGFzbQ/, `${file} inlines the module; it should load koophone_wasm.wasm`);
+  }
+});
+
+test("JS entries that load the .wasm file are within budget (gzip); sizes of every shipped entry", (t) => {
+  for (const file of [...FILE_ENTRIES, ...INLINE_ENTRIES, "koophone_wasm.wasm"]) {
+    const data = shipped(file);
+    t.diagnostic(`${file}: ${data.length} B raw, ${gzipSync(data, { level: 9 }).length} B gzip`);
+  }
+  for (const file of FILE_ENTRIES) {
+    const gz = gzipSync(shipped(file), { level: 9 }).length;
+    assert.ok(gz <= budget.entryGzipBytes, `${file} is ${kb(gz)} gzip, over the budget of ${kb(budget.entryGzipBytes)} (bench/size-budget.json)`);
   }
 });
 
@@ -70,6 +94,8 @@ test("unpacked package size is within budget and ships no stray files", () => {
     unpacked <= budget.unpackedBytes,
     `the package unpacks to ${kb(unpacked)}, over the budget of ${kb(budget.unpackedBytes)}`,
   );
-  const stray = entries.filter((e) => /\.(wasm|map|rs|ts\.map|tgz)$|(^|\/)(src|target|tests?)\//.test(e.name.replace(/^package\//, "")));
-  assert.deepEqual(stray.map((e) => e.name), [], "unexpected files in the tarball (separate .wasm, source maps, sources, tests)");
+  const stray = entries.filter((e) => /\.(map|rs|ts\.map|tgz)$|(^|\/)(src|target|tests?)\//.test(e.name.replace(/^package\//, "")));
+  assert.deepEqual(stray.map((e) => e.name), [], "unexpected files in the tarball (source maps, sources, tests)");
+  const wasmFiles = entries.filter((e) => e.name.endsWith(".wasm")).map((e) => e.name);
+  assert.deepEqual(wasmFiles, ["package/koophone_wasm.wasm"], "exactly one .wasm, next to the entries");
 });
