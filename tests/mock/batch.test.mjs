@@ -72,15 +72,35 @@ for (const [name, init, body, message] of INVALID_BATCH) {
   });
 }
 
-for (const [name, token] of [['a missing token', undefined], ['an unknown token', 'secret-wrong-token']]) {
-  test(`batch rejects ${name} with 401 and does not echo it`, async (t) => {
+const BAD_TOKENS = [
+  ['a missing token', undefined, 'x-auth-token not found'],
+  ['an empty token', '', 'x-auth-token not found'],
+  ['an unknown token', 'secret-wrong-token', 'decrypt token fail'],
+];
+
+for (const [name, token, detail] of BAD_TOKENS) {
+  test(`batch rejects ${name} with the gateway's 401 APIGW.0301 and does not echo it`, async (t) => {
     const server = await serverFor(t, { instances: INSTANCES });
     const res = await batch(server, ['a1'], { headers: headersFor({ 'x-auth-token': token }) });
     assert.equal(res.status, 401);
-    assert.deepEqual(res.json, { error_code: 'KOOPHONE.API.1002', error_msg: 'Invalid or expired token.' });
+    assert.equal(res.headers.get('content-type'), 'application/json');
+    assert.deepEqual(Object.keys(res.json), ['error_code', 'error_msg', 'request_id']);
+    assert.equal(res.json.error_code, 'APIGW.0301');
+    assert.equal(res.json.error_msg, `Incorrect IAM authentication information: ${detail}`);
+    assert.match(res.json.request_id, /^[0-9a-f]{32}$/);
+    assert.equal(res.headers.get('retry-after'), null);
     assert.ok(!res.text.includes('secret'));
   });
 }
+
+test('each gateway error has its own request_id, distinct from the x-request-id sent', async (t) => {
+  const server = await serverFor(t);
+  const headers = headersFor({ 'x-auth-token': 'nope', 'x-request-id': 'client-id' });
+  const first = await batch(server, ['a1'], { headers });
+  const second = await batch(server, ['a1'], { headers });
+  assert.notEqual(first.json.request_id, second.json.request_id);
+  assert.equal(first.headers.get('x-request-id'), 'client-id');
+});
 
 test('the token check comes before body validation', async (t) => {
   const server = await serverFor(t);

@@ -6,7 +6,7 @@ test('every response carries the CORS headers', async (t) => {
   const server = await serverFor(t, { instances: INSTANCES });
   for (const res of [await batch(server, ['a1']), await call(server, '/nowhere', {})]) {
     assert.equal(res.headers.get('access-control-allow-origin'), '*');
-    assert.equal(res.headers.get('access-control-expose-headers'), 'x-request-id, retry-after');
+    assert.equal(res.headers.get('access-control-expose-headers'), 'x-request-id, retry-after, x-subject-token');
   }
 });
 
@@ -22,7 +22,10 @@ test('OPTIONS on any path is a 204 preflight, recorded, with no fault applied', 
     assert.equal(await res.text(), '');
     assert.equal(res.headers.get('access-control-allow-origin'), '*');
     assert.equal(res.headers.get('access-control-allow-methods'), 'POST, OPTIONS');
-    assert.equal(res.headers.get('access-control-allow-headers'), 'content-type, x-request-id, x-auth-token');
+    assert.equal(
+      res.headers.get('access-control-allow-headers'),
+      'content-type, x-request-id, x-auth-token, authorization, x-sdk-date, x-project-id, x-security-token',
+    );
     assert.match(res.headers.get('access-control-max-age'), /^\d+$/);
   }
   assert.deepEqual(server.requests.map((r) => [r.method, r.path, r.status, r.fault]), [
