@@ -68,3 +68,41 @@ export const INSTANCES = [
     ],
   },
 ];
+
+/** IAM's token endpoint. */
+export const IAM = '/v3/auth/tokens';
+
+/** An IAM user as the mock's `iamUsers` option takes it. */
+export const IAM_USER = { domainName: 'acme', userName: 'ops', password: 'p@ss w0rd"\\', projectName: 'cn-south-1' };
+
+/**
+ * The body of an IAM password-token request.
+ * @param {{ domainName?: string, userName?: string, password?: string }} user
+ * @param {{ name?: string, id?: string }} [project]
+ */
+export function iamBody(user, project = { name: 'cn-south-1' }) {
+  return {
+    auth: {
+      identity: {
+        methods: ['password'],
+        password: { user: { name: user.userName, password: user.password, domain: { name: user.domainName } } },
+      },
+      scope: { project },
+    },
+  };
+}
+
+/** A POST to IAM's token endpoint (with `?nocatalog=true` unless `query` says otherwise). */
+export const iamToken = (server, body, query = '?nocatalog=true', headers = { 'content-type': 'application/json' }) =>
+  call(server, IAM + query, body, { headers });
+
+/**
+ * A settable clock for the mock's `clock` option: it returns `clock.now`, which starts at
+ * `clock.start`.
+ */
+export function manualClock(start = Date.UTC(2026, 0, 2, 3, 4, 5)) {
+  const clock = () => clock.now;
+  clock.start = start;
+  clock.now = start;
+  return clock;
+}
