@@ -91,6 +91,8 @@ function idProblem(value, name) {
   if (typeof value !== 'string' || value === '' || value.length > MAX_ID_LENGTH) {
     return `${name} must be a non-empty string of at most ${MAX_ID_LENGTH} characters (UTF-16 code units).`;
   }
+  // With the u flag, \p{Cs} matches only surrogates that are not part of a pair.
+  if (/\p{Cs}/u.test(value)) return `${name} must not contain a lone surrogate (invalid UTF-16).`;
   return null;
 }
 

@@ -36,6 +36,12 @@ test('batch echoes x-request-id and accepts a charset in the content type', asyn
   assert.equal(res.headers.get('x-request-id'), 'abc-123');
 });
 
+test('batch accepts 16 emoji (32 UTF-16 code units) as an ID', async (t) => {
+  const server = await serverFor(t, { instances: [{ id: '😀'.repeat(16), status: 2 }] });
+  const res = await batch(server, ['😀'.repeat(16)]);
+  assert.deepEqual(res.json.data.status_results, [{ instance_id: '😀'.repeat(16), status: 2 }]);
+});
+
 test('batch accepts 32 IDs of 32 characters', async (t) => {
   const server = await serverFor(t);
   const ids = Array.from({ length: 32 }, (_, i) => String(i).padStart(32, 'x'));
@@ -59,6 +65,8 @@ const INVALID_BATCH = [
   ['a number ID', {}, { instance_ids: ['a1', 5] }, /instance_ids\[1\]/],
   ['an empty ID', {}, { instance_ids: [''] }, /instance_ids\[0\]/],
   ['a 33-character ID', {}, { instance_ids: ['x'.repeat(33)] }, /at most 32/],
+  ['17 emoji (34 UTF-16 code units)', {}, { instance_ids: ['😀'.repeat(17)] }, /at most 32 characters \(UTF-16 code units\)/],
+  ['a lone surrogate', {}, '{"instance_ids":["ok","a\\ud800b"]}', /instance_ids\[1\] must not contain a lone surrogate/],
 ];
 
 for (const [name, init, body, message] of INVALID_BATCH) {
