@@ -251,7 +251,10 @@ export interface RecordedResponse {
   status: number;
   /** Every header sent, lower-case names; `x-subject-token` is `'***'`. */
   headers: Record<string, string>;
-  /** Parsed JSON if the body is JSON, else the text; an echoed password is `'***'`. */
+  /**
+   * Parsed JSON if the body is JSON, else the text. Secrets of the request quoted in it (token,
+   * password, signature; 4 characters or more) are `'***'`.
+   */
   body: unknown;
 }
 

@@ -6,6 +6,12 @@
  */
 
 const REDACTED = '***';
+/**
+ * Shortest secret hidden where it appears inside a response body. Headers and the IAM password
+ * field are hidden whatever their length; replacing a one- or two-character test token
+ * everywhere in a body would garble the record without protecting anything.
+ */
+const MIN_QUOTED_SECRET_LENGTH = 4;
 /** Request headers whose whole value is secret. */
 const SECRET_HEADERS = ['x-auth-token', 'x-security-token'];
 /** Response headers whose whole value is secret. */
@@ -31,6 +37,13 @@ const SECRET_RESPONSE_HEADERS = ['x-subject-token'];
  */
 
 /**
+ * The secrets each request carried, kept beside (not in) its record so that the answer can be
+ * recorded without them, even when a fault or a server quotes them back.
+ * @type {WeakMap<RecordedRequest, string[]>}
+ */
+const secretsOf = new WeakMap();
+
+/**
  * The record of a request as it arrives; the body is filled in by {@link recordBody}.
  * @param {import('node:http').IncomingMessage} req
  * @returns {RecordedRequest}
@@ -38,7 +51,7 @@ const SECRET_RESPONSE_HEADERS = ['x-subject-token'];
 function recordRequest(req) {
   const url = req.url || '/';
   const at = url.indexOf('?');
-  return {
+  const record = {
     method: req.method || '',
     path: at < 0 ? url : url.slice(0, at),
     query: at < 0 ? '' : url.slice(at + 1),
@@ -46,6 +59,19 @@ function recordRequest(req) {
     body: undefined,
     receivedAt: Date.now(),
   };
+  secretsOf.set(record, headerSecrets(req.headers));
+  return record;
+}
+
+/**
+ * The secret values among request headers: tokens, and an AK/SK signature.
+ * @param {import('node:http').IncomingHttpHeaders} headers
+ * @returns {string[]}
+ */
+function headerSecrets(headers) {
+  const values = [...SECRET_HEADERS, 'authorization'].flatMap((name) => headers[name] ?? []);
+  const signatures = values.flatMap((v) => [...v.matchAll(/Signature=([^,\s]+)/g)].map((m) => m[1]));
+  return [...values, ...signatures];
 }
 
 /**
@@ -83,7 +109,11 @@ function recordBody(record, text, tooLarge, holdsPassword) {
   const body = parseLoosely(text);
   if (!holdsPassword) record.body = body;
   else if (typeof body === 'string') record.body = body === '' ? '' : REDACTED;
-  else record.body = withoutPassword(body);
+  else {
+    record.body = withoutPassword(body);
+    const password = body?.auth?.identity?.password?.user?.password;
+    if (typeof password === 'string') secretsOf.get(record)?.push(password);
+  }
 }
 
 /**
@@ -98,23 +128,26 @@ function withoutPassword(body) {
 }
 
 /**
- * Records the answer sent for a request.
+ * Records the answer sent for a request, without the secrets the reply declares or the request
+ * carried (a fault or a misbehaving server may quote them back).
  * @param {RecordedRequest} record
  * @param {Reply} reply
  * @param {Record<string, string>} headers every header sent
  */
 function recordResponse(record, reply, headers) {
-  const shown = { ...headers };
-  for (const name of SECRET_RESPONSE_HEADERS) if (shown[name] !== undefined) shown[name] = REDACTED;
-  let text = reply.body;
-  for (const secret of reply.secrets ?? []) {
-    // As written in the body: raw, and escaped inside a JSON string.
-    for (const form of [secret, JSON.stringify(secret).slice(1, -1)]) {
-      if (form !== '') text = text.replaceAll(form, REDACTED);
+  const secrets = [...(reply.secrets ?? []), ...(secretsOf.get(record) ?? [])];
+  const hide = (/** @type {string} */ text) => {
+    for (const secret of secrets) {
+      if (secret.length < MIN_QUOTED_SECRET_LENGTH) continue;
+      // As written in a body: raw, and escaped inside a JSON string.
+      for (const form of new Set([secret, JSON.stringify(secret).slice(1, -1)])) text = text.replaceAll(form, REDACTED);
     }
-  }
+    return text;
+  };
+  const shown = Object.fromEntries(Object.entries(headers).map(([name, value]) => [name, hide(value)]));
+  for (const name of SECRET_RESPONSE_HEADERS) if (shown[name] !== undefined) shown[name] = REDACTED;
   record.status = reply.status;
-  record.response = { status: reply.status, headers: shown, body: parseLoosely(text) };
+  record.response = { status: reply.status, headers: shown, body: parseLoosely(hide(reply.body)) };
 }
 
 /** Parsed JSON if the text is JSON, else the text itself. @param {string} text */

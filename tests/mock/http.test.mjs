@@ -174,3 +174,22 @@ test('no secret reaches the request log: tokens, passwords, signatures, security
     assert.ok(!log.includes(secret), `secret in the log: ${secret.slice(0, 12)}`);
   }
 });
+
+test('a response that quotes the request\'s token (a fault, a bad server) is recorded without it', async (t) => {
+  const quoted = 'tok/en"with\\escapes-12345';
+  const plain = 'plain-token-12345';
+  const server = await serverFor(t, { tokens: [quoted, plain, 't1'], instances: INSTANCES });
+  server.setFault({ type: 'api-error', errorMsg: `token ${quoted} refused`, times: 1 });
+  await batch(server, ['a1'], { headers: headersFor({ 'x-auth-token': quoted }) });
+  server.setFault({ type: 'http', status: 400, body: `{"error_code":"X","error_msg":"${plain}!"}`, times: 1 });
+  await batch(server, ['a1'], { headers: headersFor({ 'x-auth-token': plain }) });
+  assert.equal(server.requests[0].response.body.error_msg, 'token *** refused', 'JSON-escaped form');
+  assert.equal(server.requests[1].response.body.error_msg, '***!', 'raw form');
+  const log = JSON.stringify(server.requests);
+  assert.ok(!log.includes(plain) && !log.includes('escapes-12345'), 'a token in the log');
+  // Short test tokens are not hunted in bodies: a token "t1" must not garble a record.
+  server.setFault({ type: 'api-error', errorMsg: 't1 t1', times: 1 });
+  await batch(server, ['a1'], { headers: headersFor({ 'x-auth-token': 't1' }) });
+  assert.equal(server.requests[2].response.body.error_msg, 't1 t1');
+  assert.equal(server.requests[2].headers['x-auth-token'], '***');
+});
