@@ -8,16 +8,26 @@
 const { parseArgs } = require('node:util');
 const { startMockServer, loadScenario } = require('./server.cjs');
 
-const USAGE = `Usage: node mock/cli.cjs [options]
+const USAGE = `Usage: koophone-mock [options]
 
-Starts the local mock KooPhone server.
+Starts the local mock KooPhone server (the two instance endpoints behind a mock of Huawei's API
+gateway, and IAM's token endpoint) and prints "KooPhone mock listening on URL" when ready.
+Stop it with Ctrl-C. Run it with npx koophone-mock in a project that has koophone-wasm installed.
 
 Options:
-  --port <n>         port to listen on, 0 for any free one (default 8080)
-  --host <addr>      address to listen on (default 127.0.0.1)
-  --latency <ms>     delay added to every response (default 0)
-  --scenario <file>  JSON scenario: tokens, instances, faults, ... (see mock/README.md)
-  -h, --help         show this help
+  --port <n>               port to listen on, 0 for any free one (default 8080)
+  --host <addr>            address to listen on (default 127.0.0.1)
+  --latency <ms>           delay added to every response (default 0)
+  --rate-limit <n>         gateway rate limit per API, requests per second (default none)
+  --max-ids <n>            most instance IDs per batch request, 1 to 100 (default 32)
+  --scenario <file>        JSON scenario: tokens, instances, faults, ... (flags override it)
+  -h, --help               show this help
+
+Example:
+  koophone-mock --port 8787 --scenario node_modules/koophone-wasm/mock/scenarios/demo.json
+
+Scenario files, options and faults: the section "Testing your code with the mock server" of the
+koophone-wasm README (https://www.npmjs.com/package/koophone-wasm).
 `;
 
 /**
@@ -35,6 +45,8 @@ function parseCommandLine(argv) {
       port: { type: 'string' },
       host: { type: 'string' },
       latency: { type: 'string' },
+      'rate-limit': { type: 'string' },
+      'max-ids': { type: 'string' },
       scenario: { type: 'string' },
       help: { type: 'boolean', short: 'h' },
     },
@@ -45,6 +57,12 @@ function parseCommandLine(argv) {
   options.host = values.host ?? '127.0.0.1';
   if (values.latency !== undefined) {
     options.latencyMs = parseNumber('--latency', values.latency, (n) => n >= 0);
+  }
+  if (values['rate-limit'] !== undefined) {
+    options.rateLimit = { requestsPerSecond: parseNumber('--rate-limit', values['rate-limit'], (n) => n > 0) };
+  }
+  if (values['max-ids'] !== undefined) {
+    options.maxIdsPerRequest = parseNumber('--max-ids', values['max-ids'], (n) => Number.isInteger(n) && n >= 1 && n <= 100);
   }
   return options;
 }

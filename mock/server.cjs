@@ -1,7 +1,8 @@
 'use strict';
 /**
- * Local mock of the two KooPhone (Huawei Cloud phone) endpoints the library calls:
- * `POST /v1/instances/batch-query-status` and `POST /v1/instances/prepare-progress`.
+ * Local mock of the two KooPhone (Huawei Cloud phone) endpoints the library calls,
+ * `POST /v1/instances/batch-query-status` and `POST /v1/instances/prepare-progress`, behind a
+ * mock of Huawei's API gateway, plus IAM's `POST /v3/auth/tokens`.
  *
  * Order of decisions for each request (every request is recorded first):
  *   1. `OPTIONS` on any path → 204 CORS preflight.
@@ -10,30 +11,29 @@
  *   4. Faults: a fault that replaces the response (http, rate-limit, api-error, html, non-json,
  *      missing-fields, reset, hang) answers without validating the request, so a test can fault
  *      any request. Shaping faults (latency, truncated, wrong-types, extra-fields,
- *      unknown-status) alter the normal response of step 5.
- *   5. Validation as the real service (401 token, 400 headers/body) and the answer.
+ *      unknown-status) alter the normal response of steps 5-7.
+ *   5. The IAM endpoint answers here (201 with a token, 400, 401).
+ *   6. The gateway: credentials (token or AK/SK signature; 401 APIGW.0301), then the rate limit
+ *      (429 APIGW.0308).
+ *   7. Validation as the real service (400 headers/body) and the answer.
  * The `latencyMs` option delays every response, including preflights and errors.
  */
 const http = require('node:http');
 const { CORS_HEADERS, ERROR_CODES, preflight, notFound, methodNotAllowed, tooLarge } = require('./lib/replies.cjs');
 const { ROUTES, handleEndpoint } = require('./lib/endpoints.cjs');
 const { FAULT_TYPES, SHAPING_TYPES, FaultBook, replacementReply, shapedReply } = require('./lib/faults.cjs');
-const { resolveOptions, toInstanceState, loadScenario } = require('./lib/options.cjs');
+const { resolveOptions, loadScenario } = require('./lib/options.cjs');
+const { toInstanceState, restartInstance } = require('./lib/instances.cjs');
+const { Gateway, TokenBook } = require('./lib/gateway.cjs');
+const { IAM_TOKENS_PATH, handleIamTokens } = require('./lib/iam.cjs');
+const { recordRequest, recordBody, recordResponse } = require('./lib/record.cjs');
 
-/** Header values never recorded as sent. */
-const REDACTED_HEADERS = ['x-auth-token', 'authorization'];
+/** Path → route name: the two KooPhone endpoints and IAM's token endpoint. */
+const ALL_ROUTES = Object.freeze({ ...ROUTES, [IAM_TOKENS_PATH]: 'iam-tokens' });
 
 /**
  * @typedef {import('./lib/replies.cjs').Reply} Reply
- * @typedef {object} RecordedRequest
- * @property {string} method
- * @property {string} path the path without query string
- * @property {Record<string, string | string[] | undefined>} headers lower-case names, tokens as '***'
- * @property {unknown} body parsed JSON, else the raw text; null if over `maxBodyBytes`;
- *   undefined while it is still arriving
- * @property {number} receivedAt `Date.now()` when the request arrived
- * @property {string} [fault] type of the fault that applied
- * @property {number} [status] HTTP status sent, once sent (never for reset and hang)
+ * @typedef {import('./lib/record.cjs').RecordedRequest} RecordedRequest
  */
 
 /**
@@ -51,8 +51,10 @@ class MockServer {
   #config;
   #server;
   #faults = new FaultBook();
-  /** @type {Map<string, import('./lib/endpoints.cjs').InstanceState>} */
+  /** @type {Map<string, import('./lib/instances.cjs').InstanceState>} */
   #instances = new Map();
+  #tokens;
+  #gateway;
   /** @type {Set<import('node:net').Socket>} */
   #sockets = new Set();
   /** @type {Set<NodeJS.Timeout>} */
@@ -61,12 +63,29 @@ class MockServer {
   #closing = null;
   /** @type {import('./lib/endpoints.cjs').EndpointContext} */
   #context;
+  /** @type {import('./lib/iam.cjs').IamContext} */
+  #iam;
 
   /** @param {import('./lib/options.cjs').ResolvedOptions} config */
   constructor(config) {
     this.#config = config;
-    for (const instance of config.instances) this.#instances.set(instance.id, instance);
-    this.#context = { tokens: new Set(config.tokens), instances: this.#instances };
+    const { clock } = config;
+    const epoch = clock();
+    for (const input of config.instances) {
+      const instance = toInstanceState(input, epoch);
+      this.#instances.set(instance.id, instance);
+    }
+    this.#context = { instances: this.#instances, maxIdsPerRequest: config.maxIdsPerRequest, clock };
+    this.#tokens = new TokenBook(config.tokens);
+    const accessKeys = new Map(config.accessKeys.map((key) => [key.accessKey, key]));
+    this.#gateway = new Gateway({ tokens: this.#tokens, accessKeys, rateLimit: config.rateLimit, clock });
+    this.#iam = {
+      users: config.iamUsers,
+      tokenLifetimeMs: config.tokenLifetimeMs,
+      echoPassword: config.iamEchoesPassword,
+      clock,
+      tokens: this.#tokens,
+    };
     for (const fault of config.faults) this.#faults.add(fault);
     this.#server = http.createServer((req, res) => this.#onRequest(req, res));
     this.#server.on('connection', (socket) => {
@@ -110,13 +129,32 @@ class MockServer {
   }
 
   /**
-   * Adds an instance or replaces the one with the same ID; its preparation script restarts.
-   * @param {object} instance `{ id, status, owner?, prepare? }`
+   * Adds an instance or replaces the one with the same ID; its preparation script and status
+   * timeline restart.
+   * @param {object} instance `{ id, status?, owner?, prepare?, statusTimeline?, statusCycle? }`
    * @throws {TypeError} if the instance is malformed
    */
   setInstance(instance) {
-    const state = toInstanceState(instance);
+    const state = toInstanceState(instance, this.#config.clock());
     this.#instances.set(state.id, state);
+  }
+
+  /**
+   * Restarts every instance: preparation scripts from their first step, status timelines and
+   * cycles from time 0 (now).
+   */
+  resetInstances() {
+    const epoch = this.#config.clock();
+    for (const instance of this.#instances.values()) restartInstance(instance, epoch);
+  }
+
+  /**
+   * Revokes every token the IAM endpoint issued (the `tokens` option's stay valid): the next
+   * request with one gets 401 APIGW.0301, as when IAM revokes a token early.
+   * @returns {number} how many were revoked
+   */
+  revokeTokens() {
+    return this.#tokens.revokeIssued();
   }
 
   /** Forgets an instance. @param {string} id @returns {boolean} whether it existed */
@@ -147,11 +185,11 @@ class MockServer {
 
   /** @param {http.IncomingMessage} req @param {http.ServerResponse} res */
   #onRequest(req, res) {
-    const record = recordOf(req);
+    const record = recordRequest(req);
     this.requests.push(record);
     readBody(req, this.#config.maxBodyBytes).then((body) => {
       if (body === null || this.#closing) return;
-      record.body = body.tooLarge ? null : parseLoosely(body.text);
+      recordBody(record, body.text, body.tooLarge, record.path === IAM_TOKENS_PATH);
       this.#dispatch(req, res, record, body);
     });
   }
@@ -161,13 +199,13 @@ class MockServer {
    * @param {http.IncomingMessage} req
    * @param {http.ServerResponse} res
    * @param {RecordedRequest} record
-   * @param {{ text: string, tooLarge: boolean }} body
+   * @param {{ text: string, bytes: Buffer, tooLarge: boolean }} body
    */
   #dispatch(req, res, record, body) {
     const send = (/** @type {Reply} */ reply, extraDelayMs = 0) =>
       this.#later(this.#config.latencyMs + extraDelayMs, () => writeReply(req, res, record, reply));
     if (req.method === 'OPTIONS') return send(preflight());
-    const endpoint = Object.hasOwn(ROUTES, record.path) ? ROUTES[record.path] : undefined;
+    const endpoint = Object.hasOwn(ALL_ROUTES, record.path) ? ALL_ROUTES[record.path] : undefined;
     if (!endpoint) return send(notFound(record.path));
     if (req.method !== 'POST') return send(methodNotAllowed(/** @type {string} */ (req.method)));
     if (body.tooLarge) return send(tooLarge(this.#config.maxBodyBytes));
@@ -182,7 +220,15 @@ class MockServer {
       }
       return send(replacement, latencyMs);
     }
-    const outcome = handleEndpoint(endpoint, { headers: req.headers, text: body.text }, this.#context);
+    if (endpoint === 'iam-tokens') {
+      const reply = handleIamTokens({ headers: req.headers, rawQuery: record.query, text: body.text }, this.#iam);
+      return send(shapedReply(fault, endpoint, { reply }, this.#config.batchResponseForm), latencyMs);
+    }
+    const signed = { method: req.method || 'POST', rawPath: record.path, rawQuery: record.query, headers: req.headers, bytes: body.bytes };
+    const refused = this.#gateway.authenticate(signed) ?? this.#gateway.throttle(endpoint);
+    const outcome = refused
+      ? { reply: refused }
+      : handleEndpoint(endpoint, { headers: req.headers, text: body.text }, this.#context);
     return send(shapedReply(fault, endpoint, outcome, this.#config.batchResponseForm), latencyMs);
   }
 
@@ -203,27 +249,10 @@ class MockServer {
 }
 
 /**
- * The record of a request as it arrives; the body is filled in once read.
- * @param {http.IncomingMessage} req
- * @returns {RecordedRequest}
- */
-function recordOf(req) {
-  const headers = { ...req.headers };
-  for (const name of REDACTED_HEADERS) if (headers[name] !== undefined) headers[name] = '***';
-  return {
-    method: req.method || '',
-    path: (req.url || '/').split('?')[0],
-    headers,
-    body: undefined,
-    receivedAt: Date.now(),
-  };
-}
-
-/**
  * Reads the whole request body, keeping at most `maxBytes` of it.
  * @param {http.IncomingMessage} req
  * @param {number} maxBytes
- * @returns {Promise<{ text: string, tooLarge: boolean } | null>} null if the client went away
+ * @returns {Promise<{ text: string, bytes: Buffer, tooLarge: boolean } | null>} null if the client went away
  */
 function readBody(req, maxBytes) {
   return new Promise((resolve) => {
@@ -238,24 +267,17 @@ function readBody(req, maxBytes) {
     });
     req.on('end', () => {
       const tooLarge = size > maxBytes;
-      resolve({ text: tooLarge ? '' : Buffer.concat(chunks).toString('utf8'), tooLarge });
+      const bytes = tooLarge ? Buffer.alloc(0) : Buffer.concat(chunks);
+      resolve({ text: bytes.toString('utf8'), bytes, tooLarge });
     });
     req.on('error', () => resolve(null));
     req.on('close', () => resolve(null)); // no effect after 'end'
   });
 }
 
-/** Parsed JSON if the text is JSON, else the text itself. @param {string} text */
-function parseLoosely(text) {
-  try {
-    return JSON.parse(text);
-  } catch {
-    return text;
-  }
-}
-
 /**
- * Writes a reply with the CORS headers and the echoed `x-request-id`, unless the client is gone.
+ * Writes a reply with the CORS headers and the echoed `x-request-id`, unless the client is gone,
+ * and records it.
  * @param {http.IncomingMessage} req
  * @param {http.ServerResponse} res
  * @param {RecordedRequest} record
@@ -268,7 +290,7 @@ function writeReply(req, res, record, reply) {
   if (typeof requestId === 'string') headers['x-request-id'] = requestId;
   res.writeHead(reply.status, headers);
   res.end(reply.body);
-  record.status = reply.status;
+  recordResponse(record, reply, headers);
 }
 
 /** Drops the connection without an answer, with a TCP reset where Node supports it. */

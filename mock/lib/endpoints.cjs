@@ -1,15 +1,21 @@
 'use strict';
 /**
  * The two KooPhone endpoints as pure functions: validate a request the way the real service
- * does, then answer from the mock's instance table. No I/O here; the server feeds in headers and
- * body text and writes out what comes back.
+ * does (once the gateway let it through), then answer from the mock's instance table. No I/O
+ * here; the server feeds in headers, body text and the time, and writes out what comes back.
  */
-const { ERROR_CODES, badRequest, invalidToken, errorReply, jsonReply } = require('./replies.cjs');
+const { ERROR_CODES, badRequest, errorReply, jsonReply } = require('./replies.cjs');
+const { statusAt } = require('./instances.cjs');
 
-/** Longest instance or user ID the service accepts (both seeds: "maximum of 32 characters"). */
+/**
+ * Longest instance or user ID the service accepts (both seeds: "maximum of 32 characters"),
+ * counted in UTF-16 code units like the Java service (`String.length`).
+ */
 const MAX_ID_LENGTH = 32;
-/** Most IDs one batch query may carry (batch seed: "Maximum: 32"). */
+/** Default of the most IDs one batch query may carry (batch seed: "Maximum: 32"). */
 const MAX_BATCH_IDS = 32;
+/** Highest per-request limit the mock can be set to (newer Huawei docs allow 100). */
+const MAX_BATCH_IDS_LIMIT = 100;
 /** Longest `x-request-id` the mock accepts; the seeds give no limit, this guards against junk. */
 const MAX_REQUEST_ID_LENGTH = 128;
 
@@ -24,31 +30,24 @@ const ROUTES = Object.freeze({
  * @typedef {import('./replies.cjs').Reply} Reply
  * @typedef {{ reply: Reply } | { data: any }} Outcome
  *   Either a finished (error) reply, or success data for {@link successBody} to wrap.
- * @typedef {object} InstanceState
- * @property {string} id
- * @property {number} status batch status, returned as is (0..5 are defined, others pass through)
- * @property {string} [owner] user allowed to query its preparation; anyone when absent
- * @property {Array<{status: number, waitingCount: number}>} [prepare] preparation script
- * @property {number} step how many prepare-progress calls this instance has answered
+ * @typedef {import('./instances.cjs').InstanceState} InstanceState
  * @typedef {object} EndpointContext
- * @property {Set<string>} tokens accepted tokens
  * @property {Map<string, InstanceState>} instances instance table, keyed by ID
+ * @property {number} maxIdsPerRequest most IDs one batch query may carry
+ * @property {() => number} clock the server's clock, for status timelines
  * @typedef {object} EndpointRequest
  * @property {import('node:http').IncomingHttpHeaders} headers lower-case header names
  * @property {string} text the raw request body
  */
 
 /**
- * Checks the headers both endpoints share: the token first (401), then `x-request-id` if
+ * Checks the headers both endpoints share once past the gateway: `x-request-id` if
  * `requireRequestId`, then the content type.
  * @param {import('node:http').IncomingHttpHeaders} headers
- * @param {Set<string>} tokens
  * @param {boolean} requireRequestId
  * @returns {Reply | null} the rejection, or null when the headers are fine
  */
-function checkHeaders(headers, tokens, requireRequestId) {
-  const token = headers['x-auth-token'];
-  if (typeof token !== 'string' || !tokens.has(token)) return invalidToken();
+function checkHeaders(headers, requireRequestId) {
   if (requireRequestId) {
     const id = headers['x-request-id'];
     if (typeof id !== 'string' || id.trim() === '') {
@@ -90,20 +89,21 @@ function parseJsonObject(text) {
  */
 function idProblem(value, name) {
   if (typeof value !== 'string' || value === '' || value.length > MAX_ID_LENGTH) {
-    return `${name} must be a non-empty string of at most ${MAX_ID_LENGTH} characters.`;
+    return `${name} must be a non-empty string of at most ${MAX_ID_LENGTH} characters (UTF-16 code units).`;
   }
+  // With the u flag, \p{Cs} matches only surrogates that are not part of a pair.
+  if (/\p{Cs}/u.test(value)) return `${name} must not contain a lone surrogate (invalid UTF-16).`;
   return null;
 }
 
 /**
  * Runs the checks both endpoints share and returns the parsed body.
  * @param {EndpointRequest} req
- * @param {EndpointContext} ctx
  * @param {boolean} requireRequestId
  * @returns {{ value: Record<string, unknown> } | { reply: Reply }}
  */
-function readValidBody(req, ctx, requireRequestId) {
-  const rejected = checkHeaders(req.headers, ctx.tokens, requireRequestId);
+function readValidBody(req, requireRequestId) {
+  const rejected = checkHeaders(req.headers, requireRequestId);
   return rejected ? { reply: rejected } : parseJsonObject(req.text);
 }
 
@@ -115,20 +115,30 @@ function readValidBody(req, ctx, requireRequestId) {
  * @returns {Outcome} success data: `Array<{ instance_id, status }>`
  */
 function handleBatch(req, ctx) {
-  const body = readValidBody(req, ctx, true);
+  const body = readValidBody(req, true);
   if ('reply' in body) return body;
   const ids = body.value.instance_ids;
-  if (!Array.isArray(ids) || ids.length < 1 || ids.length > MAX_BATCH_IDS) {
-    return { reply: badRequest(`instance_ids must be an array of 1 to ${MAX_BATCH_IDS} IDs.`) };
+  const max = ctx.maxIdsPerRequest;
+  if (!Array.isArray(ids) || ids.length < 1) {
+    return { reply: badRequest(`instance_ids must be an array of 1 to ${max} IDs.`) };
+  }
+  if (ids.length > max) {
+    return {
+      reply: badRequest(
+        `instance_ids must be an array of 1 to ${max} IDs; got ${ids.length}. ` +
+          `Send at most ${max} IDs per request (the client's chunkSize option).`,
+      ),
+    };
   }
   for (let i = 0; i < ids.length; i += 1) {
     const problem = idProblem(ids[i], `instance_ids[${i}]`);
     if (problem) return { reply: badRequest(problem) };
   }
   const results = [];
+  const now = ctx.clock();
   for (const id of new Set(ids)) {
     const instance = ctx.instances.get(id);
-    if (instance) results.push({ instance_id: id, status: instance.status });
+    if (instance) results.push({ instance_id: id, status: statusAt(instance, now) });
   }
   return { data: results };
 }
@@ -140,7 +150,7 @@ function handleBatch(req, ctx) {
  * @returns {Outcome} success data: `{ status, waitingCount }`
  */
 function handlePrepare(req, ctx) {
-  const body = readValidBody(req, ctx, false);
+  const body = readValidBody(req, false);
   if ('reply' in body) return body;
   const { user_id: userId, instance_id: instanceId } = body.value;
   const problem = idProblem(userId, 'user_id') || idProblem(instanceId, 'instance_id');
@@ -207,6 +217,7 @@ function successReply(endpoint, data, form) {
 module.exports = {
   MAX_ID_LENGTH,
   MAX_BATCH_IDS,
+  MAX_BATCH_IDS_LIMIT,
   ROUTES,
   handleEndpoint,
   successBody,

@@ -4,12 +4,7 @@
  * a book that decides which of them apply to each request, and the replies they produce.
  */
 const { validateHeaderValue } = require('node:http');
-const {
-  ERROR_CODES,
-  errorReply,
-  jsonReply,
-  textReply,
-} = require('./replies.cjs');
+const { ERROR_CODES, errorReply, jsonReply, textReply, throttled } = require('./replies.cjs');
 const { successBody, successReply } = require('./endpoints.cjs');
 
 /** Every fault type, in the order the README lists them. */
@@ -44,8 +39,12 @@ const TYPE_PARAMS = Object.freeze({
   'unknown-status': ['status'],
 });
 
-const FAULT_ENDPOINTS = ['batch-query-status', 'prepare-progress', '*'];
+/** `'*'` means both KooPhone endpoints; the IAM endpoint is faulted only when named. */
+const FAULT_ENDPOINTS = ['batch-query-status', 'prepare-progress', 'iam-tokens', '*'];
 const COMMON_KEYS = ['type', 'endpoint', 'nth', 'times'];
+
+/** Fault types that make sense for the IAM endpoint (the others shape KooPhone data). */
+const IAM_FAULT_TYPES = ['latency', 'http', 'rate-limit', 'html', 'truncated', 'non-json', 'reset', 'hang'];
 
 /** The status `unknown-status` reports when none is given. */
 const DEFAULT_UNKNOWN_STATUS = 42;
@@ -87,6 +86,9 @@ function normalizeFault(input) {
   if (unknown) throw new TypeError(`Fault type "${fault.type}" takes no option "${unknown}".`);
   if (!FAULT_ENDPOINTS.includes(fault.endpoint)) {
     throw new TypeError(`Fault endpoint must be one of ${FAULT_ENDPOINTS.join(', ')}.`);
+  }
+  if (fault.endpoint === 'iam-tokens' && !IAM_FAULT_TYPES.includes(fault.type)) {
+    throw new TypeError(`Fault type "${fault.type}" does not apply to iam-tokens; use one of ${IAM_FAULT_TYPES.join(', ')}.`);
   }
   for (const key of ['nth', 'times']) {
     if (fault[key] !== undefined && !isPositiveInteger(fault[key])) {
@@ -183,7 +185,7 @@ class FaultBook {
    * Counts one request to `endpoint` against every matching fault and picks what applies: the
    * latencies of all applying `latency` faults add up, and the most recently set other fault
    * decides the response.
-   * @param {EndpointName} endpoint
+   * @param {EndpointName | 'iam-tokens'} endpoint
    * @returns {{ latencyMs: number, fault: Readonly<Fault> | null, applied: string | undefined }}
    *   `applied` is the type to record: the deciding fault's, else 'latency' if one applied
    */
@@ -191,7 +193,8 @@ class FaultBook {
     let latencyMs = 0;
     let fault = null;
     for (const [id, entry] of this.#entries) {
-      if (entry.fault.endpoint !== '*' && entry.fault.endpoint !== endpoint) continue;
+      const matches = entry.fault.endpoint === '*' ? endpoint !== 'iam-tokens' : entry.fault.endpoint === endpoint;
+      if (!matches) continue;
       entry.seen += 1;
       const first = entry.fault.nth ?? 1;
       const count = entry.fault.times ?? (entry.fault.nth ? 1 : Infinity);
@@ -215,8 +218,9 @@ function replacementReply(fault) {
     case 'http':
       return httpFaultReply(fault);
     case 'rate-limit': {
+      // The gateway's own 429 (APIGW.0308), which has no Retry-After unless the fault adds one.
       const headers = fault.retryAfter === undefined ? {} : { 'retry-after': String(fault.retryAfter) };
-      return errorReply(429, ERROR_CODES.rateLimited, 'Too many requests; retry later.', headers);
+      return throttled('limit:fault,time:1 second', headers);
     }
     case 'api-error':
       return jsonReply(200, {
@@ -324,6 +328,7 @@ function withExtraFields(endpoint, data, form) {
 
 module.exports = {
   FAULT_TYPES,
+  IAM_FAULT_TYPES,
   SHAPING_TYPES,
   UNREQUESTED_ID,
   FaultBook,

@@ -5,8 +5,10 @@
  */
 const fs = require('node:fs');
 const { normalizeFault } = require('./faults.cjs');
+const { toInstanceState } = require('./instances.cjs');
+const { MAX_BATCH_IDS, MAX_BATCH_IDS_LIMIT } = require('./endpoints.cjs');
 
-/** Defaults of {@link resolveOptions}. */
+/** Defaults of {@link resolveOptions}; `undefined` marks an option that is off unless given. */
 const DEFAULTS = Object.freeze({
   host: '127.0.0.1',
   port: 0,
@@ -16,10 +18,20 @@ const DEFAULTS = Object.freeze({
   batchResponseForm: 'wrapped',
   faults: Object.freeze([]),
   maxBodyBytes: 64 * 1024,
+  maxIdsPerRequest: MAX_BATCH_IDS,
+  rateLimit: undefined,
+  accessKeys: Object.freeze([]),
+  iamUsers: Object.freeze([]),
+  tokenLifetimeMs: 24 * 60 * 60 * 1000,
+  iamEchoesPassword: false,
+  clock: Date.now,
 });
 
-/** Keys a scenario file may hold: the options minus where to listen, plus a description. */
-const SCENARIO_KEYS = ['description', 'latencyMs', 'tokens', 'instances', 'batchResponseForm', 'faults', 'maxBodyBytes'];
+/** Keys a scenario file may hold: the options minus where to listen and the clock, plus a description. */
+const SCENARIO_KEYS = [
+  'description',
+  ...Object.keys(DEFAULTS).filter((key) => !['host', 'port', 'clock'].includes(key)),
+];
 
 /** @param {unknown} v */
 const isPlainObject = (v) => v !== null && typeof v === 'object' && !Array.isArray(v);
@@ -27,16 +39,22 @@ const isPlainObject = (v) => v !== null && typeof v === 'object' && !Array.isArr
 const isNonEmptyString = (v) => typeof v === 'string' && v !== '';
 
 /**
- * @typedef {import('./endpoints.cjs').InstanceState} InstanceState
  * @typedef {object} ResolvedOptions
  * @property {string} host
  * @property {number} port
  * @property {number} latencyMs
  * @property {string[]} tokens
- * @property {InstanceState[]} instances
+ * @property {object[]} instances checked descriptions; the server makes their state
  * @property {'wrapped' | 'bare'} batchResponseForm
  * @property {unknown[]} faults checked later, by the server's fault book
  * @property {number} maxBodyBytes
+ * @property {number} maxIdsPerRequest
+ * @property {import('./gateway.cjs').RateLimit | undefined} rateLimit
+ * @property {import('./signing.cjs').AccessKey[]} accessKeys
+ * @property {import('./iam.cjs').IamUser[]} iamUsers
+ * @property {number} tokenLifetimeMs
+ * @property {boolean} iamEchoesPassword
+ * @property {() => number} clock
  */
 
 /**
@@ -72,51 +90,67 @@ function resolveOptions(options = {}) {
   if (!(Number.isSafeInteger(o.maxBodyBytes) && o.maxBodyBytes >= 1)) {
     throw new TypeError('Option "maxBodyBytes" must be a positive integer.');
   }
-  return /** @type {ResolvedOptions} */ ({ ...o, tokens: [...o.tokens], instances: o.instances.map(toInstanceState) });
+  if (!(Number.isInteger(o.maxIdsPerRequest) && o.maxIdsPerRequest >= 1 && o.maxIdsPerRequest <= MAX_BATCH_IDS_LIMIT)) {
+    throw new TypeError(`Option "maxIdsPerRequest" must be an integer from 1 to ${MAX_BATCH_IDS_LIMIT}.`);
+  }
+  if (o.rateLimit !== undefined) checkRateLimit(o.rateLimit);
+  if (!(Number.isFinite(o.tokenLifetimeMs) && o.tokenLifetimeMs > 0)) {
+    throw new TypeError('Option "tokenLifetimeMs" must be a number > 0.');
+  }
+  if (typeof o.iamEchoesPassword !== 'boolean') throw new TypeError('Option "iamEchoesPassword" must be a boolean.');
+  if (typeof o.clock !== 'function') throw new TypeError('Option "clock" must be a function returning milliseconds.');
+  const accessKeys = checkRecords('accessKeys', o.accessKeys, ['accessKey', 'secretKey'], ['projectId', 'securityToken']);
+  const iamUsers = checkRecords('iamUsers', o.iamUsers, ['domainName', 'userName', 'password'], ['projectName', 'projectId']);
+  // Checked here so a bad instance fails startMockServer; the server makes the states.
+  for (const instance of o.instances) toInstanceState(instance, 0);
+  return /** @type {ResolvedOptions} */ ({ ...o, tokens: [...o.tokens], instances: [...o.instances], accessKeys, iamUsers });
 }
 
 /**
- * Checks an instance description and returns its fresh state (preparation not started).
- * @param {unknown} input `{ id, status, owner?, prepare? }`
- * @returns {InstanceState}
+ * Checks the `rateLimit` option.
+ * @param {unknown} value
  * @throws {TypeError}
  */
-function toInstanceState(input) {
-  if (!isPlainObject(input)) throw new TypeError('An instance must be an object like { id, status }.');
-  const inst = /** @type {Record<string, any>} */ (input);
-  const label = `Instance ${JSON.stringify(inst.id)}`;
-  if (!isNonEmptyString(inst.id)) throw new TypeError('An instance needs a non-empty string "id".');
-  if (!Number.isInteger(inst.status)) throw new TypeError(`${label}: "status" must be an integer.`);
-  if (inst.owner !== undefined && !isNonEmptyString(inst.owner)) {
-    throw new TypeError(`${label}: "owner" must be a non-empty string.`);
-  }
-  if (inst.prepare !== undefined && !isPrepareScript(inst.prepare)) {
-    throw new TypeError(`${label}: "prepare" must be a non-empty array of { status, waitingCount } integers.`);
-  }
-  const unknown = Object.keys(inst).find((key) => !['id', 'status', 'owner', 'prepare'].includes(key));
-  if (unknown) throw new TypeError(`${label}: unknown field "${unknown}".`);
-  return {
-    id: inst.id,
-    status: inst.status,
-    owner: inst.owner,
-    prepare: inst.prepare?.map((s) => ({ status: s.status, waitingCount: s.waitingCount })),
-    step: 0,
-  };
-}
-
-/** @param {unknown} script */
-function isPrepareScript(script) {
-  return (
-    Array.isArray(script) &&
-    script.length > 0 &&
-    script.every((s) => isPlainObject(s) && Number.isInteger(s.status) && Number.isInteger(s.waitingCount))
-  );
+function checkRateLimit(value) {
+  const r = /** @type {Record<string, any>} */ (value);
+  const ok =
+    isPlainObject(value) &&
+    Object.keys(r).every((k) => k === 'requestsPerSecond' || k === 'burst') &&
+    Number.isFinite(r.requestsPerSecond) &&
+    r.requestsPerSecond > 0 &&
+    (r.burst === undefined || (Number.isSafeInteger(r.burst) && r.burst >= 1));
+  if (!ok) throw new TypeError('Option "rateLimit" must be { requestsPerSecond: a number > 0, burst?: an integer >= 1 }.');
 }
 
 /**
- * Reads a scenario file: JSON holding any of `description`, `latencyMs`, `tokens`, `instances`,
- * `batchResponseForm`, `faults`, `maxBodyBytes`. The result (without `description`) can be
- * passed to `startMockServer`.
+ * Checks an array of records whose fields are all non-empty strings, and copies it.
+ * @param {string} option the option's name, for messages
+ * @param {unknown} list
+ * @param {string[]} required
+ * @param {string[]} optional
+ * @returns {any[]}
+ * @throws {TypeError}
+ */
+function checkRecords(option, list, required, optional) {
+  const shape = `{ ${required.join(', ')}${optional.map((k) => `, ${k}?`).join('')} }`;
+  const fail = () => {
+    throw new TypeError(`Option "${option}" must be an array of ${shape} with non-empty string values.`);
+  };
+  if (!Array.isArray(list)) fail();
+  return /** @type {unknown[]} */ (list).map((item) => {
+    if (!isPlainObject(item)) fail();
+    const record = /** @type {Record<string, unknown>} */ (item);
+    const keysOk = Object.keys(record).every((k) => required.includes(k) || optional.includes(k));
+    const valuesOk = required.every((k) => isNonEmptyString(record[k])) &&
+      optional.every((k) => record[k] === undefined || isNonEmptyString(record[k]));
+    if (!keysOk || !valuesOk) fail();
+    return { ...record };
+  });
+}
+
+/**
+ * Reads a scenario file: JSON holding a `description` and any server option but `host`, `port`
+ * and `clock`. The result (without `description`) can be passed to `startMockServer`.
  * @param {string} file path of the JSON file
  * @returns {Record<string, unknown>} the server options it describes
  * @throws {Error} saying which file is wrong and why
@@ -159,4 +193,4 @@ function scenarioOptions(scenario) {
   return options;
 }
 
-module.exports = { DEFAULTS, resolveOptions, toInstanceState, loadScenario, scenarioOptions };
+module.exports = { DEFAULTS, SCENARIO_KEYS, resolveOptions, loadScenario, scenarioOptions };

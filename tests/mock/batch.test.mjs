@@ -36,6 +36,12 @@ test('batch echoes x-request-id and accepts a charset in the content type', asyn
   assert.equal(res.headers.get('x-request-id'), 'abc-123');
 });
 
+test('batch accepts 16 emoji (32 UTF-16 code units) as an ID', async (t) => {
+  const server = await serverFor(t, { instances: [{ id: '😀'.repeat(16), status: 2 }] });
+  const res = await batch(server, ['😀'.repeat(16)]);
+  assert.deepEqual(res.json.data.status_results, [{ instance_id: '😀'.repeat(16), status: 2 }]);
+});
+
 test('batch accepts 32 IDs of 32 characters', async (t) => {
   const server = await serverFor(t);
   const ids = Array.from({ length: 32 }, (_, i) => String(i).padStart(32, 'x'));
@@ -59,6 +65,8 @@ const INVALID_BATCH = [
   ['a number ID', {}, { instance_ids: ['a1', 5] }, /instance_ids\[1\]/],
   ['an empty ID', {}, { instance_ids: [''] }, /instance_ids\[0\]/],
   ['a 33-character ID', {}, { instance_ids: ['x'.repeat(33)] }, /at most 32/],
+  ['17 emoji (34 UTF-16 code units)', {}, { instance_ids: ['😀'.repeat(17)] }, /at most 32 characters \(UTF-16 code units\)/],
+  ['a lone surrogate', {}, '{"instance_ids":["ok","a\\ud800b"]}', /instance_ids\[1\] must not contain a lone surrogate/],
 ];
 
 for (const [name, init, body, message] of INVALID_BATCH) {
@@ -72,15 +80,35 @@ for (const [name, init, body, message] of INVALID_BATCH) {
   });
 }
 
-for (const [name, token] of [['a missing token', undefined], ['an unknown token', 'secret-wrong-token']]) {
-  test(`batch rejects ${name} with 401 and does not echo it`, async (t) => {
+const BAD_TOKENS = [
+  ['a missing token', undefined, 'x-auth-token not found'],
+  ['an empty token', '', 'x-auth-token not found'],
+  ['an unknown token', 'secret-wrong-token', 'decrypt token fail'],
+];
+
+for (const [name, token, detail] of BAD_TOKENS) {
+  test(`batch rejects ${name} with the gateway's 401 APIGW.0301 and does not echo it`, async (t) => {
     const server = await serverFor(t, { instances: INSTANCES });
     const res = await batch(server, ['a1'], { headers: headersFor({ 'x-auth-token': token }) });
     assert.equal(res.status, 401);
-    assert.deepEqual(res.json, { error_code: 'KOOPHONE.API.1002', error_msg: 'Invalid or expired token.' });
+    assert.equal(res.headers.get('content-type'), 'application/json');
+    assert.deepEqual(Object.keys(res.json), ['error_code', 'error_msg', 'request_id']);
+    assert.equal(res.json.error_code, 'APIGW.0301');
+    assert.equal(res.json.error_msg, `Incorrect IAM authentication information: ${detail}`);
+    assert.match(res.json.request_id, /^[0-9a-f]{32}$/);
+    assert.equal(res.headers.get('retry-after'), null);
     assert.ok(!res.text.includes('secret'));
   });
 }
+
+test('each gateway error has its own request_id, distinct from the x-request-id sent', async (t) => {
+  const server = await serverFor(t);
+  const headers = headersFor({ 'x-auth-token': 'nope', 'x-request-id': 'client-id' });
+  const first = await batch(server, ['a1'], { headers });
+  const second = await batch(server, ['a1'], { headers });
+  assert.notEqual(first.json.request_id, second.json.request_id);
+  assert.equal(first.headers.get('x-request-id'), 'client-id');
+});
 
 test('the token check comes before body validation', async (t) => {
   const server = await serverFor(t);

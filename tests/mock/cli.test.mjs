@@ -66,14 +66,27 @@ test('the CLI serves the demo scenario', async (t) => {
   assert.deepEqual(await once(child, 'exit'), [0, null]);
 });
 
-test('--help prints usage and exits 0', async () => {
+test('--help prints usage under the bin name, pointing at the package README, and exits 0', async () => {
   const { code, stdout } = await runCli(['--help']);
   assert.equal(code, 0);
-  assert.match(stdout, /Usage: .*--port.*--host.*--latency.*--scenario/s);
+  assert.match(stdout, /^Usage: koophone-mock \[options\]\n/);
+  assert.match(stdout, /--port.*--host.*--latency.*--rate-limit.*--max-ids.*--scenario.*--help/s);
+  assert.match(stdout, /koophone-wasm README/);
+  assert.doesNotMatch(stdout, /cli\.cjs|mock\/README/, 'names a file the package does not ship');
+});
+
+test('--rate-limit and --max-ids configure the gateway limit and the IDs per request', async (t) => {
+  const { url } = await startCli(t, ['--port', '0', '--rate-limit', '0.001', '--max-ids', '2']);
+  const server = { url };
+  assert.equal((await batch(server, ['a1', 'b2', 'c3'])).status, 400);
+  const limited = await batch(server, ['a1']);
+  assert.equal(limited.status, 429);
+  assert.equal(limited.json.error_code, 'APIGW.0308');
 });
 
 test('bad flags exit non-zero with a message on stderr', async () => {
-  for (const args of [['--bogus'], ['--port', 'eighty'], ['--port', '70000'], ['--latency', '-1'], ['extra']]) {
+  const bad = [['--bogus'], ['--port', 'eighty'], ['--port', '70000'], ['--latency', '-1'], ['extra'], ['--rate-limit', '0'], ['--max-ids', '101']];
+  for (const args of bad) {
     const { code, stdout, stderr } = await runCli(args);
     assert.notEqual(code, 0, args.join(' '));
     assert.equal(stdout, '');

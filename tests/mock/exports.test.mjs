@@ -27,10 +27,37 @@ test('index.d.ts declares every export and fault type', () => {
   assert.doesNotMatch(dts, /reference\s+lib="dom"|\bResponse\b|\bRequestInit\b/);
 });
 
-test('the README documents every fault type and the CLI', () => {
+test('the README documents every fault type, option, server method and CLI flag', async () => {
   const readme = read('README.md');
   for (const type of esm.FAULT_TYPES) assert.ok(readme.includes(`\`${type}\``), type);
-  assert.match(readme, /node_modules\/koophone-wasm\/mock\/cli\.cjs|mock\/cli\.cjs/);
+  const { DEFAULTS } = await import('../../mock/lib/options.cjs');
+  const options = Object.keys(DEFAULTS);
+  assert.equal(options.length, 15);
+  for (const option of options) assert.ok(readme.includes(`\`${option}\``), option);
+  for (const method of ['setFault', 'removeFault', 'clearFaults', 'setInstance', 'removeInstance', 'resetInstances', 'revokeTokens', 'resetRequests', 'close']) {
+    assert.ok(readme.includes(`${method}(`), method);
+  }
+  assert.match(readme, /npx koophone-mock/);
+  for (const flag of ['--port', '--host', '--latency', '--rate-limit', '--max-ids', '--scenario', '--help']) {
+    assert.ok(readme.includes(`\`${flag}`), flag);
+  }
+  assert.doesNotMatch(readme, /cli\.cjs/, 'the CLI is documented by its bin name');
+});
+
+test('index.d.ts declares every option and server method', () => {
+  const dts = read('index.d.ts');
+  for (const name of ['maxIdsPerRequest', 'rateLimit', 'accessKeys', 'iamUsers', 'tokenLifetimeMs', 'iamEchoesPassword', 'clock', 'statusTimeline', 'statusCycle', 'resetInstances', 'revokeTokens', 'response?: RecordedResponse', 'query: string']) {
+    assert.ok(dts.includes(name), name);
+  }
+  assert.match(dts, /invalidToken: 'APIGW\.0301'/);
+  assert.match(dts, /rateLimited: 'APIGW\.0308'/);
+});
+
+test('the fleet scenario loads, and its statuses change over time', () => {
+  const options = esm.loadScenario(new URL('../../mock/scenarios/fleet.json', import.meta.url).pathname);
+  assert.deepEqual(options.tokens, ['fleet-token']);
+  assert.equal(options.instances.length, 9);
+  assert.equal(options.instances.filter((i) => i.statusTimeline || i.statusCycle).length, 7);
 });
 
 test('the demo scenario loads and has what the demo needs', () => {

@@ -34,14 +34,16 @@ test('http fault answers the status with the internal-error body, or the given b
   assert.equal((await batch(server, ['a1'])).status, 200);
 });
 
-test('rate-limit fault answers 429, with Retry-After only when given', async (t) => {
+test("rate-limit fault answers the gateway's 429 APIGW.0308, with Retry-After only when given", async (t) => {
   const server = await serverFor(t);
   server.setFault({ type: 'rate-limit', times: 1 });
   const plain = await batch(server, ['a1']);
   assert.equal(plain.status, 429);
   assert.equal(plain.headers.get('retry-after'), null);
-  assert.equal(plain.json.error_code, 'KOOPHONE.API.0429');
-  assert.equal(typeof plain.json.error_msg, 'string');
+  assert.deepEqual(Object.keys(plain.json), ['error_code', 'error_msg', 'request_id']);
+  assert.equal(plain.json.error_code, 'APIGW.0308');
+  assert.match(plain.json.error_msg, /^The throttling threshold has been reached/);
+  assert.match(plain.json.request_id, /^[0-9a-f]{32}$/);
   server.setFault({ type: 'rate-limit', retryAfter: '3', times: 1 });
   assert.equal((await batch(server, ['a1'])).headers.get('retry-after'), '3');
   const date = 'Wed, 21 Oct 2026 07:28:00 GMT';

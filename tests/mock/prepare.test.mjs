@@ -80,5 +80,5 @@ test('prepare rejects a non-JSON content type with 400 and a bad token with 401'
   assert.match(form.json.error_msg, /Content-Type/);
   const noToken = await prepare(server, 'alice', 'p1', { headers: headersFor({ 'x-auth-token': undefined }) });
   assert.equal(noToken.status, 401);
-  assert.equal(noToken.json.error_code, 'KOOPHONE.API.1002');
+  assert.equal(noToken.json.error_code, 'APIGW.0301');
 });

@@ -85,7 +85,7 @@ test("HTTP: a wrong token gets 401 with the server's code and a hint", async (t)
   const error = await rejection(batchStatus(["id000"], opts(server, { token: "expired" })));
   assert.equal(error.code, "HTTP");
   assert.equal(error.httpStatus, 401);
-  assert.equal(error.errorCode, "KOOPHONE.API.1002");
+  assert.equal(error.errorCode, "APIGW.0301"); // the API gateway answers auth failures itself
   assert.equal(error.retryable, false);
   assert.match(error.message, /token/);
   assert.equal(error.requestId, apiRequests(server)[0].headers["x-request-id"]);
