@@ -188,7 +188,7 @@ test("input errors and server errors are shown with code and HTTP status, never 
   box = await page.waitForSelector("#status-output .error[data-code=HTTP]");
   const text = await box.innerText();
   assert.match(text, /^KooPhone refused the request\./);
-  assert.match(text, /Code:?\s*HTTP\s+HTTP status:?\s*401\s+Server code:?\s*KOOPHONE\.API\.1002\s+Request ID:?\s*[0-9a-f-]{36}/);
+  assert.match(text, /Code:?\s*HTTP\s+HTTP status:?\s*401\s+Server code:?\s*APIGW\.0301\s+Request ID:?\s*[0-9a-f-]{36}/);
   await assertNoToken("wrong-token-value", TOKEN);
   await shot("07-error");
   assert.deepEqual(problems.filter((p) => !/\b401\b/.test(p)), [], "no page errors");

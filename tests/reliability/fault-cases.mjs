@@ -33,7 +33,7 @@ export const FAULTS = [
   { name: "http 200 JSON array", fault: { type: "http", status: 200, body: "[1,2,3]" }, ...fails("BAD_RESPONSE", false) },
   { name: "http 200 JSON null", fault: { type: "http", status: 200, body: "null" }, ...fails("BAD_RESPONSE", false) },
   // No Retry-After (Huawei's gateway never sends one): each retry waits 2 to 5 s, as its docs advise.
-  { name: "rate-limit", fault: { type: "rate-limit" }, ...fails("HTTP", true, { httpStatus: 429, errorCode: "KOOPHONE.API.0429", throttled: true, minMs: (r) => (r ? 4000 : 0) }) },
+  { name: "rate-limit", fault: { type: "rate-limit" }, ...fails("HTTP", true, { httpStatus: 429, errorCode: "APIGW.0308", throttled: true, minMs: (r) => (r ? 4000 : 0) }) },
   { name: "rate-limit Retry-After 1", fault: { type: "rate-limit", retryAfter: "1" }, ...fails("HTTP", true, { httpStatus: 429, slow: true, minMs: (r) => (r ? 2000 : 0) }) },
   // An HTTP date 2 s ahead, made when the fault is set (whole seconds, so 1 to 2 s of wait);
   // later retries find it past (wait 0).
