@@ -174,6 +174,8 @@ async fn the_callers_signal_aborts_in_flight_requests() {
     Reflect::set(&opts, &"signal".into(), &abort_after(20)).unwrap();
     let err = batch_status(ids(&["a", "b", "c"]), opts).await.unwrap_err();
     assert_eq!(code(&err), "ABORTED");
+    // Three IDs, one chunk: exactly one request was in flight (the loop below must not pass on none).
+    assert_eq!(len(&service, "calls"), 1);
     for call in Array::from(&get(&service, "calls")).iter() {
         assert_eq!(get(&call, "init.signal.aborted").as_bool(), Some(true));
     }
