@@ -81,3 +81,8 @@ export function explain(run) {
 export function cleanExit(run) {
   return run.code === 0 && !run.killed && run.faults.length === 0 && run.result !== undefined;
 }
+
+/** The count of faults and the first few, for an assertion message. */
+export function faultSummary(run) {
+  return `${run.faults.length} uncaught exception(s)/unhandled rejection(s)${run.faults.length ? `, first: ${run.faults.slice(0, 3).join("\n")}` : ""}`;
+}
