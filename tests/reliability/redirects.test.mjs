@@ -2,10 +2,10 @@
 // ends the call with a non-retryable REDIRECT error naming the status, and the redirect
 // target receives no request at all (so never the token), for every call, cross-port and
 // from https to plain http.
-import { test, before } from "node:test";
+import { test, before, after } from "node:test";
 import assert from "node:assert/strict";
 import { execFileSync } from "node:child_process";
-import { mkdirSync, readFileSync } from "node:fs";
+import { mkdirSync, readFileSync, rmSync } from "node:fs";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { lib, PKG_DIR, TOKEN } from "./support.mjs";
@@ -63,6 +63,7 @@ before(() => {
   ], { stdio: "ignore" });
   tls = { key: readFileSync(join(TLS_DIR, "key.pem")), cert: readFileSync(join(TLS_DIR, "cert.pem")) };
 });
+after(() => rmSync(TLS_DIR, { recursive: true, force: true }));
 
 test("https endpoint redirecting to plain http: rejected with REDIRECT, the http server sees nothing", async (t) => {
   const plain = await elsewhere();

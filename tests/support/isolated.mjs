@@ -3,7 +3,7 @@
 // going unnoticed), so a test can assert that the library crashed nothing, left no
 // rejection unhandled, settled every call and let the process exit by itself.
 import { execFile } from "node:child_process";
-import { mkdirSync, writeFileSync } from "node:fs";
+import { mkdirSync, rmSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 
@@ -55,6 +55,7 @@ export function runIsolated(source, { timeoutMs = 60_000, nodeArgs = [], env = {
       [...nodeArgs, file],
       { timeout: timeoutMs, killSignal: "SIGKILL", maxBuffer: 64 * 1024 * 1024, env: { ...process.env, ...env } },
       (error, stdout, stderr) => {
+        rmSync(file, { force: true });
         const lines = stdout.split("\n").filter((l) => l.startsWith("RESULT "));
         resolve({
           code: error ? error.code ?? null : 0,
