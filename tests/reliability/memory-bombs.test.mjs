@@ -117,38 +117,32 @@ function measure(call, endpoint) {
 
 const mb = (bytes) => `${(bytes / MB).toFixed(1)} MB`;
 
+/** The call was cut at the limit: BAD_RESPONSE, quickly, within both memory bounds, no fault. */
+function assertCutAtTheLimit(run, label) {
+  assert.ok(run.result, explain(run));
+  const { outcome, tookMs, rssGrowth, wasmGrowth, watchdog } = run.result;
+  console.log(`# ${label}: ${JSON.stringify(outcome)}, ${tookMs} ms, RSS +${mb(rssGrowth)}, wasm +${mb(wasmGrowth ?? 0)}`);
+  assert.equal(watchdog, undefined, `RSS grew past 1 GiB (${mb(rssGrowth)}) before the call settled`);
+  assert.equal(outcome.status, "rejected", JSON.stringify(outcome));
+  assert.equal(outcome.error.code, "BAD_RESPONSE", JSON.stringify(outcome));
+  assert.match(outcome.error.message, /larger than/);
+  assert.ok(rssGrowth < RSS_LIMIT, `peak RSS grew by ${mb(rssGrowth)}`);
+  assert.ok(wasmGrowth < WASM_LIMIT, `wasm memory grew by ${mb(wasmGrowth)}`);
+  assert.ok(tookMs < 10_000, `took ${tookMs} ms`);
+  assert.equal(run.faults.length, 0, faultSummary(run));
+}
+
 for (const [name, call] of Object.entries(CALLS)) {
   test(`${name}: a gzip bomb (1 GiB of spaces) is cut at 4 MiB, BAD_RESPONSE, RSS +<64 MB, wasm +<8 MB`, async () => {
-    const run = await measure(call, `${server.url}/gzip`);
-    assert.ok(run.result, explain(run));
-    const { outcome, tookMs, rssGrowth, wasmGrowth, watchdog } = run.result;
-    console.log(`# ${name} gzip bomb: ${JSON.stringify(outcome)}, ${tookMs} ms, RSS +${mb(rssGrowth)}, wasm +${mb(wasmGrowth ?? 0)}`);
-    assert.equal(watchdog, undefined, `RSS grew past 1 GiB (${mb(rssGrowth)}) before the call settled`);
-    assert.equal(outcome.status, "rejected", JSON.stringify(outcome));
-    assert.equal(outcome.error.code, "BAD_RESPONSE", JSON.stringify(outcome));
-    assert.match(outcome.error.message, /larger than/);
-    assert.ok(rssGrowth < RSS_LIMIT, `peak RSS grew by ${mb(rssGrowth)}`);
-    assert.ok(wasmGrowth < WASM_LIMIT, `wasm memory grew by ${mb(wasmGrowth)}`);
-    assert.ok(tookMs < 10_000, `took ${tookMs} ms`);
-    assert.equal(run.faults.length, 0, faultSummary(run));
+    assertCutAtTheLimit(await measure(call, `${server.url}/gzip`), `${name} gzip bomb`);
   });
 
   test(`${name}: an endless chunked body is cut at 4 MiB and cancelled, BAD_RESPONSE, RSS +<64 MB, wasm +<8 MB`, async () => {
     const first = endless.length;
     const run = await measure(call, `${server.url}/endless`);
-    assert.ok(run.result, explain(run));
-    const { outcome, tookMs, settledAt, rssGrowth, wasmGrowth, watchdog } = run.result;
     const streams = endless.slice(first);
-    console.log(`# ${name} endless body: ${JSON.stringify(outcome)}, ${tookMs} ms, RSS +${mb(rssGrowth)}, wasm +${mb(wasmGrowth ?? 0)}, sent ${streams.map((s) => mb(s.sent)).join(", ")}`);
-    assert.equal(watchdog, undefined, `RSS grew past 1 GiB (${mb(rssGrowth)}) before the call settled`);
-    assert.equal(outcome.status, "rejected", JSON.stringify(outcome));
-    assert.equal(outcome.error.code, "BAD_RESPONSE", JSON.stringify(outcome));
-    assert.match(outcome.error.message, /larger than/);
-    assert.ok(rssGrowth < RSS_LIMIT, `peak RSS grew by ${mb(rssGrowth)}`);
-    assert.ok(wasmGrowth < WASM_LIMIT, `wasm memory grew by ${mb(wasmGrowth)}`);
-    assert.ok(tookMs < 10_000, `took ${tookMs} ms`);
+    assertCutAtTheLimit(run, `${name} endless body (sent ${streams.map((s) => mb(s.sent)).join(", ")})`);
     assert.equal(streams.length, 1, "one request");
-    assert.ok(streams[0].closedAt !== null && streams[0].closedAt <= settledAt + 500, "the rest of the body was cancelled while the process lived on");
-    assert.equal(run.faults.length, 0, faultSummary(run));
+    assert.ok(streams[0].closedAt !== null && streams[0].closedAt <= run.result.settledAt + 500, "the rest of the body was cancelled while the process lived on");
   });
 }
