@@ -240,9 +240,28 @@ proptest! {
         prop_assert_eq!(plan.ids(), &distinct[..]);
         let reported: Vec<&String> = merged.statuses.iter().map(|s| &s.instance_id).collect();
         let in_order: Vec<&String> = distinct.iter().filter(|id| reported.contains(id)).collect();
-        prop_assert_eq!(reported, in_order);
+        prop_assert_eq!(&reported, &in_order);
         for id in &merged.missing { prop_assert!(!merged.statuses.iter().any(|s| &s.instance_id == id)); }
-        prop_assert!(merged.statuses.len() + merged.missing.len() <= distinct.len());
+        // Exactly: every ID of a successful chunk is reported or missing as its chunk said,
+        // and every ID of a failed chunk is in neither.
+        let mut expected_reported: Vec<&String> = Vec::new();
+        let mut expected_missing: Vec<&String> = Vec::new();
+        let mut failed_ids = 0usize;
+        for index in 0..plan.chunk_count() {
+            if failed_chunks[index] {
+                failed_ids += plan.chunk(index).len();
+                continue;
+            }
+            for (i, id) in plan.chunk(index).iter().enumerate() {
+                if answered[(index * chunk_size + i) % answered.len()] { expected_reported.push(id) } else { expected_missing.push(id) }
+            }
+        }
+        prop_assert_eq!(&reported, &expected_reported);
+        let mut missing: Vec<&String> = merged.missing.iter().collect();
+        missing.sort();
+        expected_missing.sort();
+        prop_assert_eq!(missing, expected_missing);
+        prop_assert_eq!(merged.statuses.len() + merged.missing.len() + failed_ids, distinct.len());
     }
 }
 

@@ -85,6 +85,8 @@ test(`${COUNT} concurrent calls with 10 % faulty requests all settle, successes 
   assert.ok(results[0].ok > COUNT * 0.9, `retries absorb most faults (${results[0].ok}/${COUNT} succeeded)`);
   assert.ok(heapGrowth < 1.5 * 1024 * 1024, `heap grew by ${heapGrowth} bytes`);
   assert.notEqual(wasm.memory, null, "the library's wasm memory was captured");
+  assert.notEqual(wasm.table, null, "the library's externref table was captured");
+  assert.ok(before.wasm > 0 && before.table > 0, `memory and table were sampled (${before.wasm} bytes, ${before.table} slots)`);
   assert.equal(last.wasm, before.wasm, "wasm linear memory grew after warm-up");
   assert.ok(last.table <= before.table, `externref table grew after warm-up: ${before.table} -> ${last.table} (leaked JS handles)`);
 });
