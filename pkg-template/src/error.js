@@ -42,7 +42,12 @@ export class KooPhoneError extends Error {
 
 /** Whether `value` is a KooPhoneError from any build or copy of this package. */
 export function isKooPhoneError(value) {
-  return value !== null && typeof value === "object" && value[BRAND] === true;
+  if (value === null || typeof value !== "object") return false;
+  try {
+    return value[BRAND] === true;
+  } catch {
+    return false; // a revoked Proxy, a throwing trap: not ours
+  }
 }
 
 function plainCause(cause) {
