@@ -13,6 +13,7 @@ pub mod poll;
 pub mod request;
 pub mod response;
 pub mod retry;
+pub mod sign;
 pub mod state;
 pub mod validate;
 
