@@ -7,6 +7,7 @@
 
 pub mod chunk;
 pub mod error;
+pub mod iam;
 pub mod json;
 pub mod options;
 pub mod poll;
