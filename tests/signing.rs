@@ -124,6 +124,19 @@ fn headers_the_signer_sets_or_cannot_sign_are_refused() {
     let with_project = AkSk::new("AK", "SK", Some("p"), None).unwrap();
     let e = refused(sign(&with_project, "POST", URL, &[("X-Project-Id", "q")], b"", NOW));
     assert!(e.message.contains("x-project-id is given twice"), "{}", e.message);
+    let many: Vec<(String, &str)> = (0..62).map(|i| (format!("x-h{i}"), "v")).collect();
+    assert!(sign(&keys(), "POST", URL, &many, b"", NOW).is_ok(), "62 headers + host + x-sdk-date = 64");
+    refused(sign(
+        &keys(),
+        "POST",
+        URL,
+        &[many.as_slice(), &[("x-one-more".to_owned(), "v")]].concat(),
+        b"",
+        NOW,
+    ));
+    let query: Vec<String> = (0..65).map(|i| format!("k{i}=v")).collect();
+    assert!(sign(&keys(), "POST", &format!("{URL}?{}", query[..64].join("&")), &JSON, b"", NOW).is_ok());
+    refused(sign(&keys(), "POST", &format!("{URL}?{}", query.join("&")), &JSON, b"", NOW));
     for method in ["post", "", "GET ", "P0ST"] {
         refused(sign(&keys(), method, URL, &JSON, b"", NOW));
     }

@@ -29,6 +29,8 @@ pub const ALGORITHM: &str = "SDK-HMAC-SHA256";
 pub const MAX_KEY_BYTES: usize = 256;
 /// Longest security token accepted (temporary credentials), in bytes.
 pub const MAX_SECURITY_TOKEN_BYTES: usize = 64 * 1024;
+/// Most headers or query parameters signed (the sort is quadratic; requests have a few).
+pub const MAX_SIGNED_ITEMS: usize = 64;
 /// First instant `X-Sdk-Date` cannot express (year 10000), in epoch milliseconds.
 const END_OF_YEAR_9999_MS: f64 = 253_402_300_800_000.0;
 
@@ -175,7 +177,7 @@ pub fn sign<K: AsRef<str>, V: AsRef<str>>(
             // Huawei's signer takes a given body hash as is (e.g. UNSIGNED-PAYLOAD).
             payload_hash = Some(value.to_owned());
         }
-        if lower == "content-type" && value.contains("multipart/form-data") {
+        if lower == "content-type" && value.as_bytes().windows(19).any(|w| w == b"multipart/form-data") {
             continue; // Huawei's signer leaves multipart content types unsigned.
         }
         signed.push((lower, value));
@@ -183,12 +185,21 @@ pub fn sign<K: AsRef<str>, V: AsRef<str>>(
     for (name, value) in &added {
         signed.push((name.to_ascii_lowercase(), value.as_str()));
     }
-    signed.sort_unstable_by(|a, b| a.0.cmp(&b.0));
+    if signed.len() > MAX_SIGNED_ITEMS {
+        return Err(Error::invalid(format!("more than {MAX_SIGNED_ITEMS} headers to sign")));
+    }
+    insertion_sort(&mut signed, |a, b| a.0 < b.0);
     if let Some(pair) = signed.windows(2).find(|pair| pair[0].0 == pair[1].0) {
         return Err(Error::invalid(format!("header {} is given twice; send it once", pair[0].0)));
     }
 
-    let signed_names = signed.iter().map(|(name, _)| name.as_str()).collect::<Vec<_>>().join(";");
+    let mut signed_names = String::with_capacity(signed.len() * 16);
+    for (i, (name, _)) in signed.iter().enumerate() {
+        if i > 0 {
+            signed_names.push(';');
+        }
+        signed_names.push_str(name);
+    }
     let mut canonical = String::with_capacity(512);
     for line in [method, &canonical_uri(parts.path), &canonical_query(parts.query)?] {
         canonical.push_str(line);
@@ -262,7 +273,10 @@ struct UrlParts<'a> {
 impl<'a> UrlParts<'a> {
     fn split(url: &'a str) -> Result<UrlParts<'a>, Error> {
         let bad = |why: &str| Error::invalid(format!("cannot sign the URL \"{url}\": {why}"));
-        let (scheme, rest) = url.split_once("://").ok_or_else(|| bad("it is not absolute"))?;
+        // No `split_once("://")`: a string pattern brings a two-way searcher to the wasm.
+        let colon = url.find(':').unwrap_or(url.len());
+        let (scheme, rest) = url.split_at_checked(colon).unwrap_or((url, ""));
+        let rest = rest.strip_prefix("://").ok_or_else(|| bad("it is not absolute"))?;
         let default_port = match scheme.to_ascii_lowercase().as_str() {
             "https" => "443",
             "http" => "80",
@@ -361,8 +375,13 @@ fn canonical_query(query: &str) -> Result<String, Error> {
         let (key, value) = pair.split_once('=').unwrap_or((pair, ""));
         pairs.push((percent_decode(key)?, percent_decode(value)?));
     }
-    pairs.sort_by(|a, b| {
-        a.0.encode_utf16().cmp(b.0.encode_utf16()).then(a.1.encode_utf16().cmp(b.1.encode_utf16()))
+    if pairs.len() > MAX_SIGNED_ITEMS {
+        return Err(Error::invalid(format!(
+            "the URL query has more than {MAX_SIGNED_ITEMS} parameters to sign"
+        )));
+    }
+    insertion_sort(&mut pairs, |a, b| {
+        a.0.encode_utf16().cmp(b.0.encode_utf16()).then(a.1.encode_utf16().cmp(b.1.encode_utf16())).is_lt()
     });
     let mut out = String::new();
     for (i, (key, value)) in pairs.iter().enumerate() {
@@ -404,6 +423,18 @@ fn percent_decode(text: &str) -> Result<String, Error> {
         }
     }
     String::from_utf8(out).map_err(|_| bad())
+}
+
+/// A stable sort for the few headers and query pairs of a request; the
+/// standard library's sorts add kilobytes to the wasm.
+fn insertion_sort<T>(items: &mut [T], less: impl Fn(&T, &T) -> bool) {
+    for i in 1..items.len() {
+        let mut j = i;
+        while j > 0 && less(&items[j], &items[j - 1]) {
+            items.swap(j, j - 1);
+            j -= 1;
+        }
+    }
 }
 
 fn hex(bytes: &[u8]) -> String {
