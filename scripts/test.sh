@@ -24,6 +24,7 @@ rust_checks() {
 
 suite "set-up (Rust wasm target, wasm-bindgen CLI, npm dev dependencies, Chromium)" scripts/setup.sh --browser
 suite "Rust: formatting, lints, native core and property tests" rust_checks
+suite "AK/SK signing against Huawei's own signer (1 200 generated requests)" scripts/test-signing.sh
 suite "wasm-bindgen tests (Node and headless Chromium)" scripts/test-wasm.sh
 suite "build and pack the npm package" scripts/pack.sh
 suite "mock server and package tests (node:test on the installed tarball)" node --test tests/mock/ tests/package/

@@ -3,8 +3,12 @@
 //! Everything the black-box suites check about retries, deadlines, aborts,
 //! concurrency and chunk failures is checked here deterministically too.
 
+#![cfg(not(target_arch = "wasm32"))]
+
 use koophone_wasm::engine::batch::{BatchCall, BatchOutcome};
-use koophone_wasm::engine::call::{Action, Auth, Event, ExchangeId, Machine, Notice, Outgoing, Shared, TransportFailure};
+use koophone_wasm::engine::call::{
+    Action, Auth, Event, ExchangeId, Machine, Notice, Outgoing, Shared, TransportFailure,
+};
 use koophone_wasm::engine::error::Cause;
 use koophone_wasm::engine::json::{parse, Json};
 use koophone_wasm::engine::options::{BatchOptions, RawOptions};
@@ -22,7 +26,7 @@ const TOKEN: &str = "tok-0123456789abcdef";
 #[derive(Clone, Debug)]
 enum Reply {
     Status(u16, String),
-    Header(u16, &'static str, String),
+    RetryAfter(u16, String),
     Fail(TransportFailure),
 }
 
@@ -37,7 +41,12 @@ fn ok_statuses(ids: &[String], skip: &[&str]) -> Reply {
 
 fn asked_ids(out: &Outgoing) -> Vec<String> {
     let body = parse(&out.request.body).unwrap();
-    body.get("instance_ids").and_then(Json::as_array).unwrap().iter().map(|v| v.as_str().unwrap().to_owned()).collect()
+    body.get("instance_ids")
+        .and_then(Json::as_array)
+        .unwrap()
+        .iter()
+        .map(|v| v.as_str().unwrap().to_owned())
+        .collect()
 }
 
 fn shared(auth: Auth, max_attempts: u32) -> Shared {
@@ -47,7 +56,11 @@ fn shared(auth: Auth, max_attempts: u32) -> Shared {
 
 fn batch(ids: &[&str], chunk_size: usize, concurrency: usize, allow_partial: bool) -> BatchCall {
     let ids = ids.iter().map(|s| s.to_string()).collect();
-    BatchCall::new(ids, BatchOptions { chunk_size, concurrency, allow_partial }, shared(Auth::Token(TOKEN.into()), 3))
+    BatchCall::new(
+        ids,
+        BatchOptions { chunk_size, concurrency, allow_partial },
+        shared(Auth::Token(TOKEN.into()), 3),
+    )
 }
 
 /// A driver with a simulated clock: it performs actions like `src/driver`
@@ -111,14 +124,16 @@ impl<M: Machine> Sim<M> {
             }
             let next_answer = self.wire.iter().map(|w| w.1).reduce(f64::min);
             match (next_answer, self.wake) {
-                (Some(at), None) | (Some(at), Some(_)) if self.wake.is_none_or(|w| at <= w) => {
+                (Some(at), wake) if wake.map_or(true, |w| at <= w) => {
                     let index = self.wire.iter().position(|w| w.1 == at).unwrap();
                     let (id, at, out) = self.wire.remove(index);
                     self.now = self.now.max(at);
                     let n = self.sends.iter().position(|s| s.1.id == id).unwrap();
                     let outcome = match reply(&out, n) {
                         Reply::Status(status, body) => Ok(response(status, body, None, self.now)),
-                        Reply::Header(status, _, value) => Ok(response(status, String::new(), Some(value), self.now)),
+                        Reply::RetryAfter(status, value) => {
+                            Ok(response(status, String::new(), Some(value), self.now))
+                        }
                         Reply::Fail(failure) => Err(failure),
                     };
                     self.machine.handle(Event::Exchanged { id, outcome }, self.now);
@@ -178,7 +193,13 @@ fn retries_stop_at_max_attempts() {
 #[test]
 fn retry_after_seconds_are_waited_exactly() {
     let mut sim = Sim::new(batch(&["a"], 32, 4, false));
-    sim.run(|out, n| if n == 0 { Reply::Header(503, "retry-after", "2".into()) } else { ok_statuses(&asked_ids(out), &[]) });
+    sim.run(|out, n| {
+        if n == 0 {
+            Reply::RetryAfter(503, "2".into())
+        } else {
+            ok_statuses(&asked_ids(out), &[])
+        }
+    });
     assert_eq!(sim.sends.len(), 2);
     assert_eq!(sim.sends[1].0 - sim.sends[0].0, 2_000.0 + sim.latency_ms);
 }
@@ -187,7 +208,7 @@ fn retry_after_seconds_are_waited_exactly() {
 fn retry_after_beyond_the_ceiling_gives_up_at_once() {
     for value in ["61", "99999999999999999999", "Fri, 31 Dec 9999 23:59:59 GMT"] {
         let mut sim = Sim::new(batch(&["a"], 32, 4, false));
-        sim.run(|_, _| Reply::Header(429, "retry-after", value.into()));
+        sim.run(|_, _| Reply::RetryAfter(429, value.into()));
         assert_eq!(sim.sends.len(), 1, "{value}");
         assert_eq!(sim.error().http_status, Some(429));
     }
@@ -209,7 +230,8 @@ fn throttling_without_retry_after_waits_two_to_five_seconds() {
 
 #[test]
 fn timeouts_and_network_failures_are_retried_redirects_are_not() {
-    let cause = Cause { name: "TypeError".into(), message: "fetch failed".into(), code: Some("ECONNREFUSED".into()) };
+    let cause =
+        Cause { name: "TypeError".into(), message: "fetch failed".into(), code: Some("ECONNREFUSED".into()) };
     for (failure, sends, kind) in [
         (TransportFailure::Timeout, 3, ErrorKind::Timeout),
         (TransportFailure::Network(cause), 3, ErrorKind::Network),
@@ -241,9 +263,18 @@ fn the_first_failed_chunk_ends_the_call_and_nothing_is_sent_after() {
 #[test]
 fn allow_partial_reports_failed_chunks_beside_the_statuses() {
     let mut sim = Sim::new(batch(&["a", "b", "c", "d"], 2, 4, true));
-    sim.run(|out, _| if asked_ids(out)[0] == "a" { Reply::Status(400, "{}".into()) } else { ok_statuses(&asked_ids(out), &[]) });
+    sim.run(|out, _| {
+        if asked_ids(out)[0] == "a" {
+            Reply::Status(400, "{}".into())
+        } else {
+            ok_statuses(&asked_ids(out), &[])
+        }
+    });
     let outcome: &BatchOutcome = sim.result().as_ref().unwrap();
-    assert_eq!(outcome.merged.statuses.iter().map(|s| s.instance_id.as_str()).collect::<Vec<_>>(), ["c", "d"]);
+    assert_eq!(
+        outcome.merged.statuses.iter().map(|s| s.instance_id.as_str()).collect::<Vec<_>>(),
+        ["c", "d"]
+    );
     assert_eq!(outcome.errors.len(), 1);
     assert_eq!(outcome.errors[0].0, ["a", "b"]);
     assert!(outcome.merged.missing.is_empty(), "IDs of a failed chunk are not missing");
@@ -346,7 +377,10 @@ fn target() -> Target {
 }
 
 fn progress(status: i64, waiting: i64) -> Reply {
-    Reply::Status(200, format!(r#"{{"error_code":"0","data":{{"status":{status},"waitingCount":{waiting}}}}}"#))
+    Reply::Status(
+        200,
+        format!(r#"{{"error_code":"0","data":{{"status":{status},"waitingCount":{waiting}}}}}"#),
+    )
 }
 
 fn wait(max_wait_ms: u32) -> WaitCall {

@@ -9,6 +9,7 @@ pub mod batch;
 pub mod call;
 pub mod chunk;
 pub mod error;
+pub mod iam;
 pub mod input;
 pub mod json;
 pub mod options;
@@ -19,6 +20,7 @@ pub mod redact;
 pub mod request;
 pub mod response;
 pub mod retry;
+pub mod sign;
 pub mod state;
 pub mod validate;
 

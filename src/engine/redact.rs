@@ -26,6 +26,8 @@ pub const FRAGMENT_CHARS: usize = 12;
 #[derive(Clone, PartialEq, Eq)]
 pub struct Secret {
     token: Vec<char>,
+    /// Mask whole occurrences even inside words (passwords, secret keys).
+    everywhere: bool,
     /// Every `FRAGMENT_CHARS`-character window of the token, packed and sorted.
     fragments: Vec<u128>,
 }
@@ -49,7 +51,13 @@ impl Secret {
         let mut fragments: Vec<u128> = token.windows(FRAGMENT_CHARS).filter_map(pack).collect();
         fragments.sort_unstable();
         fragments.dedup();
-        Some(Secret { token, fragments })
+        Some(Secret { token, everywhere: false, fragments })
+    }
+
+    /// A password or secret key: like [`Secret::new`], but whole occurrences
+    /// are masked wherever they stand, whatever their length or alphabet.
+    pub fn everywhere(secret: &str) -> Option<Secret> {
+        Secret::new(secret).map(|s| Secret { everywhere: true, ..s })
     }
 
     /// `text` with every occurrence of the secret (as defined in the module
@@ -91,17 +99,19 @@ impl Secret {
     /// Byte ranges of `text` to mask.
     fn find(&self, text: &[Spanned]) -> Vec<(usize, usize)> {
         let mut spans = Vec::new();
-        if self.token.len() >= FRAGMENT_CHARS {
+        if !self.fragments.is_empty() {
             let chars: Vec<char> = text.iter().map(|s| s.0).collect();
             for (i, window) in chars.windows(FRAGMENT_CHARS).enumerate() {
                 if pack(window).is_some_and(|key| self.fragments.binary_search(&key).is_ok()) {
                     spans.push((text[i].1, text[i + FRAGMENT_CHARS - 1].2));
                 }
             }
-            return spans;
+            if !self.everywhere {
+                return spans;
+            }
         }
         let n = self.token.len();
-        let word = |i: Option<&Spanned>| i.is_some_and(|s| s.0.is_ascii_alphanumeric());
+        let word = |i: Option<&Spanned>| !self.everywhere && i.is_some_and(|s| s.0.is_ascii_alphanumeric());
         for i in 0..text.len().saturating_sub(n - 1) {
             if text[i..i + n].iter().zip(&self.token).all(|(s, c)| s.0 == *c)
                 && !word(i.checked_sub(1).and_then(|p| text.get(p)))
@@ -226,6 +236,13 @@ mod tests {
         let s = Secret::new("test-tok").unwrap();
         assert_eq!(s.scrub("bad token test-tok, x"), "bad token •••, x");
         assert_eq!(s.scrub("test-token"), "test-token");
+    }
+
+    #[test]
+    fn passwords_are_masked_everywhere_whatever_their_length() {
+        let s = Secret::everywhere("pässwort").unwrap();
+        assert_eq!(s.scrub("bad password xpässwortx"), "bad password x•••x");
+        assert_eq!(s.scrub("{\"p\":\"p\\u00e4sswort\"}"), "{\"p\":\"•••\"}");
     }
 
     #[test]
