@@ -193,13 +193,15 @@ fn retries_stop_at_max_attempts() {
 #[test]
 fn retry_after_seconds_are_waited_exactly() {
     let mut sim = Sim::new(batch(&["a"], 32, 4, false));
-    sim.run(|out, n| {
-        if n == 0 {
-            Reply::RetryAfter(503, "2".into())
-        } else {
-            ok_statuses(&asked_ids(out), &[])
-        }
-    });
+    sim.run(
+        |out, n| {
+            if n == 0 {
+                Reply::RetryAfter(503, "2".into())
+            } else {
+                ok_statuses(&asked_ids(out), &[])
+            }
+        },
+    );
     assert_eq!(sim.sends.len(), 2);
     assert_eq!(sim.sends[1].0 - sim.sends[0].0, 2_000.0 + sim.latency_ms);
 }
