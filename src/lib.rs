@@ -20,6 +20,14 @@
 
 pub mod engine;
 
+// A small free-list allocator instead of dlmalloc: the module is single-threaded
+// and its allocations are small and short-lived (see bench/analysis.md, "Size").
+#[cfg(target_arch = "wasm32")]
+#[global_allocator]
+static ALLOCATOR: lol_alloc::AssumeSingleThreaded<lol_alloc::FreeListAllocator> =
+    // SAFETY: wasm32-unknown-unknown without the atomics feature has one thread.
+    unsafe { lol_alloc::AssumeSingleThreaded::new(lol_alloc::FreeListAllocator::new()) };
+
 /// The JavaScript-facing exports. Public only so the wasm-bindgen tests in
 /// `tests/` can call them; JavaScript users import them from the npm package.
 #[cfg(target_arch = "wasm32")]

@@ -20,7 +20,14 @@ use wasm_bindgen::prelude::*;
 /// The option names the library knows, comma-separated (read once by the JS entry).
 #[wasm_bindgen(js_name = knownOptions)]
 pub fn known_options() -> String {
-    KNOWN_OPTIONS.join(",")
+    let mut names = String::with_capacity(160);
+    for name in KNOWN_OPTIONS {
+        if !names.is_empty() {
+            names.push(',');
+        }
+        names.push_str(name);
+    }
+    names
 }
 
 /// Options and the shared state of a call's requests.

@@ -11,6 +11,7 @@
 //! linearly, which keeps ~8 KB of hashing code out of the wasm.
 
 use crate::engine::response::StatusResult;
+use crate::engine::sort::heap_sort;
 
 /// The de-duplicated IDs of one call and how they are cut into requests.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -26,7 +27,7 @@ impl ChunkPlan {
         // Sort positions by (ID, position); in each run of equal IDs only the
         // first position is kept.
         let mut order: Vec<usize> = (0..ids.len()).collect();
-        order.sort_unstable_by(|&a, &b| ids[a].cmp(&ids[b]).then(a.cmp(&b)));
+        heap_sort(&mut order, |&a, &b| (&ids[a], a) < (&ids[b], b));
         let mut keep = vec![false; ids.len()];
         let mut previous: Option<&str> = None;
         for &i in &order {

@@ -21,6 +21,7 @@ pub mod request;
 pub mod response;
 pub mod retry;
 pub mod sign;
+pub mod sort;
 pub mod state;
 pub mod validate;
 

@@ -16,6 +16,8 @@
 //! strings. Masked runs become [`REDACTED`], which has no ASCII character and so
 //! cannot combine with its surroundings into a copy of an (ASCII) token.
 
+use crate::engine::sort::heap_sort;
+
 /// What a masked secret looks like.
 pub const REDACTED: &str = "\u{2022}\u{2022}\u{2022}";
 
@@ -49,7 +51,7 @@ impl Secret {
         }
         let token: Vec<char> = token.chars().collect();
         let mut fragments: Vec<u128> = token.windows(FRAGMENT_CHARS).filter_map(pack).collect();
-        fragments.sort_unstable();
+        heap_sort(&mut fragments, |a, b| a < b);
         fragments.dedup();
         Some(Secret { token, everywhere: false, fragments })
     }
@@ -66,12 +68,11 @@ impl Secret {
         let raw: Vec<Spanned> = text.char_indices().map(|(i, c)| (c, i, i + c.len_utf8())).collect();
         let mut spans = self.find(&raw);
         if text.contains('\\') {
-            spans.extend(self.find(&json_unescaped(text)));
+            spans = merge(spans, self.find(&json_unescaped(text)));
         }
         if spans.is_empty() {
             return text.to_owned();
         }
-        spans.sort_unstable();
         let mut out = String::with_capacity(text.len());
         let mut at = 0;
         for (start, end) in spans {
@@ -96,20 +97,21 @@ impl Secret {
         }
     }
 
-    /// Byte ranges of `text` to mask.
+    /// Byte ranges of `text` to mask, in order of their starts.
     fn find(&self, text: &[Spanned]) -> Vec<(usize, usize)> {
-        let mut spans = Vec::new();
+        let mut fragment_spans = Vec::new();
         if !self.fragments.is_empty() {
             let chars: Vec<char> = text.iter().map(|s| s.0).collect();
             for (i, window) in chars.windows(FRAGMENT_CHARS).enumerate() {
                 if pack(window).is_some_and(|key| self.fragments.binary_search(&key).is_ok()) {
-                    spans.push((text[i].1, text[i + FRAGMENT_CHARS - 1].2));
+                    fragment_spans.push((text[i].1, text[i + FRAGMENT_CHARS - 1].2));
                 }
             }
             if !self.everywhere {
-                return spans;
+                return fragment_spans;
             }
         }
+        let mut spans = Vec::new();
         let n = self.token.len();
         let word = |i: Option<&Spanned>| !self.everywhere && i.is_some_and(|s| s.0.is_ascii_alphanumeric());
         for i in 0..text.len().saturating_sub(n - 1) {
@@ -120,8 +122,25 @@ impl Secret {
                 spans.push((text[i].1, text[i + n - 1].2));
             }
         }
-        spans
+        merge(fragment_spans, spans)
     }
+}
+
+/// Two lists of spans, each in order of their starts, as one such list.
+fn merge(a: Vec<(usize, usize)>, b: Vec<(usize, usize)>) -> Vec<(usize, usize)> {
+    if b.is_empty() {
+        return a;
+    }
+    let mut merged = Vec::with_capacity(a.len() + b.len());
+    let (mut a, mut b) = (a.into_iter().peekable(), b.into_iter().peekable());
+    while let Some(next) = match (a.peek(), b.peek()) {
+        (Some(x), Some(y)) if y < x => b.next(),
+        (Some(_), _) => a.next(),
+        (None, _) => b.next(),
+    } {
+        merged.push(next);
+    }
+    merged
 }
 
 /// A window of ASCII characters as one number (`None` if any is not ASCII:
@@ -243,6 +262,17 @@ mod tests {
         let s = Secret::everywhere("pässwort").unwrap();
         assert_eq!(s.scrub("bad password xpässwortx"), "bad password x•••x");
         assert_eq!(s.scrub("{\"p\":\"p\\u00e4sswort\"}"), "{\"p\":\"•••\"}");
+    }
+
+    #[test]
+    fn long_passwords_are_masked_in_fragments_and_whole_inside_words() {
+        let password = "correct-horse-battery-staple";
+        let s = Secret::everywhere(password).unwrap();
+        let text =
+            format!("x{password}x and {} and \"{}\"", &password[..14], password.replace('-', "\\u002d"));
+        let out = s.scrub(&text);
+        assert!(!out.contains("correct-horse") && !out.contains("battery"), "{out}");
+        assert!(out.starts_with('x') && out.contains(" and "), "{out}");
     }
 
     #[test]
