@@ -49,7 +49,8 @@ export function init() {
 /** The module trapped: its state may be corrupt. Stop its calls; the next call starts a fresh instance. */
 function trapped() {
   ready = null;
-  for (const host of [...live]) host.fail("INTERNAL", "the WebAssembly module failed during another call; this call was stopped", undefined, true);
+  for (const host of [...live])
+    host.fail("INTERNAL", "the WebAssembly module failed during another call; this call was stopped", undefined, true);
   live.clear();
 }
 
@@ -113,7 +114,9 @@ export function createClient(defaults = {}) {
   try {
     bound = { ...defaults };
   } catch (error) {
-    throw new KooPhoneError(`reading the createClient options threw: ${error && error.message}`, { code: "INVALID_ARGUMENT" });
+    throw new KooPhoneError(`reading the createClient options threw: ${error && error.message}`, {
+      code: "INVALID_ARGUMENT",
+    });
   }
   return Object.freeze({
     batchStatus: (instanceIds, options) => run(startBatchStatus, readIds, instanceIds, options, bound).then(withErrors),
