@@ -364,7 +364,9 @@ function profilePerCall(url) {
   const byId = new Map(profile.nodes.map((n) => [n.id, n]));
   const self = new Map();
   const dt = profile.timeDeltas;
-  profile.samples.forEach((id, i) => self.set(id, (self.get(id) || 0) + (dt[i] || 0)));
+  profile.samples.forEach((id, i) => {
+    self.set(id, (self.get(id) || 0) + (dt[i] || 0));
+  });
   const total = [...self.values()].reduce((a, b) => a + b, 0);
   const groups = new Map();
   const category = (n) => {
@@ -440,7 +442,7 @@ async function main() {
     await fast.close();
     await slow.close();
   }
-  writeFileSync(join(here, "results.json"), JSON.stringify(results, null, 2) + "\n");
+  writeFileSync(join(here, "results.json"), `${JSON.stringify(results, null, 2)}\n`);
   writeFileSync(
     join(here, "RESULTS.md"),
     renderMarkdown(

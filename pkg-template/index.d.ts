@@ -17,6 +17,7 @@ export interface FetchInit {
   /** Redirects are never followed: a 3xx answer fails the call with `REDIRECT`. */
   redirect: "manual";
   /** The attempt's `AbortSignal` (typed loosely so any runtime's `fetch` fits). */
+  // biome-ignore lint/suspicious/noExplicitAny: deliberately loose so every runtime's AbortSignal type fits
   signal: any;
 }
 

@@ -139,7 +139,7 @@ for (const dir of [pkg, join(pkg, "inline")]) {
 }
 const manifest = JSON.parse(readFileSync(at("pkg-template", "package.json"), "utf8"));
 manifest.version = version;
-writeFileSync(join(pkg, "package.json"), JSON.stringify(manifest, null, 2) + "\n");
+writeFileSync(join(pkg, "package.json"), `${JSON.stringify(manifest, null, 2)}\n`);
 // The package README is the template's plus the mock server's section.
 const readme =
   readFileSync(at("pkg-template", "README.md"), "utf8").trimEnd() +

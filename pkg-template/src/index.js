@@ -37,7 +37,7 @@ export function init() {
       ready = null; // let a later call try again
       compiled = null;
       throw new KooPhoneError(
-        `could not start the WebAssembly module: ${cause && cause.message ? cause.message : cause}` +
+        `could not start the WebAssembly module: ${cause?.message ? cause.message : cause}` +
           " (a Content-Security-Policy without 'wasm-unsafe-eval' blocks WebAssembly)",
         { code: "INTERNAL", cause },
       );
@@ -55,7 +55,7 @@ function trapped() {
 }
 
 const origin = () => {
-  const value = globalThis.location && globalThis.location.origin;
+  const value = globalThis.location?.origin;
   return typeof value === "string" && value !== "null" ? value : undefined;
 };
 
@@ -114,6 +114,7 @@ export function createClient(defaults = {}) {
   try {
     bound = { ...defaults };
   } catch (error) {
+    // biome-ignore lint/complexity/useOptionalChain: a thrown null, 0 or "" is named as itself, not as undefined
     throw new KooPhoneError(`reading the createClient options threw: ${error && error.message}`, {
       code: "INVALID_ARGUMENT",
     });

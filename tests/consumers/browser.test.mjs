@@ -14,7 +14,6 @@ import {
   SCENARIO,
   VERSIONS,
   describeRun,
-  essentials,
   fixture,
   launchChromium,
   project,

@@ -49,7 +49,7 @@ export default async function* tableReporter(source) {
       lastFile = r.file;
     }
     const time = r.ms >= 1000 ? `${(r.ms / 1000).toFixed(1)} s` : `${Math.round(r.ms)} ms`;
-    out += `${pad(r.name.length > width ? r.name.slice(0, width - 1) + "…" : r.name, width)}  ${pad(r.result, 6)}  ${pad(time, 8)}  ${r.note.slice(0, 160)}\n`;
+    out += `${pad(r.name.length > width ? `${r.name.slice(0, width - 1)}…` : r.name, width)}  ${pad(r.result, 6)}  ${pad(time, 8)}  ${r.note.slice(0, 160)}\n`;
   }
   const count = (k) => rows.filter((r) => r.result === k).length;
   out += `${"-".repeat(width + 30)}\n${rows.length} cases: ${count("pass")} passed, ${count("FAIL")} failed, ${count("SKIP")} skipped\n`;

@@ -120,7 +120,7 @@ const consumer = await project("typescript", {
       };
       const base = needsConsole ? ["globals.d.ts"] : [];
       return [
-        [`${c.dir}/package.json`, JSON.stringify({ type: c.type }) + "\n"],
+        [`${c.dir}/package.json`, `${JSON.stringify({ type: c.type })}\n`],
         [
           `${c.dir}/tsconfig.json`,
           JSON.stringify({ compilerOptions, files: [...base, "scenario.ts", "env.ts", "ok.ts"] }, null, 2),

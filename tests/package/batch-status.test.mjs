@@ -123,7 +123,12 @@ test("a token function is called for each request", async (t) => {
   let calls = 0;
   const result = await batchStatus(
     Array.from({ length: 40 }, (_, i) => `id${String(i).padStart(3, "0")}`),
-    opts(server, { token: async () => (calls++, TOKEN) }),
+    opts(server, {
+      token: async () => {
+        calls++;
+        return TOKEN;
+      },
+    }),
   );
   assert.equal(result.statuses.length, 40);
   assert.equal(calls, 2);

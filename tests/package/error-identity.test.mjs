@@ -71,7 +71,9 @@ test("isKooPhoneError is false, without throwing, for anything that is not a lib
     42,
     proxy,
   ];
-  values.forEach((value, i) => assert.equal(lib.isKooPhoneError(value), false, `value #${i}`));
+  values.forEach((value, i) => {
+    assert.equal(lib.isKooPhoneError(value), false, `value #${i}`);
+  });
   assert.ok(!(error.toJSON() instanceof KooPhoneError), "a plain JSON copy is not an instance");
 });
 

@@ -20,6 +20,7 @@ const EXIT_BOUND_MS = 1_000;
 const summary = { cases: 0, groups: 0, slowestMs: 0, exitMs: [] };
 
 function runGroup(endpoint, retries) {
+  // biome-ignore lint/suspicious/noAsyncPromiseExecutor: the executor awaits the mock before wiring the child; a failure there fails the test either way
   return new Promise(async (resolve, reject) => {
     const mock = await startMockServer({ tokens: [TOKEN], instances: INSTANCES });
     const results = [];

@@ -354,6 +354,7 @@ test("token functions that throw, reject, or give unusable tokens: AUTH before a
     () => Promise.reject(new Error("vault down")),
     () => Promise.reject(undefined),
     () => ({
+      // biome-ignore lint/suspicious/noThenProperty: a hostile thenable is the point of this case
       then() {
         throw new Error("x");
       },

@@ -25,12 +25,16 @@ const echoingFetch = async (url, init) =>
 const KINDS = {
   INVALID_ARGUMENT: () => batchStatus([`${TOKEN}${"x".repeat(40)}`], base),
   NETWORK: () => batchStatus(["i1"], { ...base, endpoint: "http://127.0.0.1:1" }),
-  TIMEOUT: () => (mock.setFault({ type: "hang", times: 1 }), batchStatus(["i1"], base)),
+  TIMEOUT: () => {
+    mock.setFault({ type: "hang", times: 1 });
+    return batchStatus(["i1"], base);
+  },
   ABORTED: () => batchStatus(["i1"], { ...base, signal: AbortSignal.abort() }),
   HTTP: () => batchStatus(["i1"], { ...base, fetch: echoingFetch }),
-  API: () => (
-    mock.setFault({ type: "api-error", errorMsg: `token ${TOKEN} refused`, times: 1 }), batchStatus(["i1"], base)
-  ),
+  API: () => {
+    mock.setFault({ type: "api-error", errorMsg: `token ${TOKEN} refused`, times: 1 });
+    return batchStatus(["i1"], base);
+  },
   BAD_RESPONSE: () => batchStatus(["i1"], { ...base, fetch: async () => new Response(`not json ${TOKEN}`) }),
   PREPARE_FAILED: () => waitPrepared({ userId: "u1", instanceId: "bad" }, { ...base, minDelayMs: 5 }),
   WAIT_TIMEOUT: () => waitPrepared({ userId: "u1", instanceId: "slow" }, { ...base, minDelayMs: 5, maxWaitMs: 50 }),

@@ -69,7 +69,7 @@ function host() {
 }
 
 function sdkDateFor(nowMs) {
-  return moment(nowMs).utcOffset(0).format("YYYYMMDDTHHmmss") + "Z";
+  return `${moment(nowMs).utcOffset(0).format("YYYYMMDDTHHmmss")}Z`;
 }
 
 function nowMs() {
@@ -124,7 +124,7 @@ function headers() {
   if (chance(0.6)) out[randomCase("x-request-id")] = uuid();
   if (chance(0.5)) out[pick(["accept", "Accept"])] = "application/json";
   for (let i = int(0, 3); i > 0; i--) {
-    const name = randomCase("x-" + chars([..."abcdefghijklmnopqrstuvwxyz0123456789-"], 1, 12));
+    const name = randomCase(`x-${chars([..."abcdefghijklmnopqrstuvwxyz0123456789-"], 1, 12)}`);
     if (Object.keys(out).some((k) => k.toLowerCase() === name.toLowerCase())) continue;
     if (["x-sdk-date", "x-project-id", "x-security-token", "x-sdk-content-sha256"].includes(name.toLowerCase()))
       continue;
@@ -151,7 +151,7 @@ for (let n = 0; n < count; n++) {
     "",
     "/api/koophone",
     // "." and ".." segments are left out: fetch resolves them, so the Rust signer refuses them.
-    "/" + Array.from({ length: int(1, 3) }, () => chars(PATH_SEGMENT, 1, 8).replace(/^\.\.?$/, "x")).join("/"),
+    `/${Array.from({ length: int(1, 3) }, () => chars(PATH_SEGMENT, 1, 8).replace(/^\.\.?$/, "x")).join("/")}`,
   ]);
   const method = chance(0.9) ? "POST" : pick(["GET", "PUT", "DELETE", "PATCH"]);
   const data = method === "POST" || chance(0.5) ? body(api) : undefined;
