@@ -83,7 +83,7 @@ function measure(call, endpoint) {
     const sampler = setInterval(() => (sampled = Math.max(sampled, process.memoryUsage().rss)), 5);
     const vmHwm = () => {
       try {
-        return Number(/VmHWM:\s+(\d+) kB/.exec(fs.readFileSync("/proc/self/status", "utf8"))[1]) * 1024;
+        return Number(/VmHWM:\\s+(\\d+) kB/.exec(fs.readFileSync("/proc/self/status", "utf8"))[1]) * 1024;
       } catch {
         return null;
       }
