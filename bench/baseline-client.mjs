@@ -27,7 +27,10 @@ async function post(url, body, token, timeoutMs) {
 }
 
 /** Status of any number of instances: `{ statuses, missing, requestIds }`. */
-export async function batchStatus(instanceIds, { token, endpoint, chunkSize = 32, concurrency = 4, timeoutMs = 10_000 }) {
+export async function batchStatus(
+  instanceIds,
+  { token, endpoint, chunkSize = 32, concurrency = 4, timeoutMs = 10_000 },
+) {
   const url = `${endpoint}/v1/instances/batch-query-status`;
   const ids = [...new Set(instanceIds)];
   const chunks = [];
@@ -73,7 +76,10 @@ export async function waitPrepared(
     if (status === 0) return progress;
     if (status === -1) throw new Error(`preparation of ${instanceId} failed`);
     if (Date.now() - started + delay > maxWaitMs) throw new Error(`${instanceId} not prepared after ${maxWaitMs} ms`);
-    delay = last && last.status === status && last.waitingCount === waitingCount ? Math.min(delay * 1.5, maxDelayMs) : minDelayMs;
+    delay =
+      last && last.status === status && last.waitingCount === waitingCount
+        ? Math.min(delay * 1.5, maxDelayMs)
+        : minDelayMs;
     last = progress;
     await sleep(delay);
   }

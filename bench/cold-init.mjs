@@ -13,4 +13,13 @@ await mod.batchStatus(["id00001"], options);
 const t3 = performance.now();
 await mod.batchStatus(["id00002"], options);
 const t4 = performance.now();
-console.log(JSON.stringify({ processStartMs: t0, importMs: t1 - t0, initMs: t2 - t1, readyMs: t2 - t0, firstCallMs: t3 - t2, secondCallMs: t4 - t3 }));
+console.log(
+  JSON.stringify({
+    processStartMs: t0,
+    importMs: t1 - t0,
+    initMs: t2 - t1,
+    readyMs: t2 - t0,
+    firstCallMs: t3 - t2,
+    secondCallMs: t4 - t3,
+  }),
+);

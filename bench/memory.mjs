@@ -46,7 +46,15 @@ const gc = () => {
 const sample = (done) => {
   gc();
   const m = process.memoryUsage();
-  return { calls: done, heapUsed: m.heapUsed, external: m.external, arrayBuffers: m.arrayBuffers, rss: m.rss, wasmMemory: wasmMemory ? wasmMemory.buffer.byteLength : null, externrefTable: externrefs ? externrefs.length : null };
+  return {
+    calls: done,
+    heapUsed: m.heapUsed,
+    external: m.external,
+    arrayBuffers: m.arrayBuffers,
+    rss: m.rss,
+    wasmMemory: wasmMemory ? wasmMemory.buffer.byteLength : null,
+    externrefTable: externrefs ? externrefs.length : null,
+  };
 };
 for (let i = 0; i < 200; i++) await one();
 // Let keep-alive sockets and timers of the warm-up settle before the baseline reading.

@@ -19,8 +19,12 @@ export function renderMarkdown(r, analysis) {
   p("measured in the same process run, against the same mock servers, in alternating order.");
   p();
   p(`- Date: ${m.date}${m.quick ? " — **quick run (BENCH_QUICK=1), fewer samples**" : ""}`);
-  p(`- Machine: ${m.cpuModel}, ${m.cores} cores, ${m.totalMemoryGiB} GiB, ${m.platform}; load average at start ${m.loadAverageAtStart.join(" / ")}`);
-  p(`- Node ${m.node}; build: commit ${m.gitCommit}${m.sourcesDirty ? " with uncommitted changes in src/ or pkg-template/" : ""}, wasm sha256 ${m.wasmSha256}…`);
+  p(
+    `- Machine: ${m.cpuModel}, ${m.cores} cores, ${m.totalMemoryGiB} GiB, ${m.platform}; load average at start ${m.loadAverageAtStart.join(" / ")}`,
+  );
+  p(
+    `- Node ${m.node}; build: commit ${m.gitCommit}${m.sourcesDirty ? " with uncommitted changes in src/ or pkg-template/" : ""}, wasm sha256 ${m.wasmSha256}…`,
+  );
   p(`- Mock server: ${r.mock.note}.`);
   p(`- Figures are "median (min–max)" over repeated runs; ${m.rounds} rounds for per-call timings unless stated.`);
   p();
@@ -31,23 +35,33 @@ export function renderMarkdown(r, analysis) {
   const pc = r.perCall;
   for (const k of ["ids1", "ids32"]) {
     const x = pc[k];
-    p(`| Per-call wall time, ${k === "ids1" ? "1 ID" : "32 IDs"} (ratio to baseline) | ≤ 1.10× | ${f(x.wallRatio.median, 3)}× (${f(x.wallRatio.min, 3)}–${f(x.wallRatio.max, 3)}) | 1× | ${ok(x.met)} |`);
+    p(
+      `| Per-call wall time, ${k === "ids1" ? "1 ID" : "32 IDs"} (ratio to baseline) | ≤ 1.10× | ${f(x.wallRatio.median, 3)}× (${f(x.wallRatio.min, 3)}–${f(x.wallRatio.max, 3)}) | 1× | ${ok(x.met)} |`,
+    );
   }
   for (const c of [4, 8]) {
     const x = r.throughput[`concurrency${c}`];
-    p(`| Throughput 10 000 IDs, concurrency ${c} (wall / ideal ${x.idealMs} ms) | ≤ 1.15× | ${spread(x.library.vsIdeal, 3)}× | ${spread(x.baseline.vsIdeal, 3)}× | ${ok(x.met)} |`);
+    p(
+      `| Throughput 10 000 IDs, concurrency ${c} (wall / ideal ${x.idealMs} ms) | ≤ 1.15× | ${spread(x.library.vsIdeal, 3)}× | ${spread(x.baseline.vsIdeal, 3)}× | ${ok(x.met)} |`,
+    );
   }
   const pcd = r.pollCadence;
-  p(`| Poll cadence, 50 polls at 50 ms (drift) | ≤ 5 % | ${pct(pcd.library.drift)} | ${pct(pcd.baseline.drift)} | ${ok(pcd.met)} |`);
+  p(
+    `| Poll cadence, 50 polls at 50 ms (drift) | ≤ 5 % | ${pct(pcd.library.drift)} | ${pct(pcd.baseline.drift)} | ${ok(pcd.met)} |`,
+  );
   const mem = r.memory;
-  p(`| Memory growth over ${mem.calls} calls (heap; wasm memory) | noise | heap ${B(mem.library.heapGrowth.median)}; table ${mem.library.externrefBefore ? `${mem.library.externrefBefore.median} → ${mem.library.externrefAfter.median} slots` : "–"}; wasm ${mem.library.wasmBefore ? `${B(mem.library.wasmBefore.median)} → ${B(mem.library.wasmAfter.median)}` : "–"} | ${B(mem.baseline.heapGrowth.median)} | ${ok(mem.met)} |`);
+  p(
+    `| Memory growth over ${mem.calls} calls (heap; wasm memory) | noise | heap ${B(mem.library.heapGrowth.median)}; table ${mem.library.externrefBefore ? `${mem.library.externrefBefore.median} → ${mem.library.externrefAfter.median} slots` : "–"}; wasm ${mem.library.wasmBefore ? `${B(mem.library.wasmBefore.median)} → ${B(mem.library.wasmAfter.median)}` : "–"} | ${B(mem.baseline.heapGrowth.median)} | ${ok(mem.met)} |`,
+  );
   const within = s.wasm.gzip <= s.budget.goalWasmGzipBytes;
   p(`| wasm gzip size | ≤ ${B(s.budget.goalWasmGzipBytes)} (goal) | ${B(s.wasm.gzip)} | – | ${ok(within)} |`);
   p();
 
   p("## 1. Size");
   p();
-  p("gzip = zlib level 9, brotli = quality 11. The entry bundles inline the wasm as base64 (one copy in each of `index.mjs` and `index.cjs`).");
+  p(
+    "gzip = zlib level 9, brotli = quality 11. The entry bundles inline the wasm as base64 (one copy in each of `index.mjs` and `index.cjs`).",
+  );
   p();
   p("| Artefact | raw | gzip | brotli |");
   p("| --- | ---: | ---: | ---: |");
@@ -59,25 +73,35 @@ export function renderMarkdown(r, analysis) {
   row("`index.cjs` as shipped", s.entryCjs);
   row("baseline client (`bench/baseline-client.mjs`, unminified)", s.baselineClient);
   p();
-  p(`Packed tarball \`koophone-wasm.tgz\`: **${B(s.tarball)}**; unpacked ${B(s.unpacked)} (includes the mock server and typings).`);
+  p(
+    `Packed tarball \`koophone-wasm.tgz\`: **${B(s.tarball)}**; unpacked ${B(s.unpacked)} (includes the mock server and typings).`,
+  );
   p(`Shipped \`index.mjs\` vs the baseline, gzip: ${f(s.entryMjs.gzip / s.baselineClient.gzip, 0)}×.`);
-  p(`Budget (\`bench/size-budget.json\`, checked by \`scripts/test-size.sh\`): wasm gzip ≤ ${B(s.budget.wasmGzipBytes)}, tarball ≤ ${B(s.budget.tarballBytes)}, unpacked ≤ ${B(s.budget.unpackedBytes)}.`);
+  p(
+    `Budget (\`bench/size-budget.json\`, checked by \`scripts/test-size.sh\`): wasm gzip ≤ ${B(s.budget.wasmGzipBytes)}, tarball ≤ ${B(s.budget.tarballBytes)}, unpacked ≤ ${B(s.budget.unpackedBytes)}.`,
+  );
   p();
 
   const ci = r.coldInit;
   p("## 2. Cold init (Node, fresh process per sample)");
   p();
-  p(`${ci.samples} samples per client (plus one discarded warm-up pair). "Ready" = from the start of the script to \`import()\` done and \`init()\` resolved (the baseline has nothing to initialise).`);
+  p(
+    `${ci.samples} samples per client (plus one discarded warm-up pair). "Ready" = from the start of the script to \`import()\` done and \`init()\` resolved (the baseline has nothing to initialise).`,
+  );
   p("The first call also pays Node's lazy `fetch` (undici) start-up, for both clients. Milliseconds.");
   p();
   p("| | import | init | import → ready | first call (1 ID) | second call | Node start → script |");
   p("| --- | ---: | ---: | ---: | ---: | ---: | ---: |");
   for (const w of ["library", "baseline"]) {
     const x = ci[w];
-    p(`| ${w} | ${spread(x.importMs, 2)} | ${spread(x.initMs, 2)} | ${spread(x.readyMs, 2)} | ${spread(x.firstCallMs, 2)} | ${spread(x.secondCallMs, 2)} | ${spread(x.processStartMs, 1)} |`);
+    p(
+      `| ${w} | ${spread(x.importMs, 2)} | ${spread(x.initMs, 2)} | ${spread(x.readyMs, 2)} | ${spread(x.firstCallMs, 2)} | ${spread(x.secondCallMs, 2)} | ${spread(x.processStartMs, 1)} |`,
+    );
   }
   p();
-  p(`Ratio of medians, import → ready: ${f(ci.library.readyMs.median / ci.baseline.readyMs.median, 1)}×; import → first answer: ${f((ci.library.readyMs.median + ci.library.firstCallMs.median) / (ci.baseline.readyMs.median + ci.baseline.firstCallMs.median), 2)}×.`);
+  p(
+    `Ratio of medians, import → ready: ${f(ci.library.readyMs.median / ci.baseline.readyMs.median, 1)}×; import → first answer: ${f((ci.library.readyMs.median + ci.library.firstCallMs.median) / (ci.baseline.readyMs.median + ci.baseline.firstCallMs.median), 2)}×.`,
+  );
   p();
 
   p(`## 3. Per-call overhead (${pc.ids1.calls} sequential \`batchStatus\` calls, mock without latency)`);
@@ -88,47 +112,69 @@ export function renderMarkdown(r, analysis) {
   p("| --- | ---: | ---: | ---: | ---: | ---: | ---: | --- |");
   for (const k of ["ids1", "ids32"]) {
     const x = pc[k];
-    p(`| ${k.slice(3)} | ${spread(x.library.wallUsPerCall, 0)} | ${spread(x.baseline.wallUsPerCall, 0)} | ${spread(x.wallRatio, 3)} | ${spread(x.library.cpuUsPerCall, 0)} | ${spread(x.baseline.cpuUsPerCall, 0)} | ${spread(x.cpuRatio, 3)} | ${ok(x.met)} |`);
+    p(
+      `| ${k.slice(3)} | ${spread(x.library.wallUsPerCall, 0)} | ${spread(x.baseline.wallUsPerCall, 0)} | ${spread(x.wallRatio, 3)} | ${spread(x.library.cpuUsPerCall, 0)} | ${spread(x.baseline.cpuUsPerCall, 0)} | ${spread(x.cpuRatio, 3)} | ${ok(x.met)} |`,
+    );
   }
   p();
 
   const tp = r.throughput;
-  p(`## 4. Throughput (${tp.ids} IDs, chunks of ${tp.chunkSize} = ${tp.chunks} requests, mock latency ${tp.latencyMs} ms)`);
+  p(
+    `## 4. Throughput (${tp.ids} IDs, chunks of ${tp.chunkSize} = ${tp.chunks} requests, mock latency ${tp.latencyMs} ms)`,
+  );
   p();
   p("Ideal = ceil(chunks / concurrency) × latency. Milliseconds.");
   p();
-  p("| concurrency | ideal | library wall | library / ideal | baseline wall | baseline / ideal | library / baseline | goal ≤ 1.15× |");
+  p(
+    "| concurrency | ideal | library wall | library / ideal | baseline wall | baseline / ideal | library / baseline | goal ≤ 1.15× |",
+  );
   p("| ---: | ---: | ---: | ---: | ---: | ---: | ---: | --- |");
   for (const c of [4, 8]) {
     const x = tp[`concurrency${c}`];
-    p(`| ${c} | ${x.idealMs} | ${spread(x.library.wallMs, 0)} | ${spread(x.library.vsIdeal, 3)} | ${spread(x.baseline.wallMs, 0)} | ${spread(x.baseline.vsIdeal, 3)} | ${spread(x.libraryVsBaseline, 3)} | ${ok(x.met)} |`);
+    p(
+      `| ${c} | ${x.idealMs} | ${spread(x.library.wallMs, 0)} | ${spread(x.library.vsIdeal, 3)} | ${spread(x.baseline.wallMs, 0)} | ${spread(x.baseline.vsIdeal, 3)} | ${spread(x.libraryVsBaseline, 3)} | ${ok(x.met)} |`,
+    );
   }
   p();
 
   p(`## 5. Poll cadence (\`waitPrepared\`, minDelayMs = maxDelayMs = ${pcd.delayMs}, ${pcd.polls} polls)`);
   p();
-  p(`Schedule: ${pcd.polls - 1} delays of ${pcd.delayMs} ms between the first and the last reading = ${pcd.idealMs} ms. Drift = (measured − schedule) / schedule; it includes each poll's round trip, since both clients wait the delay after an answer.`);
+  p(
+    `Schedule: ${pcd.polls - 1} delays of ${pcd.delayMs} ms between the first and the last reading = ${pcd.idealMs} ms. Drift = (measured − schedule) / schedule; it includes each poll's round trip, since both clients wait the delay after an answer.`,
+  );
   p();
   p("| | first → last reading (ms) | drift | interval between readings (ms) | whole call (ms) |");
   p("| --- | ---: | ---: | ---: | ---: |");
   for (const w of ["library", "baseline"]) {
     const x = pcd[w];
-    p(`| ${w} | ${spread(x.firstToLastMs, 1)} | ${pct(x.drift)} | ${spread(x.intervalMs, 2)} | ${spread(x.totalMs, 1)} |`);
+    p(
+      `| ${w} | ${spread(x.firstToLastMs, 1)} | ${pct(x.drift)} | ${spread(x.intervalMs, 2)} | ${spread(x.totalMs, 1)} |`,
+    );
   }
   p();
 
-  p(`## 6. Memory (${mem.calls} calls of ${mem.idsPerCall} IDs, ${mem.runs} fresh processes per client, after forced GC)`);
+  p(
+    `## 6. Memory (${mem.calls} calls of ${mem.idsPerCall} IDs, ${mem.runs} fresh processes per client, after forced GC)`,
+  );
   p();
-  p("| | heap before | heap after | heap growth | growth in the second half | external growth | wasm memory before → after | externref table slots before → after |");
+  p(
+    "| | heap before | heap after | heap growth | growth in the second half | external growth | wasm memory before → after | externref table slots before → after |",
+  );
   p("| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: |");
   for (const w of ["library", "baseline"]) {
     const x = mem[w];
     const kib = (st) => `${f(st.median / 1024, 0)} KiB (${f(st.min / 1024, 0)}–${f(st.max / 1024, 0)})`;
-    p(`| ${w} | ${kib(x.heapBefore)} | ${kib(x.heapAfter)} | ${kib(x.heapGrowth)} | ${kib(x.heapGrowthSecondHalf)} | ${kib(x.externalGrowth)} | ${x.wasmBefore ? `${B(x.wasmBefore.median)} → ${B(x.wasmAfter.median)}` : "–"} | ${x.externrefBefore ? `${x.externrefBefore.median} → ${x.externrefAfter.median}` : "–"} |`);
+    p(
+      `| ${w} | ${kib(x.heapBefore)} | ${kib(x.heapAfter)} | ${kib(x.heapGrowth)} | ${kib(x.heapGrowthSecondHalf)} | ${kib(x.externalGrowth)} | ${x.wasmBefore ? `${B(x.wasmBefore.median)} → ${B(x.wasmAfter.median)}` : "–"} | ${x.externrefBefore ? `${x.externrefBefore.median} → ${x.externrefAfter.median}` : "–"} |`,
+    );
   }
   p();
-  p(`Noise threshold: ${B(mem.noiseBytes)} (baseline growth + its spread between runs, at least 256 KiB). wasm memory and the externref table (JS values held by Rust) are captured by wrapping \`WebAssembly.instantiate\`; both only grow, so equal before/after means no growth, and a growing table means leaked JS handles. The baseline has no wasm of its own.`);
-  p(`Verdict: heap ${mem.library.heapGrowth.median <= mem.noiseBytes ? "within noise" : "grows beyond noise"}; wasm memory ${mem.wasmGrew ? "**grew**" : "stable"}; externref table ${mem.tableGrew ? "**grew** (leaked handles)" : "stable"}.`);
+  p(
+    `Noise threshold: ${B(mem.noiseBytes)} (baseline growth + its spread between runs, at least 256 KiB). wasm memory and the externref table (JS values held by Rust) are captured by wrapping \`WebAssembly.instantiate\`; both only grow, so equal before/after means no growth, and a growing table means leaked JS handles. The baseline has no wasm of its own.`,
+  );
+  p(
+    `Verdict: heap ${mem.library.heapGrowth.median <= mem.noiseBytes ? "within noise" : "grows beyond noise"}; wasm memory ${mem.wasmGrew ? "**grew**" : "stable"}; externref table ${mem.tableGrew ? "**grew** (leaked handles)" : "stable"}.`,
+  );
   p();
 
   if (r.profile) {
@@ -144,7 +190,8 @@ export function renderMarkdown(r, analysis) {
     p();
     p("| function | share | ms |");
     p("| --- | ---: | ---: |");
-    for (const c of r.profile.topFunctions) p(`| \`${c.name.replace(/\|/g, "\\|")}\` | ${f(c.share * 100, 1)} % | ${c.ms} |`);
+    for (const c of r.profile.topFunctions)
+      p(`| \`${c.name.replace(/\|/g, "\\|")}\` | ${f(c.share * 100, 1)} % | ${c.ms} |`);
     p();
   }
   if (analysis.trim()) {

@@ -73,7 +73,10 @@ function machine() {
   let dirty = null;
   try {
     commit = execFileSync("git", ["-C", root, "rev-parse", "--short", "HEAD"], { encoding: "utf8" }).trim();
-    dirty = execFileSync("git", ["-C", root, "status", "--porcelain", "--", "src", "pkg-template", "Cargo.toml"], { encoding: "utf8" }).trim() !== "";
+    dirty =
+      execFileSync("git", ["-C", root, "status", "--porcelain", "--", "src", "pkg-template", "Cargo.toml"], {
+        encoding: "utf8",
+      }).trim() !== "";
   } catch {}
   return {
     date: new Date().toISOString(),
@@ -85,7 +88,10 @@ function machine() {
     loadAverageAtStart: loadavg().map((x) => +x.toFixed(2)),
     gitCommit: commit,
     sourcesDirty: dirty,
-    wasmSha256: createHash("sha256").update(readFileSync(join(snap, "koophone_wasm.wasm"))).digest("hex").slice(0, 16),
+    wasmSha256: createHash("sha256")
+      .update(readFileSync(join(snap, "koophone_wasm.wasm")))
+      .digest("hex")
+      .slice(0, 16),
     quick: QUICK,
     rounds: ROUNDS,
   };
@@ -127,14 +133,23 @@ function measureSizes() {
 function measureColdInit(url, samples) {
   const out = { library: [], baseline: [] };
   const script = join(here, "cold-init.mjs");
-  const paths = { library: pathToFileURL(libPath).href, baseline: pathToFileURL(join(here, "baseline-client.mjs")).href };
+  const paths = {
+    library: pathToFileURL(libPath).href,
+    baseline: pathToFileURL(join(here, "baseline-client.mjs")).href,
+  };
   for (let i = 0; i < samples + 1; i++) {
     for (const which of i % 2 ? ["library", "baseline"] : ["baseline", "library"]) {
       const r = runChild([script, which, paths[which], url]);
       if (i > 0) out[which].push(r); // the first pair warms the OS file cache
     }
   }
-  const summarize = (rows) => Object.fromEntries(["importMs", "initMs", "readyMs", "firstCallMs", "secondCallMs", "processStartMs"].map((k) => [k, stats(rows.map((r) => r[k]))]));
+  const summarize = (rows) =>
+    Object.fromEntries(
+      ["importMs", "initMs", "readyMs", "firstCallMs", "secondCallMs", "processStartMs"].map((k) => [
+        k,
+        stats(rows.map((r) => r[k])),
+      ]),
+    );
   return { samples, library: summarize(out.library), baseline: summarize(out.baseline) };
 }
 
@@ -160,20 +175,29 @@ async function measurePerCall(lib, mock, calls) {
     for (const c of Object.values(clients)) await run(c, Math.min(300, calls)); // JIT warm-up
     const rows = { library: [], baseline: [] };
     for (let round = 0; round < ROUNDS; round++) {
-      for (const which of round % 2 ? ["library", "baseline"] : ["baseline", "library"]) rows[which].push(await run(clients[which], calls));
+      for (const which of round % 2 ? ["library", "baseline"] : ["baseline", "library"])
+        rows[which].push(await run(clients[which], calls));
     }
     const ratios = rows.library.map((r, i) => r.wallUsPerCall / rows.baseline[i].wallUsPerCall);
     const cpuRatios = rows.library.map((r, i) => r.cpuUsPerCall / rows.baseline[i].cpuUsPerCall);
     result[`ids${size}`] = {
       calls,
-      library: { wallUsPerCall: stats(rows.library.map((r) => r.wallUsPerCall)), cpuUsPerCall: stats(rows.library.map((r) => r.cpuUsPerCall)) },
-      baseline: { wallUsPerCall: stats(rows.baseline.map((r) => r.wallUsPerCall)), cpuUsPerCall: stats(rows.baseline.map((r) => r.cpuUsPerCall)) },
+      library: {
+        wallUsPerCall: stats(rows.library.map((r) => r.wallUsPerCall)),
+        cpuUsPerCall: stats(rows.library.map((r) => r.cpuUsPerCall)),
+      },
+      baseline: {
+        wallUsPerCall: stats(rows.baseline.map((r) => r.wallUsPerCall)),
+        cpuUsPerCall: stats(rows.baseline.map((r) => r.cpuUsPerCall)),
+      },
       wallRatio: stats(ratios),
       cpuRatio: stats(cpuRatios),
       goal: 1.1,
       met: stats(ratios).median <= 1.1,
     };
-    log(`per-call ${size} ID(s): library ${result[`ids${size}`].library.wallUsPerCall.median.toFixed(0)} µs, baseline ${result[`ids${size}`].baseline.wallUsPerCall.median.toFixed(0)} µs, ratio ${stats(ratios).median.toFixed(3)}`);
+    log(
+      `per-call ${size} ID(s): library ${result[`ids${size}`].library.wallUsPerCall.median.toFixed(0)} µs, baseline ${result[`ids${size}`].baseline.wallUsPerCall.median.toFixed(0)} µs, ratio ${stats(ratios).median.toFixed(3)}`,
+    );
   }
   return result;
 }
@@ -199,7 +223,8 @@ async function measureThroughput(lib, mock, latencyMs, rounds) {
     for (const c of Object.values(clients)) await run(c);
     const rows = { library: [], baseline: [] };
     for (let round = 0; round < rounds; round++) {
-      for (const which of round % 2 ? ["library", "baseline"] : ["baseline", "library"]) rows[which].push(await run(clients[which]));
+      for (const which of round % 2 ? ["library", "baseline"] : ["baseline", "library"])
+        rows[which].push(await run(clients[which]));
     }
     const lib = stats(rows.library.map((w) => w / ideal));
     result[`concurrency${concurrency}`] = {
@@ -210,7 +235,9 @@ async function measureThroughput(lib, mock, latencyMs, rounds) {
       goal: 1.15,
       met: lib.median <= 1.15,
     };
-    log(`throughput c=${concurrency}: library ${stats(rows.library).median.toFixed(0)} ms, baseline ${stats(rows.baseline).median.toFixed(0)} ms, ideal ${ideal} ms`);
+    log(
+      `throughput c=${concurrency}: library ${stats(rows.library).median.toFixed(0)} ms, baseline ${stats(rows.baseline).median.toFixed(0)} ms, ideal ${ideal} ms`,
+    );
   }
   return result;
 }
@@ -225,7 +252,10 @@ async function measurePollCadence(lib, mock, rounds) {
     id: "poll0001",
     status: 4,
     owner: "bench-user",
-    prepare: [...Array.from({ length: polls - 1 }, (_, k) => ({ status: 1, waitingCount: polls - 1 - k })), { status: 0, waitingCount: 0 }],
+    prepare: [
+      ...Array.from({ length: polls - 1 }, (_, k) => ({ status: 1, waitingCount: polls - 1 - k })),
+      { status: 0, waitingCount: 0 },
+    ],
   };
   const run = async (client) => {
     await mock.send({ cmd: "setInstance", instance });
@@ -233,7 +263,14 @@ async function measurePollCadence(lib, mock, rounds) {
     const t0 = performance.now();
     const last = await client.waitPrepared(
       { userId: "bench-user", instanceId: instance.id },
-      { token: TOKEN, endpoint: mock.url, minDelayMs: delay, maxDelayMs: delay, maxWaitMs: 60_000, onProgress: () => times.push(performance.now()) },
+      {
+        token: TOKEN,
+        endpoint: mock.url,
+        minDelayMs: delay,
+        maxDelayMs: delay,
+        maxWaitMs: 60_000,
+        onProgress: () => times.push(performance.now()),
+      },
     );
     const total = performance.now() - t0;
     if (times.length !== polls || last.status !== 0) throw new Error(`expected ${polls} polls, saw ${times.length}`);
@@ -242,7 +279,8 @@ async function measurePollCadence(lib, mock, rounds) {
   };
   const rows = { library: [], baseline: [] };
   for (let round = 0; round < rounds; round++) {
-    for (const which of round % 2 ? ["library", "baseline"] : ["baseline", "library"]) rows[which].push(await run(clients[which]));
+    for (const which of round % 2 ? ["library", "baseline"] : ["baseline", "library"])
+      rows[which].push(await run(clients[which]));
   }
   const summarize = (rs) => ({
     firstToLastMs: stats(rs.map((r) => r.firstToLastMs)),
@@ -251,17 +289,31 @@ async function measurePollCadence(lib, mock, rounds) {
     totalMs: stats(rs.map((r) => r.totalMs)),
   });
   const library = summarize(rows.library);
-  log(`poll cadence: library drift ${(library.drift.median * 100).toFixed(2)} %, baseline ${(summarize(rows.baseline).drift.median * 100).toFixed(2)} %`);
-  return { polls, delayMs: delay, idealMs: ideal, library, baseline: summarize(rows.baseline), goal: 0.05, met: library.drift.median <= 0.05 };
+  log(
+    `poll cadence: library drift ${(library.drift.median * 100).toFixed(2)} %, baseline ${(summarize(rows.baseline).drift.median * 100).toFixed(2)} %`,
+  );
+  return {
+    polls,
+    delayMs: delay,
+    idealMs: ideal,
+    library,
+    baseline: summarize(rows.baseline),
+    goal: 0.05,
+    met: library.drift.median <= 0.05,
+  };
 }
 
 // ---------- 6. memory ----------
 function measureMemory(url, calls, runs) {
   const script = join(here, "memory.mjs");
-  const paths = { library: pathToFileURL(libPath).href, baseline: pathToFileURL(join(here, "baseline-client.mjs")).href };
+  const paths = {
+    library: pathToFileURL(libPath).href,
+    baseline: pathToFileURL(join(here, "baseline-client.mjs")).href,
+  };
   const out = { library: [], baseline: [] };
   for (let i = 0; i < runs; i++) {
-    for (const which of ["library", "baseline"]) out[which].push(runChild([script, which, paths[which], url, String(calls)], ["--expose-gc"]));
+    for (const which of ["library", "baseline"])
+      out[which].push(runChild([script, which, paths[which], url, String(calls)], ["--expose-gc"]));
   }
   const summarize = (rs) => {
     const first = (r) => r.samples[0];
@@ -284,11 +336,16 @@ function measureMemory(url, calls, runs) {
   const baselineMem = summarize(out.baseline);
   // "Beyond noise": growth larger than the baseline's growth plus the spread between runs,
   // with a 256 KiB floor (GC heuristics move heapUsed by that much on their own).
-  const noise = Math.max(256 * 1024, baselineMem.heapGrowth.max - baselineMem.heapGrowth.min + Math.abs(baselineMem.heapGrowth.median));
+  const noise = Math.max(
+    256 * 1024,
+    baselineMem.heapGrowth.max - baselineMem.heapGrowth.min + Math.abs(baselineMem.heapGrowth.median),
+  );
   const wasmGrew = library.wasmAfter && library.wasmAfter.max > library.wasmBefore.max;
   const tableGrew = library.externrefAfter && library.externrefAfter.max > library.externrefBefore.max;
   const met = library.heapGrowth.median <= noise && !wasmGrew && !tableGrew;
-  log(`memory: library heap +${(library.heapGrowth.median / 1024).toFixed(0)} KiB, wasm ${library.wasmBefore?.median} -> ${library.wasmAfter?.median}, externref table ${library.externrefBefore?.median} -> ${library.externrefAfter?.median}; baseline heap +${(baselineMem.heapGrowth.median / 1024).toFixed(0)} KiB`);
+  log(
+    `memory: library heap +${(library.heapGrowth.median / 1024).toFixed(0)} KiB, wasm ${library.wasmBefore?.median} -> ${library.wasmAfter?.median}, externref table ${library.externrefBefore?.median} -> ${library.externrefAfter?.median}; baseline heap +${(baselineMem.heapGrowth.median / 1024).toFixed(0)} KiB`,
+  );
   return { calls, idsPerCall: 32, runs, library, baseline: baselineMem, noiseBytes: noise, wasmGrew, tableGrew, met };
 }
 
@@ -297,19 +354,28 @@ function profilePerCall(url) {
   const dir = join(work, "profile");
   rmSync(dir, { recursive: true, force: true });
   mkdirSync(dir, { recursive: true });
-  execFileSync(process.execPath, ["--cpu-prof", "--cpu-prof-dir", dir, join(here, "profile-calls.mjs"), pathToFileURL(libPath).href, url, "3000"], { stdio: "ignore" });
+  execFileSync(
+    process.execPath,
+    ["--cpu-prof", "--cpu-prof-dir", dir, join(here, "profile-calls.mjs"), pathToFileURL(libPath).href, url, "3000"],
+    { stdio: "ignore" },
+  );
   const file = readdirSync(dir).find((f) => f.endsWith(".cpuprofile"));
   const profile = JSON.parse(readFileSync(join(dir, file), "utf8"));
   const byId = new Map(profile.nodes.map((n) => [n.id, n]));
   const self = new Map();
   const dt = profile.timeDeltas;
-  profile.samples.forEach((id, i) => self.set(id, (self.get(id) || 0) + (dt[i] || 0)));
+  profile.samples.forEach((id, i) => {
+    self.set(id, (self.get(id) || 0) + (dt[i] || 0));
+  });
   const total = [...self.values()].reduce((a, b) => a + b, 0);
   const groups = new Map();
   const category = (n) => {
     const f = n.callFrame;
     const u = f.url || "";
-    if (u.includes("/package/index.mjs")) return f.functionName.startsWith("wasm-function") || f.url.startsWith("wasm") ? "library: wasm" : "library: JS glue/entry";
+    if (u.includes("/package/index.mjs"))
+      return f.functionName.startsWith("wasm-function") || f.url.startsWith("wasm")
+        ? "library: wasm"
+        : "library: JS glue/entry";
     if (u.startsWith("wasm://")) return "library: wasm";
     if (u.includes("undici") || u.includes("internal/deps/undici")) return "fetch (undici)";
     if (u.startsWith("node:")) return `node: ${u.replace(/^node:internal\//, "").split("/")[0]}`;
@@ -325,15 +391,27 @@ function profilePerCall(url) {
     const key = `${n.callFrame.functionName || "(anonymous)"} ${n.callFrame.url.split("/").slice(-2).join("/")}:${n.callFrame.lineNumber + 1}`;
     fns.set(key, (fns.get(key) || 0) + t);
   }
-  const top = (m, k) => [...m].sort((a, b) => b[1] - a[1]).slice(0, k).map(([name, t]) => ({ name, share: +(t / total).toFixed(4), ms: +(t / 1000).toFixed(1) }));
-  return { calls: 3000, idsPerCall: 1, byCategory: top(groups, 12), topFunctions: top(fns, 15), profileFile: join("bench", ".work", "profile", file) };
+  const top = (m, k) =>
+    [...m]
+      .sort((a, b) => b[1] - a[1])
+      .slice(0, k)
+      .map(([name, t]) => ({ name, share: +(t / total).toFixed(4), ms: +(t / 1000).toFixed(1) }));
+  return {
+    calls: 3000,
+    idsPerCall: 1,
+    byCategory: top(groups, 12),
+    topFunctions: top(fns, 15),
+    profileFile: join("bench", ".work", "profile", file),
+  };
 }
 
 // ---------- main ----------
 async function main() {
   if (!existsSync(libPath)) throw new Error(`${libPath} missing: run scripts/bench.sh (it snapshots the build)`);
   const results = { machine: machine() };
-  log(`machine: ${results.machine.cpuModel} x${results.machine.cores}, node ${results.machine.node}${QUICK ? " (quick run)" : ""}`);
+  log(
+    `machine: ${results.machine.cpuModel} x${results.machine.cores}, node ${results.machine.node}${QUICK ? " (quick run)" : ""}`,
+  );
   results.sizes = measureSizes();
   log(`sizes: wasm ${results.sizes.wasm.raw} B raw, ${results.sizes.wasm.gzip} B gzip`);
 
@@ -341,9 +419,14 @@ async function main() {
   const fast = await startMock({ tokens: [TOKEN], instanceCount: 10_000, latencyMs: 0 });
   const slow = await startMock({ tokens: [TOKEN], instanceCount: 10_000, latencyMs: 20 });
   try {
-    results.mock = { process: "separate", note: "the mock server runs in its own Node process (one per latency setting); the client under test runs alone in the benchmark process" };
+    results.mock = {
+      process: "separate",
+      note: "the mock server runs in its own Node process (one per latency setting); the client under test runs alone in the benchmark process",
+    };
     results.coldInit = measureColdInit(fast.url, QUICK ? 5 : 15);
-    log(`cold init: library ready ${results.coldInit.library.readyMs.median.toFixed(1)} ms, baseline ${results.coldInit.baseline.readyMs.median.toFixed(1)} ms`);
+    log(
+      `cold init: library ready ${results.coldInit.library.readyMs.median.toFixed(1)} ms, baseline ${results.coldInit.baseline.readyMs.median.toFixed(1)} ms`,
+    );
 
     const lib = await import(pathToFileURL(libPath).href);
     await lib.init();
@@ -359,15 +442,27 @@ async function main() {
     await fast.close();
     await slow.close();
   }
-  writeFileSync(join(here, "results.json"), JSON.stringify(results, null, 2) + "\n");
-  writeFileSync(join(here, "RESULTS.md"), renderMarkdown(results, existsSync(join(here, "analysis.md")) ? readFileSync(join(here, "analysis.md"), "utf8") : ""));
+  writeFileSync(join(here, "results.json"), `${JSON.stringify(results, null, 2)}\n`);
+  writeFileSync(
+    join(here, "RESULTS.md"),
+    renderMarkdown(
+      results,
+      existsSync(join(here, "analysis.md")) ? readFileSync(join(here, "analysis.md"), "utf8") : "",
+    ),
+  );
   log("wrote bench/results.json and bench/RESULTS.md");
 }
 
 if (process.argv[2] === "--render") {
   // Re-render RESULTS.md from results.json (after editing bench/analysis.md).
   const results = JSON.parse(readFileSync(join(here, "results.json"), "utf8"));
-  writeFileSync(join(here, "RESULTS.md"), renderMarkdown(results, existsSync(join(here, "analysis.md")) ? readFileSync(join(here, "analysis.md"), "utf8") : ""));
+  writeFileSync(
+    join(here, "RESULTS.md"),
+    renderMarkdown(
+      results,
+      existsSync(join(here, "analysis.md")) ? readFileSync(join(here, "analysis.md"), "utf8") : "",
+    ),
+  );
 } else {
   await main();
 }

@@ -1,12 +1,12 @@
 #!/usr/bin/env node
-'use strict';
+"use strict";
 /**
  * Command line for the mock KooPhone server. Prints one line when ready:
  *   KooPhone mock listening on http://HOST:PORT
  * and stops cleanly on SIGINT or SIGTERM.
  */
-const { parseArgs } = require('node:util');
-const { startMockServer, loadScenario } = require('./server.cjs');
+const { parseArgs } = require("node:util");
+const { startMockServer, loadScenario } = require("./server.cjs");
 
 const USAGE = `Usage: koophone-mock [options]
 
@@ -42,27 +42,31 @@ function parseCommandLine(argv) {
     strict: true,
     allowPositionals: false,
     options: {
-      port: { type: 'string' },
-      host: { type: 'string' },
-      latency: { type: 'string' },
-      'rate-limit': { type: 'string' },
-      'max-ids': { type: 'string' },
-      scenario: { type: 'string' },
-      help: { type: 'boolean', short: 'h' },
+      port: { type: "string" },
+      host: { type: "string" },
+      latency: { type: "string" },
+      "rate-limit": { type: "string" },
+      "max-ids": { type: "string" },
+      scenario: { type: "string" },
+      help: { type: "boolean", short: "h" },
     },
   });
   if (values.help) return null;
   const options = values.scenario ? loadScenario(values.scenario) : {};
-  options.port = parseNumber('--port', values.port ?? '8080', (n) => Number.isInteger(n) && n >= 0 && n <= 65535);
-  options.host = values.host ?? '127.0.0.1';
+  options.port = parseNumber("--port", values.port ?? "8080", (n) => Number.isInteger(n) && n >= 0 && n <= 65535);
+  options.host = values.host ?? "127.0.0.1";
   if (values.latency !== undefined) {
-    options.latencyMs = parseNumber('--latency', values.latency, (n) => n >= 0);
+    options.latencyMs = parseNumber("--latency", values.latency, (n) => n >= 0);
   }
-  if (values['rate-limit'] !== undefined) {
-    options.rateLimit = { requestsPerSecond: parseNumber('--rate-limit', values['rate-limit'], (n) => n > 0) };
+  if (values["rate-limit"] !== undefined) {
+    options.rateLimit = { requestsPerSecond: parseNumber("--rate-limit", values["rate-limit"], (n) => n > 0) };
   }
-  if (values['max-ids'] !== undefined) {
-    options.maxIdsPerRequest = parseNumber('--max-ids', values['max-ids'], (n) => Number.isInteger(n) && n >= 1 && n <= 100);
+  if (values["max-ids"] !== undefined) {
+    options.maxIdsPerRequest = parseNumber(
+      "--max-ids",
+      values["max-ids"],
+      (n) => Number.isInteger(n) && n >= 1 && n <= 100,
+    );
   }
   return options;
 }
@@ -74,7 +78,7 @@ function parseCommandLine(argv) {
  */
 function parseNumber(flag, text, ok) {
   const n = Number(text);
-  if (text.trim() === '' || !Number.isFinite(n) || !ok(n)) throw new Error(`Invalid value for ${flag}: "${text}".`);
+  if (text.trim() === "" || !Number.isFinite(n) || !ok(n)) throw new Error(`Invalid value for ${flag}: "${text}".`);
   return n;
 }
 
@@ -100,8 +104,8 @@ async function main() {
     return process.exit(1);
   }
   const stop = () => server.close().then(() => process.exit(0));
-  process.once('SIGINT', stop);
-  process.once('SIGTERM', stop);
+  process.once("SIGINT", stop);
+  process.once("SIGTERM", stop);
   process.stdout.write(`KooPhone mock listening on ${server.url}\n`);
   return undefined;
 }

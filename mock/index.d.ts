@@ -2,10 +2,10 @@
 // Shipped as index.d.ts, index.d.mts (ESM) and index.d.cts (CommonJS): scripts/assemble.mjs copies it.
 
 /** The two KooPhone endpoints the mock serves, as faults name them. */
-export type MockEndpoint = 'batch-query-status' | 'prepare-progress';
+export type MockEndpoint = "batch-query-status" | "prepare-progress";
 
 /** IAM's token endpoint `POST /v3/auth/tokens`, as faults name it. */
-export type IamEndpoint = 'iam-tokens';
+export type IamEndpoint = "iam-tokens";
 
 /** One step of a preparation script, as `prepare-progress` reports it. */
 export interface PrepareStep {
@@ -61,7 +61,7 @@ export interface FaultTiming {
    * endpoint is faulted only when named, and only by `latency`, `http`, `rate-limit`, `html`,
    * `truncated`, `non-json`, `reset` and `hang`.
    */
-  endpoint?: MockEndpoint | IamEndpoint | '*';
+  endpoint?: MockEndpoint | IamEndpoint | "*";
   /**
    * Apply from the n-th matching request (1-based) counted from when the fault was set.
    * Alone it applies to that request only.
@@ -76,13 +76,13 @@ export interface FaultTiming {
 
 /** Adds `ms` milliseconds, then answers normally. Latencies of several faults add up. */
 export interface LatencyFault extends FaultTiming {
-  type: 'latency';
+  type: "latency";
   ms: number;
 }
 
 /** Answers `status` with `body`, or `{"error_code":"KOOPHONE.API.9999",...}` when absent. */
 export interface HttpFault extends FaultTiming {
-  type: 'http';
+  type: "http";
   /** An integer from 200 to 599 other than 204, 205 and 304. */
   status: number;
   /** A string is sent verbatim (as application/json), anything else JSON-encoded. */
@@ -94,14 +94,14 @@ export interface HttpFault extends FaultTiming {
  * `{"error_code":"APIGW.0308","error_msg":"The throttling threshold has been reached: ...","request_id":"..."}`.
  */
 export interface RateLimitFault extends FaultTiming {
-  type: 'rate-limit';
+  type: "rate-limit";
   /** `Retry-After` value: seconds or an HTTP date. No header when absent (as the real gateway). */
   retryAfter?: string | number;
 }
 
 /** Answers HTTP 200 with a non-"0" error_code and no `data`. */
 export interface ApiErrorFault extends FaultTiming {
-  type: 'api-error';
+  type: "api-error";
   /** Default `'KooPhone.API.1001'`. */
   errorCode?: string;
   /** Default `'The request failed.'`. */
@@ -110,7 +110,7 @@ export interface ApiErrorFault extends FaultTiming {
 
 /** Answers normally, but with every status replaced by `status` (default 42). */
 export interface UnknownStatusFault extends FaultTiming {
-  type: 'unknown-status';
+  type: "unknown-status";
   status?: number;
 }
 
@@ -128,15 +128,7 @@ export interface UnknownStatusFault extends FaultTiming {
  * - `hang`: no answer, until the client gives up or the server closes.
  */
 export interface SimpleFault extends FaultTiming {
-  type:
-    | 'html'
-    | 'truncated'
-    | 'non-json'
-    | 'wrong-types'
-    | 'missing-fields'
-    | 'extra-fields'
-    | 'reset'
-    | 'hang';
+  type: "html" | "truncated" | "non-json" | "wrong-types" | "missing-fields" | "extra-fields" | "reset" | "hang";
 }
 
 /**
@@ -147,16 +139,10 @@ export interface SimpleFault extends FaultTiming {
  * without advancing a preparation script. When several faults apply to one request, the most
  * recently set non-latency fault decides the answer and all latencies add up.
  */
-export type MockFault =
-  | LatencyFault
-  | HttpFault
-  | RateLimitFault
-  | ApiErrorFault
-  | UnknownStatusFault
-  | SimpleFault;
+export type MockFault = LatencyFault | HttpFault | RateLimitFault | ApiErrorFault | UnknownStatusFault | SimpleFault;
 
 /** Every fault type. */
-export type FaultType = MockFault['type'];
+export type FaultType = MockFault["type"];
 
 /** Identifies a fault for `removeFault`. */
 export type FaultId = number;
@@ -207,7 +193,7 @@ export interface MockServerOptions {
    * `{"error_code":"0","error_msg":"OK","data":{"status_results":[...]}}`, `'bare'` is
    * `{"status_results":[...]}` as in the service's example.
    */
-  batchResponseForm?: 'wrapped' | 'bare';
+  batchResponseForm?: "wrapped" | "bare";
   /** Faults active from the start. */
   faults?: readonly MockFault[];
   /** Largest accepted request body; larger ones get 413. Default 65536. */
@@ -238,7 +224,7 @@ export interface MockServerOptions {
 }
 
 /** Server options a scenario file holds (as returned by `loadScenario`). */
-export type MockScenarioOptions = Omit<MockServerOptions, 'host' | 'port' | 'clock'>;
+export type MockScenarioOptions = Omit<MockServerOptions, "host" | "port" | "clock">;
 
 /** Contents of a scenario JSON file. */
 export interface MockScenario extends MockScenarioOptions {
@@ -353,24 +339,24 @@ export declare const FAULT_TYPES: readonly FaultType[];
 /** Error codes of the mock's error bodies. */
 export declare const ERROR_CODES: Readonly<{
   /** 400: the request parameter is incorrect. */
-  badRequest: 'KOOPHONE.API.1000';
+  badRequest: "KOOPHONE.API.1000";
   /** 400: the user does not own the instance. */
-  noPermission: 'KOOPHONE.API.1001';
+  noPermission: "KOOPHONE.API.1001";
   /** 400: unknown instance (prepare-progress). */
-  noInstance: 'KOOPHONE.API.4001';
+  noInstance: "KOOPHONE.API.4001";
   /** Default body of `http` faults. */
-  internal: 'KOOPHONE.API.9999';
+  internal: "KOOPHONE.API.9999";
   /**
    * 401 from the API gateway: missing, unknown or expired token, or a bad AK/SK signature. The
    * body is `{ error_code, error_msg, request_id }`.
    */
-  invalidToken: 'APIGW.0301';
+  invalidToken: "APIGW.0301";
   /** 429 from the API gateway (`rateLimit` option, `rate-limit` faults); no Retry-After. */
-  rateLimited: 'APIGW.0308';
+  rateLimited: "APIGW.0308";
   /** 404 (mock-specific). */
-  notFound: 'KOOPHONE.API.0404';
+  notFound: "KOOPHONE.API.0404";
   /** 405 (mock-specific). */
-  methodNotAllowed: 'KOOPHONE.API.0405';
+  methodNotAllowed: "KOOPHONE.API.0405";
   /** 413 (mock-specific). */
-  tooLarge: 'KOOPHONE.API.0413';
+  tooLarge: "KOOPHONE.API.0413";
 }>;

@@ -1,4 +1,4 @@
-'use strict';
+"use strict";
 /**
  * Local mock of the two KooPhone (Huawei Cloud phone) endpoints the library calls,
  * `POST /v1/instances/batch-query-status` and `POST /v1/instances/prepare-progress`, behind a
@@ -18,18 +18,18 @@
  *   7. Validation as the real service (400 headers/body) and the answer.
  * The `latencyMs` option delays every response, including preflights and errors.
  */
-const http = require('node:http');
-const { CORS_HEADERS, ERROR_CODES, preflight, notFound, methodNotAllowed, tooLarge } = require('./lib/replies.cjs');
-const { ROUTES, handleEndpoint } = require('./lib/endpoints.cjs');
-const { FAULT_TYPES, SHAPING_TYPES, FaultBook, replacementReply, shapedReply } = require('./lib/faults.cjs');
-const { resolveOptions, loadScenario } = require('./lib/options.cjs');
-const { toInstanceState, restartInstance } = require('./lib/instances.cjs');
-const { Gateway, TokenBook } = require('./lib/gateway.cjs');
-const { IAM_TOKENS_PATH, handleIamTokens } = require('./lib/iam.cjs');
-const { recordRequest, recordBody, recordResponse } = require('./lib/record.cjs');
+const http = require("node:http");
+const { CORS_HEADERS, ERROR_CODES, preflight, notFound, methodNotAllowed, tooLarge } = require("./lib/replies.cjs");
+const { ROUTES, handleEndpoint } = require("./lib/endpoints.cjs");
+const { FAULT_TYPES, SHAPING_TYPES, FaultBook, replacementReply, shapedReply } = require("./lib/faults.cjs");
+const { resolveOptions, loadScenario } = require("./lib/options.cjs");
+const { toInstanceState, restartInstance } = require("./lib/instances.cjs");
+const { Gateway, TokenBook } = require("./lib/gateway.cjs");
+const { IAM_TOKENS_PATH, handleIamTokens } = require("./lib/iam.cjs");
+const { recordRequest, recordBody, recordResponse } = require("./lib/record.cjs");
 
 /** Path → route name: the two KooPhone endpoints and IAM's token endpoint. */
-const ALL_ROUTES = Object.freeze({ ...ROUTES, [IAM_TOKENS_PATH]: 'iam-tokens' });
+const ALL_ROUTES = Object.freeze({ ...ROUTES, [IAM_TOKENS_PATH]: "iam-tokens" });
 
 /**
  * @typedef {import('./lib/replies.cjs').Reply} Reply
@@ -44,7 +44,7 @@ class MockServer {
   /** @type {RecordedRequest[]} */
   requests = [];
   /** Base URL, e.g. `http://127.0.0.1:41234` (no trailing slash). */
-  url = '';
+  url = "";
   /** The port actually listened on. */
   port = 0;
 
@@ -88,9 +88,9 @@ class MockServer {
     };
     for (const fault of config.faults) this.#faults.add(fault);
     this.#server = http.createServer((req, res) => this.#onRequest(req, res));
-    this.#server.on('connection', (socket) => {
+    this.#server.on("connection", (socket) => {
       this.#sockets.add(socket);
-      socket.on('close', () => this.#sockets.delete(socket));
+      socket.on("close", () => this.#sockets.delete(socket));
     });
   }
 
@@ -98,11 +98,11 @@ class MockServer {
   listen() {
     const { host, port } = this.#config;
     return new Promise((resolve, reject) => {
-      this.#server.once('error', reject);
+      this.#server.once("error", reject);
       this.#server.listen({ host, port }, () => {
-        this.#server.off('error', reject);
+        this.#server.off("error", reject);
         this.port = /** @type {import('node:net').AddressInfo} */ (this.#server.address()).port;
-        this.url = `http://${host.includes(':') ? `[${host}]` : host}:${this.port}`;
+        this.url = `http://${host.includes(":") ? `[${host}]` : host}:${this.port}`;
         resolve();
       });
     });
@@ -204,27 +204,33 @@ class MockServer {
   #dispatch(req, res, record, body) {
     const send = (/** @type {Reply} */ reply, extraDelayMs = 0) =>
       this.#later(this.#config.latencyMs + extraDelayMs, () => writeReply(req, res, record, reply));
-    if (req.method === 'OPTIONS') return send(preflight());
+    if (req.method === "OPTIONS") return send(preflight());
     const endpoint = Object.hasOwn(ALL_ROUTES, record.path) ? ALL_ROUTES[record.path] : undefined;
     if (!endpoint) return send(notFound(record.path));
-    if (req.method !== 'POST') return send(methodNotAllowed(/** @type {string} */ (req.method)));
+    if (req.method !== "POST") return send(methodNotAllowed(/** @type {string} */ (req.method)));
     if (body.tooLarge) return send(tooLarge(this.#config.maxBodyBytes));
 
     const { latencyMs, fault, applied } = this.#faults.take(endpoint);
     if (applied) record.fault = applied;
     if (fault && !SHAPING_TYPES.has(fault.type)) {
       const replacement = replacementReply(fault);
-      if (replacement === 'hang') return undefined;
-      if (replacement === 'reset') {
+      if (replacement === "hang") return undefined;
+      if (replacement === "reset") {
         return this.#later(this.#config.latencyMs + latencyMs, () => resetSocket(req.socket));
       }
       return send(replacement, latencyMs);
     }
-    if (endpoint === 'iam-tokens') {
+    if (endpoint === "iam-tokens") {
       const reply = handleIamTokens({ headers: req.headers, rawQuery: record.query, text: body.text }, this.#iam);
       return send(shapedReply(fault, endpoint, { reply }, this.#config.batchResponseForm), latencyMs);
     }
-    const signed = { method: req.method || 'POST', rawPath: record.path, rawQuery: record.query, headers: req.headers, bytes: body.bytes };
+    const signed = {
+      method: req.method || "POST",
+      rawPath: record.path,
+      rawQuery: record.query,
+      headers: req.headers,
+      bytes: body.bytes,
+    };
     const refused = this.#gateway.authenticate(signed) ?? this.#gateway.throttle(endpoint);
     const outcome = refused
       ? { reply: refused }
@@ -259,19 +265,19 @@ function readBody(req, maxBytes) {
     /** @type {Buffer[]} */
     let chunks = [];
     let size = 0;
-    req.on('data', (chunk) => {
+    req.on("data", (chunk) => {
       size += chunk.length;
       // Keep draining an oversized body so the 413 reaches a client still sending it.
       if (size > maxBytes) chunks = [];
       else chunks.push(chunk);
     });
-    req.on('end', () => {
+    req.on("end", () => {
       const tooLarge = size > maxBytes;
       const bytes = tooLarge ? Buffer.alloc(0) : Buffer.concat(chunks);
-      resolve({ text: bytes.toString('utf8'), bytes, tooLarge });
+      resolve({ text: bytes.toString("utf8"), bytes, tooLarge });
     });
-    req.on('error', () => resolve(null));
-    req.on('close', () => resolve(null)); // no effect after 'end'
+    req.on("error", () => resolve(null));
+    req.on("close", () => resolve(null)); // no effect after 'end'
   });
 }
 
@@ -285,9 +291,9 @@ function readBody(req, maxBytes) {
  */
 function writeReply(req, res, record, reply) {
   if (res.destroyed || res.headersSent) return;
-  const headers = { ...CORS_HEADERS, ...reply.headers, 'content-length': String(Buffer.byteLength(reply.body)) };
-  const requestId = req.headers['x-request-id'];
-  if (typeof requestId === 'string') headers['x-request-id'] = requestId;
+  const headers = { ...CORS_HEADERS, ...reply.headers, "content-length": String(Buffer.byteLength(reply.body)) };
+  const requestId = req.headers["x-request-id"];
+  if (typeof requestId === "string") headers["x-request-id"] = requestId;
   res.writeHead(reply.status, headers);
   res.end(reply.body);
   recordResponse(record, reply, headers);
@@ -295,7 +301,7 @@ function writeReply(req, res, record, reply) {
 
 /** Drops the connection without an answer, with a TCP reset where Node supports it. */
 function resetSocket(/** @type {import('node:net').Socket} */ socket) {
-  if (typeof socket.resetAndDestroy === 'function') socket.resetAndDestroy();
+  if (typeof socket.resetAndDestroy === "function") socket.resetAndDestroy();
   else socket.destroy();
 }
 

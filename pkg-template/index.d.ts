@@ -17,6 +17,7 @@ export interface FetchInit {
   /** Redirects are never followed: a 3xx answer fails the call with `REDIRECT`. */
   redirect: "manual";
   /** The attempt's `AbortSignal` (typed loosely so any runtime's `fetch` fits). */
+  // biome-ignore lint/suspicious/noExplicitAny: deliberately loose so every runtime's AbortSignal type fits
   signal: any;
 }
 
@@ -103,14 +104,7 @@ export interface WaitPreparedOptions extends CallOptions {
 }
 
 /** Names of `batch-query-status` statuses: 0 unknown, 1 stopped, 2 running, 3 offline, 4 starting, 5 shutdown. */
-export type InstanceState =
-  | "unknown"
-  | "stopped"
-  | "running"
-  | "offline"
-  | "starting"
-  | "shutdown"
-  | "unrecognized";
+export type InstanceState = "unknown" | "stopped" | "running" | "offline" | "starting" | "shutdown" | "unrecognized";
 
 /**
  * Names of `prepare-progress` statuses: 0 normal, 1 queuing, 2 restoring (offline),

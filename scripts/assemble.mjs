@@ -52,13 +52,15 @@ mkdirSync(pkg, { recursive: true });
 // 1. Glue, without its default module URL.
 const defaultUrl = "module_or_path = new URL('koophone_wasm_bg.wasm', import.meta.url);";
 let glue = readFileSync(at("build", "bindgen", "koophone_wasm.js"), "utf8");
-if (glue.split(defaultUrl).length !== 2) fail("the wasm-bindgen glue changed shape: default module URL not found exactly once");
+if (glue.split(defaultUrl).length !== 2)
+  fail("the wasm-bindgen glue changed shape: default module URL not found exactly once");
 glue = glue.replace(defaultUrl, 'throw new Error("koophone-wasm: module bytes must be passed to init");');
 if (glue.includes("import.meta")) fail("the glue still mentions import.meta");
 // After a trap the entry instantiates the module afresh (pkg-template/src/index.js):
 // initSync must not return the old, possibly corrupt instance.
 const initGuard = "function initSync(module) {\n    if (wasm !== undefined) return wasm;";
-if (glue.split(initGuard).length !== 2) fail("the wasm-bindgen glue changed shape: initSync's guard not found exactly once");
+if (glue.split(initGuard).length !== 2)
+  fail("the wasm-bindgen glue changed shape: initSync's guard not found exactly once");
 glue = glue.replace(initGuard, "function initSync(module) {");
 writeFileSync(join(stage, "glue.js"), glue);
 // JS snippets of `#[wasm_bindgen(inline_js)]` blocks, which the glue imports.
@@ -120,9 +122,12 @@ for (const entry of ENTRIES) {
   const code = readFileSync(outfile, "utf8");
   const base64 = code.includes(`"${wasm.toString("base64", 0, 30)}`);
   if (Boolean(entry.inline) !== base64) fail(`${entry.file}: the module is ${base64 ? "" : "not "}inlined`);
-  if (code.split(WASM_URL).length - 1 !== (entry.wasmUrl ? 1 : 0)) fail(`${entry.file}: \`${WASM_URL}\` expected ${entry.wasmUrl ? "once" : "nowhere"}`);
-  if (entry.format === "cjs" && code.includes("import.meta")) fail(`${entry.file}: CommonJS output mentions import.meta`);
-  if (entry.browser && /\b(?:import|require)\s*\(\s*["']node:|\bfrom\s*["']node:/.test(code)) fail(`${entry.file}: the browser entry imports a node: module`);
+  if (code.split(WASM_URL).length - 1 !== (entry.wasmUrl ? 1 : 0))
+    fail(`${entry.file}: \`${WASM_URL}\` expected ${entry.wasmUrl ? "once" : "nowhere"}`);
+  if (entry.format === "cjs" && code.includes("import.meta"))
+    fail(`${entry.file}: CommonJS output mentions import.meta`);
+  if (entry.browser && /\b(?:import|require)\s*\(\s*["']node:|\bfrom\s*["']node:/.test(code))
+    fail(`${entry.file}: the browser entry imports a node: module`);
 }
 
 // 4. Typings, package metadata, docs, the mock server.
@@ -134,9 +139,12 @@ for (const dir of [pkg, join(pkg, "inline")]) {
 }
 const manifest = JSON.parse(readFileSync(at("pkg-template", "package.json"), "utf8"));
 manifest.version = version;
-writeFileSync(join(pkg, "package.json"), JSON.stringify(manifest, null, 2) + "\n");
+writeFileSync(join(pkg, "package.json"), `${JSON.stringify(manifest, null, 2)}\n`);
 // The package README is the template's plus the mock server's section.
-const readme = readFileSync(at("pkg-template", "README.md"), "utf8").trimEnd() + "\n\n" + readFileSync(at("mock", "README.md"), "utf8");
+const readme =
+  readFileSync(at("pkg-template", "README.md"), "utf8").trimEnd() +
+  "\n\n" +
+  readFileSync(at("mock", "README.md"), "utf8");
 writeFileSync(join(pkg, "README.md"), readme);
 cpSync(at("LICENSE"), join(pkg, "LICENSE"));
 cpSync(at("mock"), join(pkg, "mock"), { recursive: true, filter: (src) => !src.endsWith("README.md") });

@@ -145,7 +145,8 @@ async function main() {
   });
   const portOf = (name) => {
     const n = Number(values[name]);
-    if (!Number.isInteger(n) || n < 0 || n > 65535) throw new Error(`--${name} must be a port number (0 to 65535), not ${JSON.stringify(values[name])}`);
+    if (!Number.isInteger(n) || n < 0 || n > 65535)
+      throw new Error(`--${name} must be a port number (0 to 65535), not ${JSON.stringify(values[name])}`);
     return n;
   };
   const pagePort = portOf("port");
@@ -186,7 +187,10 @@ async function main() {
     return;
   }
 
-  if (mock) console.log(`KooPhone mock listening on ${mock.url} (scenario ${relative(ROOT, values.scenario) || values.scenario})`);
+  if (mock)
+    console.log(
+      `KooPhone mock listening on ${mock.url} (scenario ${relative(ROOT, values.scenario) || values.scenario})`,
+    );
   console.log(`Demo page on ${page}\n\n  Open ${page} in a browser. Ctrl-C stops both servers.\n`);
   let stopping = false;
   for (const signal of ["SIGINT", "SIGTERM"]) {
@@ -231,7 +235,9 @@ async function check(page, mockUrl, config) {
 
 if (process.argv[1] && fileURLToPath(import.meta.url) === resolve(process.argv[1])) {
   main().catch((error) => {
-    console.error(`serve: ${error.code === "EADDRINUSE" ? `port already in use (${error.address}:${error.port}); pick another with --port/--mock-port or PORT/MOCK_PORT` : error.message}`);
+    console.error(
+      `serve: ${error.code === "EADDRINUSE" ? `port already in use (${error.address}:${error.port}); pick another with --port/--mock-port or PORT/MOCK_PORT` : error.message}`,
+    );
     process.exit(1);
   });
 }

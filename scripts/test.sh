@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Every test of the project, from a fresh machine: set-up, native core tests,
+# Every test of the project, from a fresh machine: set-up, JS formatting and lint, native core tests,
 # wasm tests in Node and Chromium, the package tests on the packed tarball,
 # the mock server, the size budget, reliability, the demo in a browser and the
 # consumer matrix. Stops at the first failing suite.
@@ -23,6 +23,7 @@ rust_checks() {
 }
 
 suite "set-up (Rust wasm target, wasm-bindgen CLI, npm dev dependencies, Chromium)" scripts/setup.sh --browser
+suite "JS and TS: formatting and lint (Biome)" scripts/lint.sh
 suite "Rust: formatting, lints, native core and property tests" rust_checks
 suite "AK/SK signing against Huawei's own signer (1 200 generated requests)" scripts/test-signing.sh
 suite "wasm-bindgen tests (Node and headless Chromium)" scripts/test-wasm.sh

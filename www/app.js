@@ -46,7 +46,8 @@ function errorBox(error) {
     box.append(element("strong", { className: "headline" }, HEADLINES[error.code] ?? "The request failed."));
     box.append(element("p", { className: "message" }, sentence(error.message)));
     const facts = element("dl", { className: "facts" });
-    const fact = (term, value) => facts.append(element("div", {}, element("dt", {}, `${term}:`), element("dd", {}, element("code", {}, value))));
+    const fact = (term, value) =>
+      facts.append(element("div", {}, element("dt", {}, `${term}:`), element("dd", {}, element("code", {}, value))));
     fact("Code", error.code);
     if (error.httpStatus) fact("HTTP status", String(error.httpStatus));
     if (error.errorCode) fact("Server code", error.errorCode);
@@ -54,7 +55,10 @@ function errorBox(error) {
     box.append(facts);
     if (error.retryable) box.append(element("p", { className: "hint" }, "This may succeed if you try again later."));
   } else {
-    box.append(element("strong", { className: "headline" }, "Unexpected error."), element("p", {}, String(error?.message ?? error)));
+    box.append(
+      element("strong", { className: "headline" }, "Unexpected error."),
+      element("p", {}, String(error?.message ?? error)),
+    );
   }
   return box;
 }
@@ -84,28 +88,49 @@ async function checkStatus(event) {
     const result = await batchStatus(ids, connection());
     const took = Math.round(performance.now() - started);
     const rows = result.statuses.map((s) =>
-      element("tr", { dataset: { id: s.instanceId } },
+      element(
+        "tr",
+        { dataset: { id: s.instanceId } },
         element("th", { scope: "row" }, element("code", {}, s.instanceId)),
         element("td", {}, badge(s.state)),
-        element("td", { className: "num" }, String(s.status))),
+        element("td", { className: "num" }, String(s.status)),
+      ),
     );
-    const table = element("table", { id: "status-table" },
+    const table = element(
+      "table",
+      { id: "status-table" },
       element("caption", { className: "visually-hidden" }, "Status of each instance the server reported"),
-      element("thead", {}, element("tr", {},
-        element("th", { scope: "col" }, "Instance"),
-        element("th", { scope: "col" }, "State"),
-        element("th", { scope: "col", className: "num" }, "Status code"))),
-      element("tbody", {}, ...rows));
+      element(
+        "thead",
+        {},
+        element(
+          "tr",
+          {},
+          element("th", { scope: "col" }, "Instance"),
+          element("th", { scope: "col" }, "State"),
+          element("th", { scope: "col", className: "num" }, "Status code"),
+        ),
+      ),
+      element("tbody", {}, ...rows),
+    );
     const asked = result.statuses.length + result.missing.length;
-    const summary = element("p", { className: "summary", id: "status-summary" },
+    const summary = element(
+      "p",
+      { className: "summary", id: "status-summary" },
       `${result.statuses.length} of ${asked} instance${asked === 1 ? "" : "s"} reported`,
-      ` · ${result.requestIds.length} request${result.requestIds.length === 1 ? "" : "s"} · ${took} ms`);
+      ` · ${result.requestIds.length} request${result.requestIds.length === 1 ? "" : "s"} · ${took} ms`,
+    );
     output.replaceChildren(summary);
     if (rows.length) output.append(table);
     if (result.missing.length) {
-      output.append(element("div", { className: "missing", id: "missing" },
-        element("strong", {}, `Not reported by the server (${result.missing.length}): `),
-        element("ul", {}, ...result.missing.map((id) => element("li", {}, element("code", {}, id))))));
+      output.append(
+        element(
+          "div",
+          { className: "missing", id: "missing" },
+          element("strong", {}, `Not reported by the server (${result.missing.length}): `),
+          element("ul", {}, ...result.missing.map((id) => element("li", {}, element("code", {}, id)))),
+        ),
+      );
     }
   } catch (error) {
     output.replaceChildren(errorBox(error));
@@ -122,13 +147,18 @@ let controller = null;
 /** The live summary of the latest reading: state, waitingCount, poll number, elapsed time. */
 function progressSummary(p, heading) {
   const facts = element("dl", { className: "reading" });
-  const fact = (term, ...value) => facts.append(element("div", {}, element("dt", {}, `${term}:`), element("dd", {}, ...value)));
+  const fact = (term, ...value) =>
+    facts.append(element("div", {}, element("dt", {}, `${term}:`), element("dd", {}, ...value)));
   fact("State", badge(p.state));
   fact("Waiting count", p.waitingCount === null ? "—" : String(p.waitingCount));
   fact("Poll", String(p.attempt));
   fact("Elapsed", seconds(p.elapsedMs));
-  return element("div", { className: "progress-now", dataset: { state: p.state } },
-    element("p", { className: "progress-heading" }, heading), facts);
+  return element(
+    "div",
+    { className: "progress-now", dataset: { state: p.state } },
+    element("p", { className: "progress-heading" }, heading),
+    facts,
+  );
 }
 
 async function waitUntilPrepared(event) {
@@ -152,12 +182,20 @@ async function waitUntilPrepared(event) {
       onProgress: (p) => {
         status.replaceChildren(progressSummary(p, `Waiting for ${request.instanceId}…`));
         const waiting = p.waitingCount === null ? "" : `, waitingCount ${p.waitingCount}`;
-        log.append(element("li", { dataset: { state: p.state } },
-          badge(p.state), ` poll ${p.attempt}${waiting}, at ${seconds(p.elapsedMs)}`));
+        log.append(
+          element(
+            "li",
+            { dataset: { state: p.state } },
+            badge(p.state),
+            ` poll ${p.attempt}${waiting}, at ${seconds(p.elapsedMs)}`,
+          ),
+        );
       },
     });
-    const box = progressSummary(done,
-      `Prepared: ${request.instanceId} is ready after ${done.attempt} poll${done.attempt === 1 ? "" : "s"}, ${seconds(done.elapsedMs)}.`);
+    const box = progressSummary(
+      done,
+      `Prepared: ${request.instanceId} is ready after ${done.attempt} poll${done.attempt === 1 ? "" : "s"}, ${seconds(done.elapsedMs)}.`,
+    );
     box.id = "prepared";
     box.classList.add("ok");
     status.replaceChildren(box);
@@ -178,8 +216,15 @@ async function replay() {
   button.disabled = true;
   try {
     const response = await fetch(replayUrl, { method: "POST" });
-    $("progress").replaceChildren(element("p", { className: "hint", id: "replayed" },
-      response.ok ? "The mock's preparation scripts start again from their first step." : `Could not restart them (HTTP ${response.status}).`));
+    $("progress").replaceChildren(
+      element(
+        "p",
+        { className: "hint", id: "replayed" },
+        response.ok
+          ? "The mock's preparation scripts start again from their first step."
+          : `Could not restart them (HTTP ${response.status}).`,
+      ),
+    );
     $("progress-log").replaceChildren();
   } catch (error) {
     $("progress").replaceChildren(errorBox(error));
@@ -209,7 +254,7 @@ async function prefill() {
   const pick = (name) => query.get(name) ?? config[name];
   $("endpoint").value = pick("endpoint") ?? "";
   $("token").value = config.token ?? "";
-  const ids = query.has("ids") ? parseIds(query.get("ids")) : config.instanceIds ?? [];
+  const ids = query.has("ids") ? parseIds(query.get("ids")) : (config.instanceIds ?? []);
   $("ids").value = ids.join("\n");
   $("user-id").value = pick("userId") ?? "";
   $("instance-id").value = pick("instanceId") ?? "";

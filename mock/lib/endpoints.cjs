@@ -1,11 +1,11 @@
-'use strict';
+"use strict";
 /**
  * The two KooPhone endpoints as pure functions: validate a request the way the real service
  * does (once the gateway let it through), then answer from the mock's instance table. No I/O
  * here; the server feeds in headers, body text and the time, and writes out what comes back.
  */
-const { ERROR_CODES, badRequest, errorReply, jsonReply } = require('./replies.cjs');
-const { statusAt } = require('./instances.cjs');
+const { ERROR_CODES, badRequest, errorReply, jsonReply } = require("./replies.cjs");
+const { statusAt } = require("./instances.cjs");
 
 /**
  * Longest instance or user ID the service accepts (both seeds: "maximum of 32 characters"),
@@ -21,8 +21,8 @@ const MAX_REQUEST_ID_LENGTH = 128;
 
 /** Path → endpoint name, for the only two routes the mock serves. */
 const ROUTES = Object.freeze({
-  '/v1/instances/batch-query-status': 'batch-query-status',
-  '/v1/instances/prepare-progress': 'prepare-progress',
+  "/v1/instances/batch-query-status": "batch-query-status",
+  "/v1/instances/prepare-progress": "prepare-progress",
 });
 
 /**
@@ -49,16 +49,16 @@ const ROUTES = Object.freeze({
  */
 function checkHeaders(headers, requireRequestId) {
   if (requireRequestId) {
-    const id = headers['x-request-id'];
-    if (typeof id !== 'string' || id.trim() === '') {
-      return badRequest('Header x-request-id is required.');
+    const id = headers["x-request-id"];
+    if (typeof id !== "string" || id.trim() === "") {
+      return badRequest("Header x-request-id is required.");
     }
     if (id.length > MAX_REQUEST_ID_LENGTH) {
       return badRequest(`Header x-request-id must be at most ${MAX_REQUEST_ID_LENGTH} characters.`);
     }
   }
-  if (!/^application\/json\s*(;|$)/i.test(headers['content-type'] || '')) {
-    return badRequest('Content-Type must be application/json.');
+  if (!/^application\/json\s*(;|$)/i.test(headers["content-type"] || "")) {
+    return badRequest("Content-Type must be application/json.");
   }
   return null;
 }
@@ -73,10 +73,10 @@ function parseJsonObject(text) {
   try {
     value = JSON.parse(text);
   } catch {
-    return { reply: badRequest('Request body is not valid JSON.') };
+    return { reply: badRequest("Request body is not valid JSON.") };
   }
-  if (value === null || typeof value !== 'object' || Array.isArray(value)) {
-    return { reply: badRequest('Request body must be a JSON object.') };
+  if (value === null || typeof value !== "object" || Array.isArray(value)) {
+    return { reply: badRequest("Request body must be a JSON object.") };
   }
   return { value };
 }
@@ -88,7 +88,7 @@ function parseJsonObject(text) {
  * @returns {string | null}
  */
 function idProblem(value, name) {
-  if (typeof value !== 'string' || value === '' || value.length > MAX_ID_LENGTH) {
+  if (typeof value !== "string" || value === "" || value.length > MAX_ID_LENGTH) {
     return `${name} must be a non-empty string of at most ${MAX_ID_LENGTH} characters (UTF-16 code units).`;
   }
   // With the u flag, \p{Cs} matches only surrogates that are not part of a pair.
@@ -116,7 +116,7 @@ function readValidBody(req, requireRequestId) {
  */
 function handleBatch(req, ctx) {
   const body = readValidBody(req, true);
-  if ('reply' in body) return body;
+  if ("reply" in body) return body;
   const ids = body.value.instance_ids;
   const max = ctx.maxIdsPerRequest;
   if (!Array.isArray(ids) || ids.length < 1) {
@@ -151,16 +151,16 @@ function handleBatch(req, ctx) {
  */
 function handlePrepare(req, ctx) {
   const body = readValidBody(req, false);
-  if ('reply' in body) return body;
+  if ("reply" in body) return body;
   const { user_id: userId, instance_id: instanceId } = body.value;
-  const problem = idProblem(userId, 'user_id') || idProblem(instanceId, 'instance_id');
+  const problem = idProblem(userId, "user_id") || idProblem(instanceId, "instance_id");
   if (problem) return { reply: badRequest(problem) };
   const instance = ctx.instances.get(/** @type {string} */ (instanceId));
   if (!instance) {
-    return { reply: errorReply(400, ERROR_CODES.noInstance, 'The instance does not exist.') };
+    return { reply: errorReply(400, ERROR_CODES.noInstance, "The instance does not exist.") };
   }
   if (instance.owner !== undefined && instance.owner !== userId) {
-    return { reply: errorReply(400, ERROR_CODES.noPermission, 'Insufficient instance permissions.') };
+    return { reply: errorReply(400, ERROR_CODES.noPermission, "Insufficient instance permissions.") };
   }
   return { data: nextPrepareStep(instance) };
 }
@@ -187,7 +187,7 @@ function nextPrepareStep(instance) {
  * @returns {Outcome}
  */
 function handleEndpoint(endpoint, req, ctx) {
-  return endpoint === 'batch-query-status' ? handleBatch(req, ctx) : handlePrepare(req, ctx);
+  return endpoint === "batch-query-status" ? handleBatch(req, ctx) : handlePrepare(req, ctx);
 }
 
 /**
@@ -198,9 +198,9 @@ function handleEndpoint(endpoint, req, ctx) {
  * @returns {Record<string, unknown>}
  */
 function successBody(endpoint, data, form) {
-  if (endpoint === 'batch-query-status' && form === 'bare') return { status_results: data };
-  const payload = endpoint === 'batch-query-status' ? { status_results: data } : data;
-  return { data: payload, error_code: '0', error_msg: 'OK' };
+  if (endpoint === "batch-query-status" && form === "bare") return { status_results: data };
+  const payload = endpoint === "batch-query-status" ? { status_results: data } : data;
+  return { data: payload, error_code: "0", error_msg: "OK" };
 }
 
 /**

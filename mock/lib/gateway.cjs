@@ -1,11 +1,11 @@
-'use strict';
+"use strict";
 /**
  * What Huawei's API gateway decides before a request reaches KooPhone: authentication (an
  * `X-Auth-Token` or an AK/SK signature) and flow control. Both answer in the gateway's own error
  * shape (`APIGW.0301` 401, `APIGW.0308` 429 without `Retry-After`).
  */
-const { unauthorized, throttled } = require('./replies.cjs');
-const { isSignedAuthorization, verifySignature } = require('./signing.cjs');
+const { unauthorized, throttled } = require("./replies.cjs");
+const { isSignedAuthorization, verifySignature } = require("./signing.cjs");
 
 /**
  * @typedef {import('./replies.cjs').Reply} Reply
@@ -47,11 +47,11 @@ class TokenBook {
    * @returns {string | null}
    */
   problem(token, nowMs) {
-    if (token === undefined || token === '') return 'x-auth-token not found';
-    if (typeof token !== 'string') return 'decrypt token fail';
+    if (token === undefined || token === "") return "x-auth-token not found";
+    if (typeof token !== "string") return "decrypt token fail";
     if (this.#fixed.has(token)) return null;
     const expiresAt = this.#issued.get(token);
-    if (expiresAt === undefined) return 'decrypt token fail';
+    if (expiresAt === undefined) return "decrypt token fail";
     if (nowMs >= expiresAt) return `token expires, expires_at: ${new Date(expiresAt).toISOString()}`;
     return null;
   }
@@ -118,7 +118,7 @@ class Gateway {
       const verdict = verifySignature(req, accessKeys, clock());
       return verdict.ok ? null : unauthorized(verdict.detail);
     }
-    const problem = tokens.problem(req.headers['x-auth-token'], clock());
+    const problem = tokens.problem(req.headers["x-auth-token"], clock());
     return problem ? unauthorized(problem) : null;
   }
 

@@ -1,14 +1,14 @@
-'use strict';
+"use strict";
 /**
  * The IAM endpoint `POST /v3/auth/tokens` (password authentication, project scope), enough for a
  * client to obtain the project-scoped token KooPhone takes. Tokens it issues go into the
  * gateway's token book and expire after the configured lifetime.
  */
-const { createHash, randomBytes } = require('node:crypto');
-const { jsonReply } = require('./replies.cjs');
+const { createHash, randomBytes } = require("node:crypto");
+const { jsonReply } = require("./replies.cjs");
 
 /** Path of the IAM token endpoint. */
-const IAM_TOKENS_PATH = '/v3/auth/tokens';
+const IAM_TOKENS_PATH = "/v3/auth/tokens";
 
 /** Bytes of randomness in an issued token; real IAM tokens are a few kilobytes long too. */
 const TOKEN_BYTES = 1536;
@@ -47,16 +47,16 @@ function iamError(code, title, message, secrets) {
 }
 
 /** @param {string} message @returns {Reply} */
-const iamBadRequest = (message) => iamError(400, 'Bad Request', message);
+const iamBadRequest = (message) => iamError(400, "Bad Request", message);
 
 /** A stable 32-hex-digit ID derived from names, like IAM's IDs. @param {...string} parts */
-const derivedId = (...parts) => createHash('sha256').update(parts.join('\u0000')).digest('hex').slice(0, 32);
+const derivedId = (...parts) => createHash("sha256").update(parts.join("\u0000")).digest("hex").slice(0, 32);
 
 /** IAM's time format: ISO 8601 with microseconds, `2020-01-04T09:05:22.701000Z`. @param {number} ms */
-const iamTime = (ms) => new Date(ms).toISOString().replace(/Z$/, '000Z');
+const iamTime = (ms) => new Date(ms).toISOString().replace(/Z$/, "000Z");
 
 /** @param {unknown} v */
-const isText = (v) => typeof v === 'string' && v !== '';
+const isText = (v) => typeof v === "string" && v !== "";
 
 /**
  * Reads the password-scoped request body.
@@ -67,15 +67,15 @@ const isText = (v) => typeof v === 'string' && v !== '';
 function readTokenRequest(body) {
   const auth = /** @type {any} */ (body)?.auth;
   const identity = auth?.identity;
-  if (!Array.isArray(identity?.methods) || !identity.methods.includes('password')) {
+  if (!Array.isArray(identity?.methods) || !identity.methods.includes("password")) {
     return 'auth.identity.methods must include "password".';
   }
   const user = identity.password?.user;
-  if (!isText(user?.name) || typeof user?.password !== 'string' || !isText(user?.domain?.name)) {
-    return 'auth.identity.password.user needs name, password and domain.name.';
+  if (!isText(user?.name) || typeof user?.password !== "string" || !isText(user?.domain?.name)) {
+    return "auth.identity.password.user needs name, password and domain.name.";
   }
   const project = auth.scope?.project;
-  if (!isText(project?.name) && !isText(project?.id)) return 'auth.scope.project needs a name or an id.';
+  if (!isText(project?.name) && !isText(project?.id)) return "auth.scope.project needs a name or an id.";
   return {
     user: { name: user.name, password: user.password, domain: user.domain.name },
     project: isText(project.id) ? { id: project.id } : { name: project.name },
@@ -89,28 +89,29 @@ function readTokenRequest(body) {
  * @returns {Reply}
  */
 function handleIamTokens(req, ctx) {
-  if (!/^application\/json\s*(;|$)/i.test(req.headers['content-type'] || '')) {
-    return iamBadRequest('Content-Type must be application/json.');
+  if (!/^application\/json\s*(;|$)/i.test(req.headers["content-type"] || "")) {
+    return iamBadRequest("Content-Type must be application/json.");
   }
   let body;
   try {
     body = JSON.parse(req.text);
   } catch {
-    return iamBadRequest('The request body is not valid JSON.');
+    return iamBadRequest("The request body is not valid JSON.");
   }
   const asked = readTokenRequest(body);
-  if (typeof asked === 'string') return iamBadRequest(asked);
+  if (typeof asked === "string") return iamBadRequest(asked);
   const user = ctx.users.find((u) => u.domainName === asked.user.domain && u.userName === asked.user.name);
   if (!user || user.password !== asked.user.password) {
-    const message = 'The username or password is wrong.';
-    if (!ctx.echoPassword || asked.user.password === '') return iamError(401, 'Unauthorized', message);
+    const message = "The username or password is wrong.";
+    if (!ctx.echoPassword || asked.user.password === "") return iamError(401, "Unauthorized", message);
     const echoed = `${message} Password given: "${asked.user.password}".`;
-    return iamError(401, 'Unauthorized', echoed, [asked.user.password]);
+    return iamError(401, "Unauthorized", echoed, [asked.user.password]);
   }
-  const scopeOk = asked.project.id !== undefined
-    ? user.projectId === undefined || user.projectId === asked.project.id
-    : user.projectName === undefined || user.projectName === asked.project.name;
-  if (!scopeOk) return iamError(401, 'Unauthorized', 'The user has no access to the requested project.');
+  const scopeOk =
+    asked.project.id !== undefined
+      ? user.projectId === undefined || user.projectId === asked.project.id
+      : user.projectName === undefined || user.projectName === asked.project.name;
+  if (!scopeOk) return iamError(401, "Unauthorized", "The user has no access to the requested project.");
   return issueToken(user, asked.project, /(^|&)nocatalog=true(&|$)/.test(req.rawQuery), ctx);
 }
 
@@ -125,21 +126,26 @@ function handleIamTokens(req, ctx) {
 function issueToken(user, scope, noCatalog, ctx) {
   const now = ctx.clock();
   const expiresAt = now + ctx.tokenLifetimeMs;
-  const token = `MII${randomBytes(TOKEN_BYTES).toString('base64url')}`;
+  const token = `MII${randomBytes(TOKEN_BYTES).toString("base64url")}`;
   ctx.tokens.issue(token, expiresAt);
   const projectName = scope.name ?? user.projectName ?? `project-${scope.id}`;
-  const domain = { id: derivedId('domain', user.domainName), name: user.domainName };
+  const domain = { id: derivedId("domain", user.domainName), name: user.domainName };
   const body = {
     token: {
       expires_at: iamTime(expiresAt),
       issued_at: iamTime(now),
-      methods: ['password'],
-      project: { domain, id: scope.id ?? user.projectId ?? derivedId('project', projectName), name: projectName },
-      user: { domain, id: derivedId('user', user.domainName, user.userName), name: user.userName, password_expires_at: '' },
+      methods: ["password"],
+      project: { domain, id: scope.id ?? user.projectId ?? derivedId("project", projectName), name: projectName },
+      user: {
+        domain,
+        id: derivedId("user", user.domainName, user.userName),
+        name: user.userName,
+        password_expires_at: "",
+      },
       ...(noCatalog ? {} : { catalog: [] }),
     },
   };
-  return jsonReply(201, body, { 'x-subject-token': token });
+  return jsonReply(201, body, { "x-subject-token": token });
 }
 
 module.exports = { IAM_TOKENS_PATH, handleIamTokens, iamTime };

@@ -1,4 +1,4 @@
-'use strict';
+"use strict";
 /**
  * Instances: checking their descriptions, and their batch status over time. An instance's status
  * is fixed, follows a timeline (changes at given times), or cycles through a list; times count
@@ -6,12 +6,12 @@
  */
 
 /** Fields an instance description may hold. */
-const INSTANCE_KEYS = ['id', 'status', 'owner', 'prepare', 'statusTimeline', 'statusCycle'];
+const INSTANCE_KEYS = ["id", "status", "owner", "prepare", "statusTimeline", "statusCycle"];
 
 /** @param {unknown} v */
-const isPlainObject = (v) => v !== null && typeof v === 'object' && !Array.isArray(v);
+const isPlainObject = (v) => v !== null && typeof v === "object" && !Array.isArray(v);
 /** @param {unknown} v */
-const isNonEmptyString = (v) => typeof v === 'string' && v !== '';
+const isNonEmptyString = (v) => typeof v === "string" && v !== "";
 /** @param {unknown} v */
 const isTime = (v) => Number.isFinite(v) && /** @type {number} */ (v) >= 0;
 
@@ -41,7 +41,7 @@ const isTime = (v) => Number.isFinite(v) && /** @type {number} */ (v) >= 0;
  * @throws {TypeError}
  */
 function toInstanceState(input, epoch) {
-  if (!isPlainObject(input)) throw new TypeError('An instance must be an object like { id, status }.');
+  if (!isPlainObject(input)) throw new TypeError("An instance must be an object like { id, status }.");
   const inst = /** @type {Record<string, any>} */ (input);
   const label = `Instance ${JSON.stringify(inst.id)}`;
   if (!isNonEmptyString(inst.id)) throw new TypeError('An instance needs a non-empty string "id".');
@@ -84,16 +84,21 @@ function checkStatusSource(inst, label) {
   }
   if (timeline !== undefined) {
     if (!isTimeline(timeline)) {
-      throw new TypeError(`${label}: "statusTimeline" must be a non-empty array of { atMs, status } with atMs >= 0 increasing and integer statuses.`);
+      throw new TypeError(
+        `${label}: "statusTimeline" must be a non-empty array of { atMs, status } with atMs >= 0 increasing and integer statuses.`,
+      );
     }
     if (status === undefined && timeline[0].atMs !== 0) {
       throw new TypeError(`${label}: "status" is needed for the time before the first "statusTimeline" step.`);
     }
   } else if (cycle !== undefined) {
     if (!isCycle(cycle)) {
-      throw new TypeError(`${label}: "statusCycle" must be { statuses: a non-empty array of integers, stepMs: a number > 0 }.`);
+      throw new TypeError(
+        `${label}: "statusCycle" must be { statuses: a non-empty array of integers, stepMs: a number > 0 }.`,
+      );
     }
-    if (status !== undefined) throw new TypeError(`${label}: "status" has no meaning with "statusCycle"; leave it out.`);
+    if (status !== undefined)
+      throw new TypeError(`${label}: "status" has no meaning with "statusCycle"; leave it out.`);
   } else if (status === undefined) {
     throw new TypeError(`${label}: "status" must be an integer.`);
   }
@@ -107,7 +112,7 @@ function isTimeline(timeline) {
     timeline.every(
       (s, i) =>
         isPlainObject(s) &&
-        Object.keys(s).every((k) => k === 'atMs' || k === 'status') &&
+        Object.keys(s).every((k) => k === "atMs" || k === "status") &&
         isTime(s.atMs) &&
         Number.isInteger(s.status) &&
         (i === 0 || s.atMs > timeline[i - 1].atMs),
@@ -120,7 +125,7 @@ function isCycle(cycle) {
   if (!isPlainObject(cycle)) return false;
   const c = /** @type {Record<string, any>} */ (cycle);
   return (
-    Object.keys(c).every((k) => k === 'statuses' || k === 'stepMs') &&
+    Object.keys(c).every((k) => k === "statuses" || k === "stepMs") &&
     Array.isArray(c.statuses) &&
     c.statuses.length > 0 &&
     c.statuses.every(Number.isInteger) &&

@@ -1,21 +1,21 @@
-'use strict';
+"use strict";
 /**
  * Checking of server options, instances and scenario files. Everything a caller passes in is
  * checked once here, so the request path can trust it.
  */
-const fs = require('node:fs');
-const { normalizeFault } = require('./faults.cjs');
-const { toInstanceState } = require('./instances.cjs');
-const { MAX_BATCH_IDS, MAX_BATCH_IDS_LIMIT } = require('./endpoints.cjs');
+const fs = require("node:fs");
+const { normalizeFault } = require("./faults.cjs");
+const { toInstanceState } = require("./instances.cjs");
+const { MAX_BATCH_IDS, MAX_BATCH_IDS_LIMIT } = require("./endpoints.cjs");
 
 /** Defaults of {@link resolveOptions}; `undefined` marks an option that is off unless given. */
 const DEFAULTS = Object.freeze({
-  host: '127.0.0.1',
+  host: "127.0.0.1",
   port: 0,
   latencyMs: 0,
-  tokens: Object.freeze(['mock-token']),
+  tokens: Object.freeze(["mock-token"]),
   instances: Object.freeze([]),
-  batchResponseForm: 'wrapped',
+  batchResponseForm: "wrapped",
   faults: Object.freeze([]),
   maxBodyBytes: 64 * 1024,
   maxIdsPerRequest: MAX_BATCH_IDS,
@@ -29,14 +29,14 @@ const DEFAULTS = Object.freeze({
 
 /** Keys a scenario file may hold: the options minus where to listen and the clock, plus a description. */
 const SCENARIO_KEYS = [
-  'description',
-  ...Object.keys(DEFAULTS).filter((key) => !['host', 'port', 'clock'].includes(key)),
+  "description",
+  ...Object.keys(DEFAULTS).filter((key) => !["host", "port", "clock"].includes(key)),
 ];
 
 /** @param {unknown} v */
-const isPlainObject = (v) => v !== null && typeof v === 'object' && !Array.isArray(v);
+const isPlainObject = (v) => v !== null && typeof v === "object" && !Array.isArray(v);
 /** @param {unknown} v */
-const isNonEmptyString = (v) => typeof v === 'string' && v !== '';
+const isNonEmptyString = (v) => typeof v === "string" && v !== "";
 
 /**
  * @typedef {object} ResolvedOptions
@@ -64,10 +64,10 @@ const isNonEmptyString = (v) => typeof v === 'string' && v !== '';
  * @throws {TypeError} naming the first bad option
  */
 function resolveOptions(options = {}) {
-  if (!isPlainObject(options)) throw new TypeError('Mock server options must be an object.');
+  if (!isPlainObject(options)) throw new TypeError("Mock server options must be an object.");
   const known = Object.keys(DEFAULTS);
   const unknown = Object.keys(options).find((key) => !known.includes(key));
-  if (unknown) throw new TypeError(`Unknown mock server option "${unknown}"; known: ${known.join(', ')}.`);
+  if (unknown) throw new TypeError(`Unknown mock server option "${unknown}"; known: ${known.join(", ")}.`);
   const o = /** @type {Record<string, any>} */ ({ ...DEFAULTS });
   for (const [key, value] of Object.entries(options)) if (value !== undefined) o[key] = value;
 
@@ -82,7 +82,7 @@ function resolveOptions(options = {}) {
     throw new TypeError('Option "tokens" must be an array of non-empty strings.');
   }
   if (!Array.isArray(o.instances)) throw new TypeError('Option "instances" must be an array.');
-  if (o.batchResponseForm !== 'wrapped' && o.batchResponseForm !== 'bare') {
+  if (o.batchResponseForm !== "wrapped" && o.batchResponseForm !== "bare") {
     throw new TypeError('Option "batchResponseForm" must be "wrapped" or "bare".');
   }
   if (!Array.isArray(o.faults)) throw new TypeError('Option "faults" must be an array.');
@@ -97,13 +97,29 @@ function resolveOptions(options = {}) {
   if (!(Number.isFinite(o.tokenLifetimeMs) && o.tokenLifetimeMs > 0)) {
     throw new TypeError('Option "tokenLifetimeMs" must be a number > 0.');
   }
-  if (typeof o.iamEchoesPassword !== 'boolean') throw new TypeError('Option "iamEchoesPassword" must be a boolean.');
-  if (typeof o.clock !== 'function') throw new TypeError('Option "clock" must be a function returning milliseconds.');
-  const accessKeys = checkRecords('accessKeys', o.accessKeys, ['accessKey', 'secretKey'], ['projectId', 'securityToken']);
-  const iamUsers = checkRecords('iamUsers', o.iamUsers, ['domainName', 'userName', 'password'], ['projectName', 'projectId']);
+  if (typeof o.iamEchoesPassword !== "boolean") throw new TypeError('Option "iamEchoesPassword" must be a boolean.');
+  if (typeof o.clock !== "function") throw new TypeError('Option "clock" must be a function returning milliseconds.');
+  const accessKeys = checkRecords(
+    "accessKeys",
+    o.accessKeys,
+    ["accessKey", "secretKey"],
+    ["projectId", "securityToken"],
+  );
+  const iamUsers = checkRecords(
+    "iamUsers",
+    o.iamUsers,
+    ["domainName", "userName", "password"],
+    ["projectName", "projectId"],
+  );
   // Checked here so a bad instance fails startMockServer; the server makes the states.
   for (const instance of o.instances) toInstanceState(instance, 0);
-  return /** @type {ResolvedOptions} */ ({ ...o, tokens: [...o.tokens], instances: [...o.instances], accessKeys, iamUsers });
+  return /** @type {ResolvedOptions} */ ({
+    ...o,
+    tokens: [...o.tokens],
+    instances: [...o.instances],
+    accessKeys,
+    iamUsers,
+  });
 }
 
 /**
@@ -115,11 +131,12 @@ function checkRateLimit(value) {
   const r = /** @type {Record<string, any>} */ (value);
   const ok =
     isPlainObject(value) &&
-    Object.keys(r).every((k) => k === 'requestsPerSecond' || k === 'burst') &&
+    Object.keys(r).every((k) => k === "requestsPerSecond" || k === "burst") &&
     Number.isFinite(r.requestsPerSecond) &&
     r.requestsPerSecond > 0 &&
     (r.burst === undefined || (Number.isSafeInteger(r.burst) && r.burst >= 1));
-  if (!ok) throw new TypeError('Option "rateLimit" must be { requestsPerSecond: a number > 0, burst?: an integer >= 1 }.');
+  if (!ok)
+    throw new TypeError('Option "rateLimit" must be { requestsPerSecond: a number > 0, burst?: an integer >= 1 }.');
 }
 
 /**
@@ -132,7 +149,7 @@ function checkRateLimit(value) {
  * @throws {TypeError}
  */
 function checkRecords(option, list, required, optional) {
-  const shape = `{ ${required.join(', ')}${optional.map((k) => `, ${k}?`).join('')} }`;
+  const shape = `{ ${required.join(", ")}${optional.map((k) => `, ${k}?`).join("")} }`;
   const fail = () => {
     throw new TypeError(`Option "${option}" must be an array of ${shape} with non-empty string values.`);
   };
@@ -141,7 +158,8 @@ function checkRecords(option, list, required, optional) {
     if (!isPlainObject(item)) fail();
     const record = /** @type {Record<string, unknown>} */ (item);
     const keysOk = Object.keys(record).every((k) => required.includes(k) || optional.includes(k));
-    const valuesOk = required.every((k) => isNonEmptyString(record[k])) &&
+    const valuesOk =
+      required.every((k) => isNonEmptyString(record[k])) &&
       optional.every((k) => record[k] === undefined || isNonEmptyString(record[k]));
     if (!keysOk || !valuesOk) fail();
     return { ...record };
@@ -158,7 +176,7 @@ function checkRecords(option, list, required, optional) {
 function loadScenario(file) {
   let text;
   try {
-    text = fs.readFileSync(file, 'utf8');
+    text = fs.readFileSync(file, "utf8");
   } catch (err) {
     throw new Error(`Cannot read scenario file ${file}: ${/** @type {Error} */ (err).message}`);
   }
@@ -182,11 +200,11 @@ function loadScenario(file) {
  * @throws {TypeError}
  */
 function scenarioOptions(scenario) {
-  if (!isPlainObject(scenario)) throw new TypeError('a scenario must be a JSON object.');
+  if (!isPlainObject(scenario)) throw new TypeError("a scenario must be a JSON object.");
   const unknown = Object.keys(scenario).find((key) => !SCENARIO_KEYS.includes(key));
-  if (unknown) throw new TypeError(`unknown key "${unknown}"; known: ${SCENARIO_KEYS.join(', ')}.`);
+  if (unknown) throw new TypeError(`unknown key "${unknown}"; known: ${SCENARIO_KEYS.join(", ")}.`);
   const { description, ...options } = /** @type {Record<string, unknown>} */ (scenario);
-  if (description !== undefined && typeof description !== 'string') {
+  if (description !== undefined && typeof description !== "string") {
     throw new TypeError('"description" must be a string.');
   }
   resolveOptions(options);

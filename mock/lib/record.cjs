@@ -1,11 +1,11 @@
-'use strict';
+"use strict";
 /**
  * The request log: what each request and its answer looked like, with every secret replaced by
  * `'***'` (tokens, passwords, signatures, security tokens), so a test can print or compare
  * records freely.
  */
 
-const REDACTED = '***';
+const REDACTED = "***";
 /**
  * Shortest secret hidden where it appears inside a response body. Headers and the IAM password
  * field are hidden whatever their length; replacing a one- or two-character test token
@@ -13,9 +13,9 @@ const REDACTED = '***';
  */
 const MIN_QUOTED_SECRET_LENGTH = 4;
 /** Request headers whose whole value is secret. */
-const SECRET_HEADERS = ['x-auth-token', 'x-security-token'];
+const SECRET_HEADERS = ["x-auth-token", "x-security-token"];
 /** Response headers whose whole value is secret. */
-const SECRET_RESPONSE_HEADERS = ['x-subject-token'];
+const SECRET_RESPONSE_HEADERS = ["x-subject-token"];
 
 /**
  * @typedef {import('./replies.cjs').Reply} Reply
@@ -49,12 +49,12 @@ const secretsOf = new WeakMap();
  * @returns {RecordedRequest}
  */
 function recordRequest(req) {
-  const url = req.url || '/';
-  const at = url.indexOf('?');
+  const url = req.url || "/";
+  const at = url.indexOf("?");
   const record = {
-    method: req.method || '',
+    method: req.method || "",
     path: at < 0 ? url : url.slice(0, at),
-    query: at < 0 ? '' : url.slice(at + 1),
+    query: at < 0 ? "" : url.slice(at + 1),
     headers: redactHeaders(req.headers),
     body: undefined,
     receivedAt: Date.now(),
@@ -69,7 +69,7 @@ function recordRequest(req) {
  * @returns {string[]}
  */
 function headerSecrets(headers) {
-  const values = [...SECRET_HEADERS, 'authorization'].flatMap((name) => headers[name] ?? []);
+  const values = [...SECRET_HEADERS, "authorization"].flatMap((name) => headers[name] ?? []);
   const signatures = values.flatMap((v) => [...v.matchAll(/Signature=([^,\s]+)/g)].map((m) => m[1]));
   return [...values, ...signatures];
 }
@@ -86,7 +86,7 @@ function redactHeaders(headers) {
   const auth = copy.authorization;
   if (auth !== undefined) {
     copy.authorization =
-      typeof auth === 'string' && /^SDK-HMAC-SHA256 /.test(auth)
+      typeof auth === "string" && /^SDK-HMAC-SHA256 /.test(auth)
         ? auth.replace(/Signature=[^,\s]*/g, `Signature=${REDACTED}`)
         : REDACTED;
   }
@@ -108,11 +108,11 @@ function recordBody(record, text, tooLarge, holdsPassword) {
   }
   const body = parseLoosely(text);
   if (!holdsPassword) record.body = body;
-  else if (typeof body === 'string') record.body = body === '' ? '' : REDACTED;
+  else if (typeof body === "string") record.body = body === "" ? "" : REDACTED;
   else {
     record.body = withoutPassword(body);
     const password = body?.auth?.identity?.password?.user?.password;
-    if (typeof password === 'string') secretsOf.get(record)?.push(password);
+    if (typeof password === "string") secretsOf.get(record)?.push(password);
   }
 }
 
@@ -123,7 +123,7 @@ function recordBody(record, text, tooLarge, holdsPassword) {
 function withoutPassword(body) {
   const copy = structuredClone(body);
   const user = copy?.auth?.identity?.password?.user;
-  if (user && typeof user === 'object' && 'password' in user) user.password = REDACTED;
+  if (user && typeof user === "object" && "password" in user) user.password = REDACTED;
   return copy;
 }
 

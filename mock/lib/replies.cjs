@@ -1,10 +1,10 @@
-'use strict';
+"use strict";
 /**
  * Reply values: plain descriptions of an HTTP response (`{ status, headers, body }`) that the
  * server writes to the socket. Building them is pure (apart from the gateway's random request
  * IDs), so handlers and faults never touch I/O.
  */
-const { randomUUID } = require('node:crypto');
+const { randomUUID } = require("node:crypto");
 
 /**
  * Error codes the mock answers with. `KOOPHONE.API.*` 1000, 1001, 4001 and 9999 are the real
@@ -13,25 +13,25 @@ const { randomUUID } = require('node:crypto');
  * transport-level rejections the seeds do not cover.
  */
 const ERROR_CODES = Object.freeze({
-  badRequest: 'KOOPHONE.API.1000',
-  noPermission: 'KOOPHONE.API.1001',
-  noInstance: 'KOOPHONE.API.4001',
-  internal: 'KOOPHONE.API.9999',
-  invalidToken: 'APIGW.0301',
-  rateLimited: 'APIGW.0308',
-  notFound: 'KOOPHONE.API.0404',
-  methodNotAllowed: 'KOOPHONE.API.0405',
-  tooLarge: 'KOOPHONE.API.0413',
+  badRequest: "KOOPHONE.API.1000",
+  noPermission: "KOOPHONE.API.1001",
+  noInstance: "KOOPHONE.API.4001",
+  internal: "KOOPHONE.API.9999",
+  invalidToken: "APIGW.0301",
+  rateLimited: "APIGW.0308",
+  notFound: "KOOPHONE.API.0404",
+  methodNotAllowed: "KOOPHONE.API.0405",
+  tooLarge: "KOOPHONE.API.0413",
 });
 
 /** Headers on every response, so a page on any origin can call the mock and read these. */
 const CORS_HEADERS = Object.freeze({
-  'access-control-allow-origin': '*',
-  'access-control-expose-headers': 'x-request-id, retry-after, x-subject-token',
+  "access-control-allow-origin": "*",
+  "access-control-expose-headers": "x-request-id, retry-after, x-subject-token",
 });
 
 /** Methods the two endpoints accept; also the `Allow` header of a 405. */
-const ALLOWED_METHODS = 'POST, OPTIONS';
+const ALLOWED_METHODS = "POST, OPTIONS";
 
 /** How long (seconds) a browser may cache the preflight answer. */
 const PREFLIGHT_MAX_AGE_S = 600;
@@ -52,7 +52,7 @@ const PREFLIGHT_MAX_AGE_S = 600;
  * @returns {Reply}
  */
 function jsonReply(status, value, headers = {}) {
-  return textReply(status, 'application/json', JSON.stringify(value), headers);
+  return textReply(status, "application/json", JSON.stringify(value), headers);
 }
 
 /**
@@ -64,7 +64,7 @@ function jsonReply(status, value, headers = {}) {
  * @returns {Reply}
  */
 function textReply(status, contentType, body, headers = {}) {
-  return { status, headers: { 'content-type': contentType, ...headers }, body };
+  return { status, headers: { "content-type": contentType, ...headers }, body };
 }
 
 /**
@@ -83,7 +83,7 @@ function errorReply(status, code, message, headers) {
 const badRequest = (message) => errorReply(400, ERROR_CODES.badRequest, message);
 
 /** A request ID as the gateway writes it: 32 lower-case hex digits, new for every answer. */
-const gatewayRequestId = () => randomUUID().replaceAll('-', '');
+const gatewayRequestId = () => randomUUID().replaceAll("-", "");
 
 /**
  * An error answered by the API gateway itself:
@@ -115,11 +115,15 @@ const unauthorized = (detail) =>
  * @returns {Reply}
  */
 const throttled = (limit, headers) =>
-  gatewayError(429, ERROR_CODES.rateLimited, `The throttling threshold has been reached: policy api over ratelimit,${limit}`, headers);
+  gatewayError(
+    429,
+    ERROR_CODES.rateLimited,
+    `The throttling threshold has been reached: policy api over ratelimit,${limit}`,
+    headers,
+  );
 
 /** @param {string} path @returns {Reply} */
-const notFound = (path) =>
-  errorReply(404, ERROR_CODES.notFound, `No such endpoint: ${path.slice(0, 200)}.`);
+const notFound = (path) => errorReply(404, ERROR_CODES.notFound, `No such endpoint: ${path.slice(0, 200)}.`);
 
 /** @param {string} method @returns {Reply} */
 const methodNotAllowed = (method) =>
@@ -128,20 +132,19 @@ const methodNotAllowed = (method) =>
   });
 
 /** @param {number} limit the body size limit in bytes @returns {Reply} */
-const tooLarge = (limit) =>
-  errorReply(413, ERROR_CODES.tooLarge, `Request body is larger than ${limit} bytes.`);
+const tooLarge = (limit) => errorReply(413, ERROR_CODES.tooLarge, `Request body is larger than ${limit} bytes.`);
 
 /** @returns {Reply} the 204 answer to a CORS preflight. */
 function preflight() {
   return {
     status: 204,
     headers: {
-      'access-control-allow-methods': ALLOWED_METHODS,
-      'access-control-allow-headers':
-        'content-type, x-request-id, x-auth-token, authorization, x-sdk-date, x-project-id, x-security-token',
-      'access-control-max-age': String(PREFLIGHT_MAX_AGE_S),
+      "access-control-allow-methods": ALLOWED_METHODS,
+      "access-control-allow-headers":
+        "content-type, x-request-id, x-auth-token, authorization, x-sdk-date, x-project-id, x-security-token",
+      "access-control-max-age": String(PREFLIGHT_MAX_AGE_S),
     },
-    body: '',
+    body: "",
   };
 }
 

@@ -60,7 +60,13 @@ function isSignal(value) {
 export function readOptions(known, defaults, options) {
   const data = {};
   const handles = { fetch: undefined, token: undefined, signal: undefined, onProgress: undefined };
-  const sources = defaults === undefined ? [[options, "options"]] : [[defaults, "client options"], [options ?? {}, "options"]];
+  const sources =
+    defaults === undefined
+      ? [[options, "options"]]
+      : [
+          [defaults, "client options"],
+          [options ?? {}, "options"],
+        ];
   for (const [source, label] of sources) {
     if (source === null || typeof source !== "object") {
       data.$ = describe(source);

@@ -62,7 +62,8 @@ function plainCause(cause) {
 function causeFrom(data) {
   if (data === null || typeof data !== "object") return undefined;
   const cause = new Error(String(data.message ?? ""));
-  if (typeof data.name === "string") Object.defineProperty(cause, "name", { value: data.name, enumerable: false, configurable: true });
+  if (typeof data.name === "string")
+    Object.defineProperty(cause, "name", { value: data.name, enumerable: false, configurable: true });
   if (typeof data.code === "string") cause.code = data.code;
   return cause;
 }

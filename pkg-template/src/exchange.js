@@ -33,7 +33,14 @@ export async function exchange(fetchFn, url, headerText, body, timeoutMs, maxByt
     timedOut = true;
     controller.abort();
   }, timeoutMs);
-  const failed = (failure, status = 0, detail) => ({ failure, status, retryAfter: undefined, body: undefined, detail, wall: Date.now() });
+  const failed = (failure, status = 0, detail) => ({
+    failure,
+    status,
+    retryAfter: undefined,
+    body: undefined,
+    detail,
+    wall: Date.now(),
+  });
   try {
     const headers = {};
     const lines = headerText.split("\n");
@@ -178,7 +185,8 @@ export function describeError(error) {
   const text = (value) => (typeof value === "string" ? value.slice(0, MAX_TEXT) : undefined);
   try {
     if (typeof error === "string") return JSON.stringify({ name: "Error", message: text(error) });
-    if (error === null || typeof error !== "object") return JSON.stringify({ name: "Error", message: text(String(error)) });
+    if (error === null || typeof error !== "object")
+      return JSON.stringify({ name: "Error", message: text(String(error)) });
     let message = text(error.message) ?? "unknown error";
     let code = text(error.code);
     const cause = error.cause;

@@ -54,8 +54,13 @@ export class Host {
     this.inFlight.add(controller);
     const fetchFn = this.handles.fetch ?? globalThis.fetch;
     if (typeof fetchFn !== "function") {
-      const detail = JSON.stringify({ name: "TypeError", message: "this runtime has no global fetch; pass one as the `fetch` option" });
-      queueMicrotask(() => this.enter((call) => call.exchanged(id, now(), Date.now(), 1, 0, undefined, undefined, detail)));
+      const detail = JSON.stringify({
+        name: "TypeError",
+        message: "this runtime has no global fetch; pass one as the `fetch` option",
+      });
+      queueMicrotask(() =>
+        this.enter((call) => call.exchanged(id, now(), Date.now(), 1, 0, undefined, undefined, detail)),
+      );
       return;
     }
     exchange(fetchFn, url, headers, body, timeoutMs, maxBodyBytes, controller).then((r) => {
@@ -69,7 +74,10 @@ export class Host {
       (token) => {
         if (typeof token !== "string" || token.length > 65536) {
           const what = typeof token === "string" ? "a string over 65536 characters" : describeType(token);
-          const detail = JSON.stringify({ name: "TypeError", message: `the token function must return (or resolve to) a string, got ${what}` });
+          const detail = JSON.stringify({
+            name: "TypeError",
+            message: `the token function must return (or resolve to) a string, got ${what}`,
+          });
           this.enter((call) => call.token(id, now(), undefined, detail));
         } else {
           this.enter((call) => call.token(id, now(), token, undefined));
@@ -134,7 +142,11 @@ export class Host {
     this.trapped ||= trapped;
     if (this.settled) return;
     this.finish();
-    this.done(false, { code, message: text, cause: cause === undefined ? undefined : { name: "Error", message: message(cause) } });
+    this.done(false, {
+      code,
+      message: text,
+      cause: cause === undefined ? undefined : { name: "Error", message: message(cause) },
+    });
     this.release();
   }
 

@@ -37,7 +37,7 @@ export function init() {
       ready = null; // let a later call try again
       compiled = null;
       throw new KooPhoneError(
-        `could not start the WebAssembly module: ${cause && cause.message ? cause.message : cause}` +
+        `could not start the WebAssembly module: ${cause?.message ? cause.message : cause}` +
           " (a Content-Security-Policy without 'wasm-unsafe-eval' blocks WebAssembly)",
         { code: "INTERNAL", cause },
       );
@@ -49,12 +49,13 @@ export function init() {
 /** The module trapped: its state may be corrupt. Stop its calls; the next call starts a fresh instance. */
 function trapped() {
   ready = null;
-  for (const host of [...live]) host.fail("INTERNAL", "the WebAssembly module failed during another call; this call was stopped", undefined, true);
+  for (const host of [...live])
+    host.fail("INTERNAL", "the WebAssembly module failed during another call; this call was stopped", undefined, true);
   live.clear();
 }
 
 const origin = () => {
-  const value = globalThis.location && globalThis.location.origin;
+  const value = globalThis.location?.origin;
   return typeof value === "string" && value !== "null" ? value : undefined;
 };
 
@@ -113,7 +114,10 @@ export function createClient(defaults = {}) {
   try {
     bound = { ...defaults };
   } catch (error) {
-    throw new KooPhoneError(`reading the createClient options threw: ${error && error.message}`, { code: "INVALID_ARGUMENT" });
+    // biome-ignore lint/complexity/useOptionalChain: a thrown null, 0 or "" is named as itself, not as undefined
+    throw new KooPhoneError(`reading the createClient options threw: ${error && error.message}`, {
+      code: "INVALID_ARGUMENT",
+    });
   }
   return Object.freeze({
     batchStatus: (instanceIds, options) => run(startBatchStatus, readIds, instanceIds, options, bound).then(withErrors),

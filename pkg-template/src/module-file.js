@@ -11,7 +11,7 @@ export async function compileFromUrl(url) {
   try {
     response = await fetch(url);
   } catch (cause) {
-    throw new Error(`could not fetch ${url}: ${cause && cause.message ? cause.message : cause}${hint}`, { cause });
+    throw new Error(`could not fetch ${url}: ${cause?.message ? cause.message : cause}${hint}`, { cause });
   }
   if (!response.ok) throw new Error(`fetching ${url} answered HTTP ${response.status}${hint}`);
   // compileStreaming refuses any other MIME type: read the bytes instead of failing.
@@ -34,7 +34,7 @@ export function compileFromFile(fs, file) {
     if (!fs) throw new Error("no file system access here");
     bytes = fs.readFileSync(file);
   } catch (cause) {
-    const reason = cause && cause.code ? cause.code : cause && cause.message ? cause.message : String(cause);
+    const reason = cause?.code ? cause.code : cause?.message ? cause.message : String(cause);
     const hint = `when the package is bundled into one file, ${INLINE}, or copy ${FILE} next to the bundle`;
     throw new Error(`could not read ${shown} (${reason}): ${hint}`, { cause });
   }

@@ -76,20 +76,31 @@ test("Check status: a table with a coloured badge per state, and the ID the serv
     trs.map((tr) => {
       const b = tr.querySelector(".badge");
       return { id: tr.dataset.id, state: b.textContent, cls: b.className, bg: getComputedStyle(b).backgroundColor };
-    }));
-  assert.deepEqual(rows.map((r) => `${r.id}:${r.state}`), [
-    "a44uhlf7:unknown",
-    "stopped01:stopped",
-    "running01:running",
-    "running02:running",
-    "prep-fail:offline",
-    "prep-ok:starting",
-    "shutdown01:shutdown",
-    "mystery07:unrecognized",
-  ]);
-  assert.ok(rows.every((r) => r.cls.includes(`state-${r.state}`)), "each badge is classed by its state");
+    }),
+  );
+  assert.deepEqual(
+    rows.map((r) => `${r.id}:${r.state}`),
+    [
+      "a44uhlf7:unknown",
+      "stopped01:stopped",
+      "running01:running",
+      "running02:running",
+      "prep-fail:offline",
+      "prep-ok:starting",
+      "shutdown01:shutdown",
+      "mystery07:unrecognized",
+    ],
+  );
+  assert.ok(
+    rows.every((r) => r.cls.includes(`state-${r.state}`)),
+    "each badge is classed by its state",
+  );
   const colour = Object.fromEntries(rows.map((r) => [r.state, r.bg]));
-  assert.equal(new Set(Object.values(colour)).size >= 5, true, `badges are coloured by state: ${JSON.stringify(colour)}`);
+  assert.equal(
+    new Set(Object.values(colour)).size >= 5,
+    true,
+    `badges are coloured by state: ${JSON.stringify(colour)}`,
+  );
   assert.notEqual(colour.running, colour.stopped);
   assert.deepEqual(await page.$$eval("#missing li", (lis) => lis.map((li) => li.textContent)), ["ghost001"]);
   assert.match(await page.textContent("#status-summary"), /^8 of 9 instances reported · 1 request/);
@@ -115,14 +126,20 @@ test("Wait until prepared: live progress through queuing and restoring to normal
   assert.equal(await page.isDisabled("#wait"), true);
   assert.equal(await page.isEnabled("#cancel"), true);
   assert.equal(await page.$("#prepared"), null);
-  assert.match(await page.innerText("#progress"), /State:?\s*queuing\s*Waiting count:?\s*\d\s*Poll:?\s*\d\s*Elapsed:?\s*\d+\.\d s/);
+  assert.match(
+    await page.innerText("#progress"),
+    /State:?\s*queuing\s*Waiting count:?\s*\d\s*Poll:?\s*\d\s*Elapsed:?\s*\d+\.\d s/,
+  );
   await page.waitForSelector("#progress .progress-now[data-state=restoring]");
   await shot("03-progress");
   await page.waitForSelector("#prepared", { timeout: 20_000 });
 
   const shown = await page.evaluate(() => window.__shown);
   assert.deepEqual([...new Set(shown.map(([state]) => state))], ["queuing", "restoring", "normal"]);
-  assert.match(shown.map(([, text]) => text).join("\n"), /Waiting count:?\s*3[\s\S]*Waiting count:?\s*2[\s\S]*Waiting count:?\s*1/);
+  assert.match(
+    shown.map(([, text]) => text).join("\n"),
+    /Waiting count:?\s*3[\s\S]*Waiting count:?\s*2[\s\S]*Waiting count:?\s*1/,
+  );
   const log = await page.$$eval("#progress-log li", (lis) => lis.map((li) => li.dataset.state));
   assert.deepEqual(log, ["queuing", "queuing", "queuing", "restoring", "normal"]);
   assert.match(await page.textContent("#prepared"), /ready after 5 polls/);
@@ -188,10 +205,17 @@ test("input errors and server errors are shown with code and HTTP status, never 
   box = await page.waitForSelector("#status-output .error[data-code=HTTP]");
   const text = await box.innerText();
   assert.match(text, /^KooPhone refused the request\./);
-  assert.match(text, /Code:?\s*HTTP\s+HTTP status:?\s*401\s+Server code:?\s*APIGW\.0301\s+Request ID:?\s*[0-9a-f-]{36}/);
+  assert.match(
+    text,
+    /Code:?\s*HTTP\s+HTTP status:?\s*401\s+Server code:?\s*APIGW\.0301\s+Request ID:?\s*[0-9a-f-]{36}/,
+  );
   await assertNoToken("wrong-token-value", TOKEN);
   await shot("07-error");
-  assert.deepEqual(problems.filter((p) => !/\b401\b/.test(p)), [], "no page errors");
+  assert.deepEqual(
+    problems.filter((p) => !/\b401\b/.test(p)),
+    [],
+    "no page errors",
+  );
 });
 
 test("many IDs (comma separated) are checked in chunks and merged in input order", async () => {
@@ -202,7 +226,10 @@ test("many IDs (comma separated) are checked in chunks and merged in input order
   await page.getByRole("button", { name: "Check status" }).click();
   await page.waitForSelector("#status-table");
   const distinct = [...new Set(ids)];
-  assert.deepEqual(await page.$$eval("#status-table tbody tr", (trs) => trs.map((tr) => tr.dataset.id)), ["running02", "running01"]);
+  assert.deepEqual(await page.$$eval("#status-table tbody tr", (trs) => trs.map((tr) => tr.dataset.id)), [
+    "running02",
+    "running01",
+  ]);
   assert.equal(await page.$$eval("#missing li", (lis) => lis.length), distinct.length - 2);
   assert.match(await page.textContent("#status-summary"), /^2 of 62 instances reported · 2 requests/);
   assert.equal(mock.requests.filter((r) => r.method === "POST").length, 2);
@@ -215,7 +242,9 @@ test("narrow screens: the page fits without sideways scrolling", async () => {
     await narrow.waitForSelector("body[data-ready=true]");
     await narrow.getByRole("button", { name: "Check status" }).click();
     await narrow.waitForSelector("#status-table");
-    const overflow = await narrow.evaluate(() => document.documentElement.scrollWidth - document.documentElement.clientWidth);
+    const overflow = await narrow.evaluate(
+      () => document.documentElement.scrollWidth - document.documentElement.clientWidth,
+    );
     assert.ok(overflow <= 0, `the page is ${overflow}px wider than the screen`);
     await narrow.screenshot({ path: `${SHOTS}08-narrow.png`, fullPage: true });
   } finally {

@@ -10,7 +10,17 @@ import { spawn } from "node:child_process";
 import { existsSync, readFileSync, readdirSync, writeFileSync } from "node:fs";
 import { createServer } from "node:net";
 import { join } from "node:path";
-import { SCENARIO, VERSIONS, describeRun, essentials, fixture, launchChromium, project, run, serveStatic, startMock } from "./support.mjs";
+import {
+  SCENARIO,
+  VERSIONS,
+  describeRun,
+  fixture,
+  launchChromium,
+  project,
+  run,
+  serveStatic,
+  startMock,
+} from "./support.mjs";
 
 const MAIN = fixture("browser/main.js");
 const WORKER = fixture("browser/worker.js");
@@ -96,7 +106,13 @@ function checkPage({ result, problems, notFound }, wasmCalls) {
   for (const r of result.concurrent) assert.deepEqual(r, SCENARIO.expected);
   assert.deepEqual(result.wasmCalls, wasmCalls, "10 concurrent first calls compiled the module once, this way");
   assert.deepEqual(result.client, SCENARIO.expected);
-  assert.deepEqual(result.error, { isKooPhoneError: true, isError: true, name: "KooPhoneError", code: "HTTP", httpStatus: 401 });
+  assert.deepEqual(result.error, {
+    isKooPhoneError: true,
+    isError: true,
+    name: "KooPhoneError",
+    code: "HTTP",
+    httpStatus: 401,
+  });
   assert.deepEqual(result.afterError, SCENARIO.expected);
   assert.ok(
     mock.requests.some((r) => r.method === "OPTIONS") && mock.requests.some((r) => r.headers.origin),
@@ -126,57 +142,74 @@ async function browserCase(t, { name, setUp, build, afterBuild, root, path, wasm
   let shipped;
   let loaded;
   t.after(() => site?.close());
-  await t.test(`${name}: ${build ? "install and production build" : "install, served as is"}${wasm ? ", one .wasm" : ", no .wasm"}`, { timeout: 240_000 }, async () => {
-    const { dir } = await setUp();
-    if (!mock) mock = await startMock(dir);
-    if (build) {
-      const built = await run(build[0], build.slice(1), { cwd: dir, timeout: 180_000 });
-      assert.equal(built.code, 0, describeRun(build.join(" "), built));
-    }
-    afterBuild?.(dir);
-    served = join(dir, root);
-    assert.ok(existsSync(join(served, "index.html")), `no index.html in ${served}`);
-    const wasmFiles = readdirSync(served, { recursive: true }).map(String).filter((f) => f.endsWith(".wasm"));
-    shipped = readFileSync(join(dir, "node_modules", "koophone-wasm", "koophone_wasm.wasm"));
-    if (wasm) {
-      assert.equal(wasmFiles.length, 1, `one .wasm to deploy, found: ${wasmFiles.join(", ") || "none"}`);
-      assert.match(wasmFiles[0], wasm);
-      assert.ok(readFileSync(join(served, wasmFiles[0])).equals(shipped), `${wasmFiles[0]} is not the package's module`);
-    } else {
-      assert.deepEqual(wasmFiles, [], "the module is inlined: no .wasm file to deploy");
-    }
-    site = await serveStatic(served);
-  });
-  await t.test(`${name}: page in Chromium, 10 concurrent first calls, batchStatus vs mock, KooPhoneError`, { timeout: 60_000 }, async (sub) => {
-    if (!site) return sub.skip("not built");
-    loaded = await loadPage(site, path);
-    checkPage(loaded, wasm ? ["compileStreaming"] : ["compile"]);
-    // The page and its worker each fetched the module once (no cache: no-store).
-    assert.equal(loaded.wasmRequests.length, wasm ? 2 : 0, `requests for .wasm: ${loaded.wasmRequests.join(", ")}`);
-    if (wasm) for (const path of loaded.wasmRequests) assert.match(path, wasm);
-    // The JS the page and worker loaded inlines the module only when built from koophone-wasm/inline.
-    assert.ok(loaded.scripts.length >= 2, `page and worker scripts requested: ${loaded.scripts.join(", ")}`);
-    const base64 = shipped.toString("base64", 0, 30);
-    const inlining = loaded.scripts.filter((f) => readFileSync(join(served, f), "utf8").includes(base64));
-    assert.equal(inlining.length > 0, !wasm, `scripts inlining the module: ${inlining.join(", ") || "none"}`);
-  });
+  await t.test(
+    `${name}: ${build ? "install and production build" : "install, served as is"}${wasm ? ", one .wasm" : ", no .wasm"}`,
+    { timeout: 240_000 },
+    async () => {
+      const { dir } = await setUp();
+      if (!mock) mock = await startMock(dir);
+      if (build) {
+        const built = await run(build[0], build.slice(1), { cwd: dir, timeout: 180_000 });
+        assert.equal(built.code, 0, describeRun(build.join(" "), built));
+      }
+      afterBuild?.(dir);
+      served = join(dir, root);
+      assert.ok(existsSync(join(served, "index.html")), `no index.html in ${served}`);
+      const wasmFiles = readdirSync(served, { recursive: true })
+        .map(String)
+        .filter((f) => f.endsWith(".wasm"));
+      shipped = readFileSync(join(dir, "node_modules", "koophone-wasm", "koophone_wasm.wasm"));
+      if (wasm) {
+        assert.equal(wasmFiles.length, 1, `one .wasm to deploy, found: ${wasmFiles.join(", ") || "none"}`);
+        assert.match(wasmFiles[0], wasm);
+        assert.ok(
+          readFileSync(join(served, wasmFiles[0])).equals(shipped),
+          `${wasmFiles[0]} is not the package's module`,
+        );
+      } else {
+        assert.deepEqual(wasmFiles, [], "the module is inlined: no .wasm file to deploy");
+      }
+      site = await serveStatic(served);
+    },
+  );
+  await t.test(
+    `${name}: page in Chromium, 10 concurrent first calls, batchStatus vs mock, KooPhoneError`,
+    { timeout: 60_000 },
+    async (sub) => {
+      if (!site) return sub.skip("not built");
+      loaded = await loadPage(site, path);
+      checkPage(loaded, wasm ? ["compileStreaming"] : ["compile"]);
+      // The page and its worker each fetched the module once (no cache: no-store).
+      assert.equal(loaded.wasmRequests.length, wasm ? 2 : 0, `requests for .wasm: ${loaded.wasmRequests.join(", ")}`);
+      if (wasm) for (const path of loaded.wasmRequests) assert.match(path, wasm);
+      // The JS the page and worker loaded inlines the module only when built from koophone-wasm/inline.
+      assert.ok(loaded.scripts.length >= 2, `page and worker scripts requested: ${loaded.scripts.join(", ")}`);
+      const base64 = shipped.toString("base64", 0, 30);
+      const inlining = loaded.scripts.filter((f) => readFileSync(join(served, f), "utf8").includes(base64));
+      assert.equal(inlining.length > 0, !wasm, `scripts inlining the module: ${inlining.join(", ") || "none"}`);
+    },
+  );
   await t.test(`${name}: module web worker in Chromium calls batchStatus`, { timeout: 60_000 }, async (sub) => {
     if (!loaded) return sub.skip("the page did not load");
     checkWorker(loaded);
   });
   if (wrongMime) {
-    await t.test(`${name}: .wasm served as application/octet-stream: compiled from its bytes instead, page and worker`, { timeout: 60_000 }, async (sub) => {
-      if (!served) return sub.skip("not built");
-      const octet = await serveStatic(served, { wasmType: "application/octet-stream" });
-      try {
-        const again = await loadPage(octet, path);
-        checkPage(again, ["compile"]);
-        checkWorker(again);
-        assert.equal(again.wasmRequests.length, 2);
-      } finally {
-        await octet.close();
-      }
-    });
+    await t.test(
+      `${name}: .wasm served as application/octet-stream: compiled from its bytes instead, page and worker`,
+      { timeout: 60_000 },
+      async (sub) => {
+        if (!served) return sub.skip("not built");
+        const octet = await serveStatic(served, { wasmType: "application/octet-stream" });
+        try {
+          const again = await loadPage(octet, path);
+          checkPage(again, ["compile"]);
+          checkWorker(again);
+          assert.equal(again.wasmRequests.length, 2);
+        } finally {
+          await octet.close();
+        }
+      },
+    );
   }
 }
 
@@ -204,14 +237,20 @@ test(`vite ${VERSIONS.vite}`, { timeout: 400_000 }, (t) =>
 
 // The dev server pre-bundles dependencies into node_modules/.vite/deps (a known trap for
 // `new URL(..., import.meta.url)` in packages): the module must still be found and fetched.
-test(`vite ${VERSIONS.vite} dev server (dependency pre-bundling forced): page and module worker`, { timeout: 120_000 }, async () => {
+test(`vite ${VERSIONS.vite} dev server (dependency pre-bundling forced): page and module worker`, {
+  timeout: 120_000,
+}, async () => {
   const { dir } = await viteProject();
   if (!mock) mock = await startMock(dir);
   const port = await freePort();
-  const dev = spawn(process.execPath, ["node_modules/vite/bin/vite.js", "--host", "127.0.0.1", "--port", String(port), "--strictPort", "--force"], {
-    cwd: dir,
-    stdio: ["ignore", "pipe", "pipe"],
-  });
+  const dev = spawn(
+    process.execPath,
+    ["node_modules/vite/bin/vite.js", "--host", "127.0.0.1", "--port", String(port), "--strictPort", "--force"],
+    {
+      cwd: dir,
+      stdio: ["ignore", "pipe", "pipe"],
+    },
+  );
   let output = "";
   dev.stdout.on("data", (d) => (output += d));
   dev.stderr.on("data", (d) => (output += d));
@@ -226,7 +265,10 @@ test(`vite ${VERSIONS.vite} dev server (dependency pre-bundling forced): page an
     const loaded = await loadPage({ url: `http://127.0.0.1:${port}` });
     checkPage(loaded, ["compileStreaming"]);
     checkWorker(loaded);
-    assert.deepEqual(loaded.wasmRequests, ["/node_modules/koophone-wasm/koophone_wasm.wasm", "/node_modules/koophone-wasm/koophone_wasm.wasm"]);
+    assert.deepEqual(loaded.wasmRequests, [
+      "/node_modules/koophone-wasm/koophone_wasm.wasm",
+      "/node_modules/koophone-wasm/koophone_wasm.wasm",
+    ]);
   } finally {
     dev.kill();
     await exited;
@@ -288,7 +330,8 @@ test(`esbuild ${VERSIONS.esbuild}, koophone-wasm/inline`, { timeout: 400_000 }, 
       "-e",
       'require("esbuild").buildSync({ entryPoints: ["src/main.js", "src/worker.js"], bundle: true, format: "esm", platform: "browser", minify: true, outdir: "dist", logLevel: "warning" })',
     ],
-    afterBuild: (dir) => writeFileSync(join(dir, "dist", "index.html"), html('<script type="module" src="main.js"></script>')),
+    afterBuild: (dir) =>
+      writeFileSync(join(dir, "dist", "index.html"), html('<script type="module" src="main.js"></script>')),
     root: "dist",
     wasm: null,
   }),

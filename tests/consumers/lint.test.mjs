@@ -11,13 +11,17 @@ const tools = await project("lint", {
 });
 const bin = (name) => join(tools.dir, "node_modules", ".bin", name);
 
-test(`publint ${VERSIONS.publint} --strict on the tarball: no errors, warnings or suggestions`, { timeout: 120_000 }, async () => {
+test(`publint ${VERSIONS.publint} --strict on the tarball: no errors, warnings or suggestions`, {
+  timeout: 120_000,
+}, async () => {
   const result = await run(bin("publint"), ["run", TARBALL, "--strict", "--level", "suggestion"], { cwd: tools.dir });
   assert.equal(result.code, 0, describeRun("publint", result));
   assert.match(result.stdout, /All good!/, describeRun("publint", result));
 });
 
-test(`attw ${VERSIONS["@arethetypeswrong/cli"]} (profile strict) on the tarball: no problems`, { timeout: 120_000 }, async () => {
+test(`attw ${VERSIONS["@arethetypeswrong/cli"]} (profile strict) on the tarball: no problems`, {
+  timeout: 120_000,
+}, async () => {
   const result = await run(bin("attw"), [TARBALL, "--format", "json", "--no-color"], { cwd: tools.dir });
   let report;
   try {

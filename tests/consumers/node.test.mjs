@@ -12,7 +12,9 @@ const SCRIPT_FILES = ["esm.mjs", "cjs.cjs", "concurrent.mjs", "concurrent.cjs", 
 
 /** A fixture rewritten for the inline entry: imports and the resolved-path checks. */
 const inlined = (text) =>
-  text.replaceAll('"koophone-wasm"', '"koophone-wasm/inline"').replaceAll("koophone-wasm\\/index", "koophone-wasm\\/inline\\/index");
+  text
+    .replaceAll('"koophone-wasm"', '"koophone-wasm/inline"')
+    .replaceAll("koophone-wasm\\/index", "koophone-wasm\\/inline\\/index");
 
 const consumer = await project("node", {
   files: {
@@ -51,7 +53,10 @@ async function runtimes() {
       if (!existsSync(bin) || version.code !== 0) throw new Error(describeRun(bin, version));
       found.push({ label: `node ${major}`, bin, version: version.stdout.trim() });
     } catch (error) {
-      found.push({ label: `node ${major}`, skip: `node@${VERSIONS[key]} not installable from the registry: ${String(error.message).split("\n")[0]}` });
+      found.push({
+        label: `node ${major}`,
+        skip: `node@${VERSIONS[key]} not installable from the registry: ${String(error.message).split("\n")[0]}`,
+      });
     }
   }
   return found.sort((a, b) => Number(a.label.slice(5)) - Number(b.label.slice(5)));
@@ -62,7 +67,10 @@ const SCRIPTS = [
   ["CommonJS require: batchStatus, createClient, KooPhoneError instanceof", ["cjs.cjs"]],
   ["ESM: 10 concurrent first calls, one instantiation", ["-r", "./count-wasm.cjs", "concurrent.mjs"]],
   ["CommonJS: 10 concurrent first calls, one instantiation", ["-r", "./count-wasm.cjs", "concurrent.cjs"]],
-  ["calls after a failed init, HTTP error, bad argument, refused connection, abort succeed", ["-r", "./count-wasm.cjs", "after-failure.mjs"]],
+  [
+    "calls after a failed init, HTTP error, bad argument, refused connection, abort succeed",
+    ["-r", "./count-wasm.cjs", "after-failure.mjs"],
+  ],
 ];
 const ENTRIES = [
   { label: "koophone-wasm (.wasm file)", cwd: consumer.dir },
@@ -85,8 +93,10 @@ for (const runtime of await runtimes()) {
       );
     }
   }
-  test(`${runtime.label}: without koophone_wasm.wasm the default entries fail INTERNAL naming the file and koophone-wasm/inline; the inline entries start`, { skip: runtime.skip ?? false, timeout: 60_000 }, () =>
-    runScript(runtime, ["no-wasm.mjs"], noWasm),
+  test(
+    `${runtime.label}: without koophone_wasm.wasm the default entries fail INTERNAL naming the file and koophone-wasm/inline; the inline entries start`,
+    { skip: runtime.skip ?? false, timeout: 60_000 },
+    () => runScript(runtime, ["no-wasm.mjs"], noWasm),
   );
 }
 
@@ -95,7 +105,9 @@ for (const runtime of await runtimes()) {
 // (ERR_REQUIRE_ASYNC_MODULE), so loading each ESM entry that way shows there is none.
 const node22 = (await runtimes()).find((r) => r.label === "node 22");
 for (const file of ["index.mjs", "index.browser.mjs", "inline/index.mjs"]) {
-  test(`${file} has no top-level await (Node 22 require(esm) loads it synchronously)`, { skip: node22?.skip ?? (node22 ? false : "no Node 22") }, async () => {
+  test(`${file} has no top-level await (Node 22 require(esm) loads it synchronously)`, {
+    skip: node22?.skip ?? (node22 ? false : "no Node 22"),
+  }, async () => {
     const script = `const m = require("./node_modules/koophone-wasm/${file}"); if (typeof m.batchStatus !== "function") process.exit(2); console.log("ok")`;
     const result = await run(node22.bin, ["--no-warnings", "-e", script], { cwd: consumer.dir, timeout: 30_000 });
     assert.equal(result.code, 0, describeRun(`node 22 require(${file})`, result));

@@ -3,7 +3,18 @@
 // headless Chromium, and the scenario every consumer checks against the mock.
 import { execFile } from "node:child_process";
 import { createHash } from "node:crypto";
-import { createReadStream, existsSync, mkdirSync, readFileSync, readdirSync, renameSync, rmSync, statSync, writeFileSync, copyFileSync } from "node:fs";
+import {
+  createReadStream,
+  existsSync,
+  mkdirSync,
+  readFileSync,
+  readdirSync,
+  renameSync,
+  rmSync,
+  statSync,
+  writeFileSync,
+  copyFileSync,
+} from "node:fs";
 import { createServer } from "node:http";
 import { dirname, extname, join, relative, resolve, sep } from "node:path";
 import { fileURLToPath, pathToFileURL } from "node:url";
@@ -139,7 +150,9 @@ export function fixture(path) {
 
 /** Starts the mock server shipped in the package installed in `dir`. */
 export async function startMock(dir, options = {}) {
-  const { startMockServer } = await import(pathToFileURL(join(dir, "node_modules", "koophone-wasm", "mock", "index.mjs")).href);
+  const { startMockServer } = await import(
+    pathToFileURL(join(dir, "node_modules", "koophone-wasm", "mock", "index.mjs")).href
+  );
   return startMockServer({ tokens: [SCENARIO.token], instances: SCENARIO.instances, ...options });
 }
 

@@ -6,7 +6,11 @@ const pad = (s, n) => (s.length >= n ? s : s + " ".repeat(n - s.length));
 
 function firstLine(error) {
   const e = error?.cause ?? error;
-  return String(e?.message ?? e ?? "").split("\n").find((l) => l.trim()) ?? "";
+  return (
+    String(e?.message ?? e ?? "")
+      .split("\n")
+      .find((l) => l.trim()) ?? ""
+  );
 }
 
 export default async function* tableReporter(source) {
@@ -16,9 +20,18 @@ export default async function* tableReporter(source) {
     const { name, nesting, details, skip, todo, file } = event.data;
     if (details?.type === "suite") continue;
     if (name === "<anonymous>" || (file && name === file)) continue; // file-level wrapper in older runners
-    const result = skip !== undefined && skip !== false ? "SKIP" : event.type === "test:pass" ? (todo ? "TODO" : "pass") : "FAIL";
-    const note = result === "SKIP" ? (typeof skip === "string" ? skip : "") : result === "FAIL" ? firstLine(details?.error) : "";
-    const row = { file: file ? relative(process.cwd(), file) : "", nesting, name: "  ".repeat(nesting) + name, result, ms: details?.duration_ms ?? 0, note };
+    const result =
+      skip !== undefined && skip !== false ? "SKIP" : event.type === "test:pass" ? (todo ? "TODO" : "pass") : "FAIL";
+    const note =
+      result === "SKIP" ? (typeof skip === "string" ? skip : "") : result === "FAIL" ? firstLine(details?.error) : "";
+    const row = {
+      file: file ? relative(process.cwd(), file) : "",
+      nesting,
+      name: "  ".repeat(nesting) + name,
+      result,
+      ms: details?.duration_ms ?? 0,
+      note,
+    };
     // A test reports after its subtests: put it above them.
     let at = rows.length;
     while (at > 0 && rows[at - 1].file === row.file && rows[at - 1].nesting > nesting && !rows[at - 1].claimed) at--;
@@ -36,7 +49,7 @@ export default async function* tableReporter(source) {
       lastFile = r.file;
     }
     const time = r.ms >= 1000 ? `${(r.ms / 1000).toFixed(1)} s` : `${Math.round(r.ms)} ms`;
-    out += `${pad(r.name.length > width ? r.name.slice(0, width - 1) + "…" : r.name, width)}  ${pad(r.result, 6)}  ${pad(time, 8)}  ${r.note.slice(0, 160)}\n`;
+    out += `${pad(r.name.length > width ? `${r.name.slice(0, width - 1)}…` : r.name, width)}  ${pad(r.result, 6)}  ${pad(time, 8)}  ${r.note.slice(0, 160)}\n`;
   }
   const count = (k) => rows.filter((r) => r.result === k).length;
   out += `${"-".repeat(width + 30)}\n${rows.length} cases: ${count("pass")} passed, ${count("FAIL")} failed, ${count("SKIP")} skipped\n`;

@@ -9,7 +9,9 @@ import { readdirSync } from "node:fs";
 import { join } from "node:path";
 import { FIXTURES, SCENARIO, VERSIONS, describeRun, fixture, project, run } from "./support.mjs";
 
-const FAIL_FILES = readdirSync(join(FIXTURES, "ts", "fail")).filter((f) => f.endsWith(".ts")).sort();
+const FAIL_FILES = readdirSync(join(FIXTURES, "ts", "fail"))
+  .filter((f) => f.endsWith(".ts"))
+  .sort();
 
 const scenarioTs = [
   "// Generated from tests/consumers/fixtures/scenario.json.",
@@ -35,12 +37,66 @@ const ENV = {
 const CONSOLE = "declare const console: { log(...args: unknown[]): void };\n";
 
 const CONFIGS = [
-  { name: "node16, ESM package, lib ES2022 (no DOM, no @types/node)", dir: "node16-esm", type: "module", module: "node16", moduleResolution: "node16", lib: ["ES2022"], types: [], env: "none" },
-  { name: "node16, CommonJS package, lib ES2022 (no DOM, no @types/node)", dir: "node16-cjs", type: "commonjs", module: "node16", moduleResolution: "node16", lib: ["ES2022"], types: [], env: "none" },
-  { name: "nodenext, ESM package, lib ES2022 (no DOM, no @types/node)", dir: "nodenext-esm", type: "module", module: "nodenext", moduleResolution: "nodenext", lib: ["ES2022"], types: [], env: "none" },
-  { name: "nodenext, CommonJS package, lib ES2022 (no DOM, no @types/node)", dir: "nodenext-cjs", type: "commonjs", module: "nodenext", moduleResolution: "nodenext", lib: ["ES2022"], types: [], env: "none" },
-  { name: "bundler, ESNext, lib ES2022 + DOM", dir: "bundler", type: "module", module: "esnext", moduleResolution: "bundler", lib: ["ES2022", "DOM"], types: [], env: "dom" },
-  { name: "node16, ESM package, @types/node (Node's fetch and AbortSignal)", dir: "node16-node-types", type: "module", module: "node16", moduleResolution: "node16", lib: ["ES2022"], types: ["node"], env: "node" },
+  {
+    name: "node16, ESM package, lib ES2022 (no DOM, no @types/node)",
+    dir: "node16-esm",
+    type: "module",
+    module: "node16",
+    moduleResolution: "node16",
+    lib: ["ES2022"],
+    types: [],
+    env: "none",
+  },
+  {
+    name: "node16, CommonJS package, lib ES2022 (no DOM, no @types/node)",
+    dir: "node16-cjs",
+    type: "commonjs",
+    module: "node16",
+    moduleResolution: "node16",
+    lib: ["ES2022"],
+    types: [],
+    env: "none",
+  },
+  {
+    name: "nodenext, ESM package, lib ES2022 (no DOM, no @types/node)",
+    dir: "nodenext-esm",
+    type: "module",
+    module: "nodenext",
+    moduleResolution: "nodenext",
+    lib: ["ES2022"],
+    types: [],
+    env: "none",
+  },
+  {
+    name: "nodenext, CommonJS package, lib ES2022 (no DOM, no @types/node)",
+    dir: "nodenext-cjs",
+    type: "commonjs",
+    module: "nodenext",
+    moduleResolution: "nodenext",
+    lib: ["ES2022"],
+    types: [],
+    env: "none",
+  },
+  {
+    name: "bundler, ESNext, lib ES2022 + DOM",
+    dir: "bundler",
+    type: "module",
+    module: "esnext",
+    moduleResolution: "bundler",
+    lib: ["ES2022", "DOM"],
+    types: [],
+    env: "dom",
+  },
+  {
+    name: "node16, ESM package, @types/node (Node's fetch and AbortSignal)",
+    dir: "node16-node-types",
+    type: "module",
+    module: "node16",
+    moduleResolution: "node16",
+    lib: ["ES2022"],
+    types: ["node"],
+    env: "node",
+  },
 ];
 
 const consumer = await project("typescript", {
@@ -64,9 +120,22 @@ const consumer = await project("typescript", {
       };
       const base = needsConsole ? ["globals.d.ts"] : [];
       return [
-        [`${c.dir}/package.json`, JSON.stringify({ type: c.type }) + "\n"],
-        [`${c.dir}/tsconfig.json`, JSON.stringify({ compilerOptions, files: [...base, "scenario.ts", "env.ts", "ok.ts"] }, null, 2)],
-        [`${c.dir}/tsconfig.fail.json`, JSON.stringify({ compilerOptions: { ...compilerOptions, noEmit: true }, files: [...base, ...FAIL_FILES.map((f) => `fail/${f}`)] }, null, 2)],
+        [`${c.dir}/package.json`, `${JSON.stringify({ type: c.type })}\n`],
+        [
+          `${c.dir}/tsconfig.json`,
+          JSON.stringify({ compilerOptions, files: [...base, "scenario.ts", "env.ts", "ok.ts"] }, null, 2),
+        ],
+        [
+          `${c.dir}/tsconfig.fail.json`,
+          JSON.stringify(
+            {
+              compilerOptions: { ...compilerOptions, noEmit: true },
+              files: [...base, ...FAIL_FILES.map((f) => `fail/${f}`)],
+            },
+            null,
+            2,
+          ),
+        ],
         ...(needsConsole ? [[`${c.dir}/globals.d.ts`, CONSOLE]] : []),
         [`${c.dir}/scenario.ts`, scenarioTs],
         [`${c.dir}/env.ts`, ENV[c.env]],
@@ -97,7 +166,10 @@ for (const config of CONFIGS) {
       assert.equal(compiled.code, 0, describeRun("tsc -p tsconfig.json", compiled));
       // The exports map must give CommonJS importers index.d.cts and ESM importers index.d.mts.
       const ext = config.type === "commonjs" ? "cts" : "mts";
-      const typings = compiled.stdout.split("\n").filter((l) => l.includes("node_modules/koophone-wasm/")).map((l) => l.replace(/^.*node_modules\/koophone-wasm\//, ""));
+      const typings = compiled.stdout
+        .split("\n")
+        .filter((l) => l.includes("node_modules/koophone-wasm/"))
+        .map((l) => l.replace(/^.*node_modules\/koophone-wasm\//, ""));
       assert.deepEqual(typings.sort(), [`index.d.${ext}`, `mock/index.d.${ext}`]);
       const ran = await run(process.execPath, ["out/ok.js"], { cwd: dir, timeout: 30_000 });
       assert.equal(ran.code, 0, describeRun("node out/ok.js", ran));
@@ -115,10 +187,15 @@ for (const config of CONFIGS) {
         const errors = found.filter((d) => d.file === `fail/${file}`);
         if (errors.length === 0) wrong.push(`${file}: compiled without error (expected ${expected})`);
         else if (!errors.some((d) => d.code === expected && d.line === line) || errors.some((d) => d.line !== line))
-          wrong.push(`${file}: expected ${expected} on line ${line}, got ${errors.map((d) => `${d.code} line ${d.line}: ${d.message}`).join("; ")}`);
+          wrong.push(
+            `${file}: expected ${expected} on line ${line}, got ${errors.map((d) => `${d.code} line ${d.line}: ${d.message}`).join("; ")}`,
+          );
       }
       const elsewhere = found.filter((d) => !d.file.startsWith("fail/"));
-      if (elsewhere.length) wrong.push(`errors outside the failing files: ${elsewhere.map((d) => `${d.file}(${d.line}) ${d.code} ${d.message}`).join("; ")}`);
+      if (elsewhere.length)
+        wrong.push(
+          `errors outside the failing files: ${elsewhere.map((d) => `${d.file}(${d.line}) ${d.code} ${d.message}`).join("; ")}`,
+        );
       assert.deepEqual(wrong, []);
     });
   });

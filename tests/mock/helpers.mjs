@@ -1,17 +1,17 @@
 // Shared helpers of the mock server tests (not a test file itself).
-import { startMockServer } from '../../mock/index.mjs';
-import { assertContract } from '../support/contract.mjs';
+import { startMockServer } from "../../mock/index.mjs";
+import { assertContract } from "../support/contract.mjs";
 
-export const BATCH = '/v1/instances/batch-query-status';
-export const PREPARE = '/v1/instances/prepare-progress';
-export const TOKEN = 'mock-token';
+export const BATCH = "/v1/instances/batch-query-status";
+export const PREPARE = "/v1/instances/prepare-progress";
+export const TOKEN = "mock-token";
 
 /**
  * Headers of a valid request; `extra` overrides them, and an `undefined` value leaves one out.
  * @param {Record<string, string | undefined>} [extra]
  */
 export function headersFor(extra = {}) {
-  const all = { 'content-type': 'application/json', 'x-request-id': 'req-1', 'x-auth-token': TOKEN, ...extra };
+  const all = { "content-type": "application/json", "x-request-id": "req-1", "x-auth-token": TOKEN, ...extra };
   return Object.fromEntries(Object.entries(all).filter(([, v]) => v !== undefined));
 }
 
@@ -24,9 +24,9 @@ export function headersFor(extra = {}) {
  */
 export async function call(server, path, body, init = {}) {
   const res = await fetch(server.url + path, {
-    method: init.method ?? 'POST',
+    method: init.method ?? "POST",
     headers: init.headers ?? headersFor(),
-    body: body === undefined || typeof body === 'string' ? body : JSON.stringify(body),
+    body: body === undefined || typeof body === "string" ? body : JSON.stringify(body),
     signal: init.signal,
   });
   const text = await res.text();
@@ -65,13 +65,13 @@ export async function serverFor(t, options) {
 
 /** Instances most tests use. */
 export const INSTANCES = [
-  { id: 'a1', status: 2 },
-  { id: 'b2', status: 1 },
-  { id: 'odd', status: 7 },
+  { id: "a1", status: 2 },
+  { id: "b2", status: 1 },
+  { id: "odd", status: 7 },
   {
-    id: 'p1',
+    id: "p1",
     status: 4,
-    owner: 'alice',
+    owner: "alice",
     prepare: [
       { status: 1, waitingCount: 2 },
       { status: 2, waitingCount: 0 },
@@ -81,21 +81,21 @@ export const INSTANCES = [
 ];
 
 /** IAM's token endpoint. */
-export const IAM = '/v3/auth/tokens';
+export const IAM = "/v3/auth/tokens";
 
 /** An IAM user as the mock's `iamUsers` option takes it. */
-export const IAM_USER = { domainName: 'acme', userName: 'ops', password: 'p@ss w0rd"\\', projectName: 'cn-south-1' };
+export const IAM_USER = { domainName: "acme", userName: "ops", password: 'p@ss w0rd"\\', projectName: "cn-south-1" };
 
 /**
  * The body of an IAM password-token request.
  * @param {{ domainName?: string, userName?: string, password?: string }} user
  * @param {{ name?: string, id?: string }} [project]
  */
-export function iamBody(user, project = { name: 'cn-south-1' }) {
+export function iamBody(user, project = { name: "cn-south-1" }) {
   return {
     auth: {
       identity: {
-        methods: ['password'],
+        methods: ["password"],
         password: { user: { name: user.userName, password: user.password, domain: { name: user.domainName } } },
       },
       scope: { project },
@@ -104,7 +104,7 @@ export function iamBody(user, project = { name: 'cn-south-1' }) {
 }
 
 /** A POST to IAM's token endpoint (with `?nocatalog=true` unless `query` says otherwise). */
-export const iamToken = (server, body, query = '?nocatalog=true', headers = { 'content-type': 'application/json' }) =>
+export const iamToken = (server, body, query = "?nocatalog=true", headers = { "content-type": "application/json" }) =>
   call(server, IAM + query, body, { headers });
 
 /**

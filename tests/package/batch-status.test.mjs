@@ -11,13 +11,19 @@ test("70 IDs go out in 3 chunks of at most 32 and come back in input order, the 
   ids.splice(40, 0, "ghost001");
   const result = await batchStatus(ids, opts(server));
 
-  assert.deepEqual(result.statuses.map((s) => s.instanceId), ids.filter((id) => id !== "ghost001"));
+  assert.deepEqual(
+    result.statuses.map((s) => s.instanceId),
+    ids.filter((id) => id !== "ghost001"),
+  );
   assert.deepEqual(result.missing, ["ghost001"]);
   const first = result.statuses.find((s) => s.instanceId === "id002");
   assert.deepEqual(first, { instanceId: "id002", status: 2, state: "running" });
 
   const sent = apiRequests(server);
-  assert.deepEqual(sent.map((r) => r.body.instance_ids.length).sort((a, b) => a - b), [6, 32, 32]);
+  assert.deepEqual(
+    sent.map((r) => r.body.instance_ids.length).sort((a, b) => a - b),
+    [6, 32, 32],
+  );
   assert.deepEqual(sent.flatMap((r) => r.body.instance_ids).sort(), [...ids].sort());
   assert.equal(result.requestIds.length, 3);
   assert.equal(new Set(result.requestIds).size, 3, "every request has its own x-request-id");
@@ -31,7 +37,10 @@ test("70 IDs go out in 3 chunks of at most 32 and come back in input order, the 
 test("duplicates are queried once and reported once", async (t) => {
   const server = await mockFor(t, { count: 3 });
   const result = await batchStatus(["id001", "id000", "id001", "id002", "id000"], opts(server));
-  assert.deepEqual(result.statuses.map((s) => s.instanceId), ["id001", "id000", "id002"]);
+  assert.deepEqual(
+    result.statuses.map((s) => s.instanceId),
+    ["id001", "id000", "id002"],
+  );
   assert.deepEqual(apiRequests(server)[0].body.instance_ids, ["id001", "id000", "id002"]);
 });
 
@@ -102,7 +111,10 @@ test("allowPartial resolves with the good chunks and the failed chunk's error", 
   assert.equal(failed.error.code, "HTTP");
   assert.equal(failed.error.retryable, true);
   assert.deepEqual(failed.instanceIds, ids.slice(32));
-  assert.deepEqual(result.statuses.map((s) => s.instanceId), ids.slice(0, 32));
+  assert.deepEqual(
+    result.statuses.map((s) => s.instanceId),
+    ids.slice(0, 32),
+  );
   assert.deepEqual(result.missing, [], "IDs of the failed chunk are not reported missing");
 });
 
@@ -111,7 +123,12 @@ test("a token function is called for each request", async (t) => {
   let calls = 0;
   const result = await batchStatus(
     Array.from({ length: 40 }, (_, i) => `id${String(i).padStart(3, "0")}`),
-    opts(server, { token: async () => (calls++, TOKEN) }),
+    opts(server, {
+      token: async () => {
+        calls++;
+        return TOKEN;
+      },
+    }),
   );
   assert.equal(result.statuses.length, 40);
   assert.equal(calls, 2);

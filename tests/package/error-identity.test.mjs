@@ -60,8 +60,20 @@ test("isKooPhoneError is false, without throwing, for anything that is not a lib
   const error = await invalidFrom(lib);
   const { proxy, revoke } = Proxy.revocable({}, {});
   revoke();
-  const values = [new Error("x"), new TypeError("x"), { name: "KooPhoneError", code: "HTTP", message: "x" }, error.toJSON(), null, undefined, "KooPhoneError", 42, proxy];
-  values.forEach((value, i) => assert.equal(lib.isKooPhoneError(value), false, `value #${i}`));
+  const values = [
+    new Error("x"),
+    new TypeError("x"),
+    { name: "KooPhoneError", code: "HTTP", message: "x" },
+    error.toJSON(),
+    null,
+    undefined,
+    "KooPhoneError",
+    42,
+    proxy,
+  ];
+  values.forEach((value, i) => {
+    assert.equal(lib.isKooPhoneError(value), false, `value #${i}`);
+  });
   assert.ok(!(error.toJSON() instanceof KooPhoneError), "a plain JSON copy is not an instance");
 });
 
@@ -91,7 +103,19 @@ test("KooPhoneError.fromJSON rebuilds an equal error from toJSON() sent through 
   assert.equal(typeof KooPhoneError.fromJSON, "function", "KooPhoneError.fromJSON exists");
   const server = await startStub((req, res) => reply(res, 401, GATEWAY_401));
   t.after(() => server.close());
-  const mock = await mockFor(t, { extra: [{ id: "bad", status: 3, owner: "u1", prepare: [{ status: 1, waitingCount: 2 }, { status: -1, waitingCount: 0 }] }] });
+  const mock = await mockFor(t, {
+    extra: [
+      {
+        id: "bad",
+        status: 3,
+        owner: "u1",
+        prepare: [
+          { status: 1, waitingCount: 2 },
+          { status: -1, waitingCount: 0 },
+        ],
+      },
+    ],
+  });
   const http = await batchStatus(["i1"], { token: TOKEN, endpoint: server.url }).catch((e) => e);
   const failed = await waitPrepared({ userId: "u1", instanceId: "bad" }, opts(mock, { minDelayMs: 5 })).catch((e) => e);
   assert.equal(http.code, "HTTP");
@@ -103,7 +127,16 @@ test("KooPhoneError.fromJSON rebuilds an equal error from toJSON() sent through 
     assert.ok(rebuilt instanceof KooPhoneError && rebuilt instanceof Error);
     assert.equal(lib.isKooPhoneError?.(rebuilt), true);
     assert.equal(rebuilt.name, "KooPhoneError");
-    for (const field of ["code", "message", "httpStatus", "errorCode", "errorMsg", "requestId", "serverRequestId", "retryable"]) {
+    for (const field of [
+      "code",
+      "message",
+      "httpStatus",
+      "errorCode",
+      "errorMsg",
+      "requestId",
+      "serverRequestId",
+      "retryable",
+    ]) {
       assert.equal(rebuilt[field], original[field], field);
     }
     assert.deepEqual(rebuilt.progress, original.progress);
@@ -113,13 +146,19 @@ test("KooPhoneError.fromJSON rebuilds an equal error from toJSON() sent through 
 
 test("a network failure carries the underlying error as cause, ECONNREFUSED visible", async () => {
   const port = await closedPort();
-  const error = await batchStatus(["i1"], { token: TOKEN, endpoint: `http://127.0.0.1:${port}`, maxAttempts: 1 }).catch((e) => e);
+  const error = await batchStatus(["i1"], { token: TOKEN, endpoint: `http://127.0.0.1:${port}`, maxAttempts: 1 }).catch(
+    (e) => e,
+  );
   assert.ok(error instanceof KooPhoneError, String(error));
   assert.equal(error.code, "NETWORK");
   assert.ok(error.cause !== undefined && error.cause !== null, "error.cause is set");
   const chain = [];
-  for (let c = error.cause, depth = 0; c && depth < 4; c = c.cause, depth++) chain.push(`${c.code ?? ""} ${c.message ?? c}`);
-  assert.ok(chain.some((text) => text.includes("ECONNREFUSED")), `no ECONNREFUSED in the cause chain: ${JSON.stringify(chain)}`);
+  for (let c = error.cause, depth = 0; c && depth < 4; c = c.cause, depth++)
+    chain.push(`${c.code ?? ""} ${c.message ?? c}`);
+  assert.ok(
+    chain.some((text) => text.includes("ECONNREFUSED")),
+    `no ECONNREFUSED in the cause chain: ${JSON.stringify(chain)}`,
+  );
 });
 
 test("a token function that throws or rejects fails with AUTH, keeping what it threw as cause, and sends nothing", async (t) => {
@@ -127,10 +166,10 @@ test("a token function that throws or rejects fails with AUTH, keeping what it t
   t.after(() => server.close());
   const vaultDown = new Error("vault down");
   const cases = {
-    "throws": () => {
+    throws: () => {
       throw vaultDown;
     },
-    "rejects": async () => {
+    rejects: async () => {
       throw vaultDown;
     },
     "throws a string": () => {
@@ -141,15 +180,26 @@ test("a token function that throws or rejects fails with AUTH, keeping what it t
     const error = await batchStatus(["i1"], { token, endpoint: server.url }).catch((e) => e);
     assert.ok(error instanceof KooPhoneError, `${name}: ${error}`);
     assert.equal(error.code, "AUTH", `${name}: ${error.code} ${error.message}`);
-    assert.ok(error.cause === vaultDown || String(error.cause?.message ?? error.cause).includes("vault down"), `${name}: cause ${error.cause}`);
+    assert.ok(
+      error.cause === vaultDown || String(error.cause?.message ?? error.cause).includes("vault down"),
+      `${name}: cause ${error.cause}`,
+    );
   }
   assert.equal(server.requests.length, 0);
 });
 
 test("allowPartial with every chunk failed rejects with the first error, the per-chunk errors attached", async (t) => {
-  const server = await startStub((req, res) => reply(res, 503, { error_code: "KOOPHONE.API.9999", error_msg: "Internal service error." }));
+  const server = await startStub((req, res) =>
+    reply(res, 503, { error_code: "KOOPHONE.API.9999", error_msg: "Internal service error." }),
+  );
   t.after(() => server.close());
-  const outcome = await batchStatus(["a", "b", "c"], { token: TOKEN, endpoint: server.url, chunkSize: 1, maxAttempts: 1, allowPartial: true }).then(
+  const outcome = await batchStatus(["a", "b", "c"], {
+    token: TOKEN,
+    endpoint: server.url,
+    chunkSize: 1,
+    maxAttempts: 1,
+    allowPartial: true,
+  }).then(
     (value) => ({ value }),
     (error) => ({ error }),
   );
@@ -171,12 +221,26 @@ test("allowPartial with every chunk failed rejects with the first error, the per
 test("allowPartial with some chunks failed still resolves with the others and the failures listed", async (t) => {
   const server = await startStub((req, res, record) => {
     const ids = JSON.parse(record.body).instance_ids;
-    if (ids.includes("b")) return reply(res, 503, { error_code: "KOOPHONE.API.9999", error_msg: "Internal service error." });
-    reply(res, 200, { data: { status_results: ids.map((id) => ({ instance_id: id, status: 2 })) }, error_code: "0", error_msg: "OK" });
+    if (ids.includes("b"))
+      return reply(res, 503, { error_code: "KOOPHONE.API.9999", error_msg: "Internal service error." });
+    reply(res, 200, {
+      data: { status_results: ids.map((id) => ({ instance_id: id, status: 2 })) },
+      error_code: "0",
+      error_msg: "OK",
+    });
   });
   t.after(() => server.close());
-  const result = await batchStatus(["a", "b", "c"], { token: TOKEN, endpoint: server.url, chunkSize: 1, maxAttempts: 1, allowPartial: true });
-  assert.deepEqual(result.statuses.map((s) => s.instanceId), ["a", "c"]);
+  const result = await batchStatus(["a", "b", "c"], {
+    token: TOKEN,
+    endpoint: server.url,
+    chunkSize: 1,
+    maxAttempts: 1,
+    allowPartial: true,
+  });
+  assert.deepEqual(
+    result.statuses.map((s) => s.instanceId),
+    ["a", "c"],
+  );
   assert.equal(result.errors.length, 1);
   assert.deepEqual(result.errors[0].instanceIds, ["b"]);
   assert.equal(result.errors[0].error.httpStatus, 503);

@@ -52,7 +52,9 @@ test("NETWORK: nothing listening", async () => {
       s.close(() => resolve(port));
     });
   });
-  const error = await rejection(batchStatus(["a"], { token: TOKEN, endpoint: `http://127.0.0.1:${port}`, maxAttempts: 1 }));
+  const error = await rejection(
+    batchStatus(["a"], { token: TOKEN, endpoint: `http://127.0.0.1:${port}`, maxAttempts: 1 }),
+  );
   assert.equal(error.code, "NETWORK");
   assert.equal(error.retryable, true);
   assert.match(error.message, /ECONNREFUSED/);

@@ -15,7 +15,11 @@ function recordingFetch() {
     calls.push({ url, body: JSON.parse(init.body) });
     const body = url.endsWith("/prepare-progress")
       ? { data: { status: 0, waitingCount: 0 }, error_code: "0", error_msg: "OK" }
-      : { data: { status_results: JSON.parse(init.body).instance_ids.map((id) => ({ instance_id: id, status: 2 })) }, error_code: "0", error_msg: "OK" };
+      : {
+          data: { status_results: JSON.parse(init.body).instance_ids.map((id) => ({ instance_id: id, status: 2 })) },
+          error_code: "0",
+          error_msg: "OK",
+        };
     return new Response(JSON.stringify(body), { headers: { "content-type": "application/json" } });
   };
   return { fetch, calls };
@@ -73,7 +77,10 @@ test("plain http: literal loopback addresses and localhost are accepted, foo.loc
     const { fetch, calls } = recordingFetch();
     const result = await batchStatus(["i1"], { token: TOKEN, endpoint, fetch });
     assert.equal(result.statuses.length, 1, endpoint);
-    assert.deepEqual(calls.map((c) => c.url), [`${endpoint}/v1/instances/batch-query-status`]);
+    assert.deepEqual(
+      calls.map((c) => c.url),
+      [`${endpoint}/v1/instances/batch-query-status`],
+    );
   }
   for (const endpoint of ["http://foo.localhost:8080", "http://a.b.localhost", "http://localhost.example.com:8080"]) {
     const { fetch, calls } = recordingFetch();
@@ -91,7 +98,10 @@ test("an unknown option name is refused before any request, naming the closest k
     [() => batchStatus(["i1"], { ...base, maxAttempt: 2 }), "maxAttempts"],
     [() => batchStatus(["i1"], { ...base, chunksize: 10 }), "chunkSize"],
     [() => batchStatus(["i1"], { ...base, allowPartials: true }), "allowPartial"],
-    [() => prepareProgress({ userId: "u1", instanceId: "i1" }, { ...base, endpiont: "http://127.0.0.1:9" }), "endpoint"],
+    [
+      () => prepareProgress({ userId: "u1", instanceId: "i1" }, { ...base, endpiont: "http://127.0.0.1:9" }),
+      "endpoint",
+    ],
     [() => waitPrepared({ userId: "u1", instanceId: "i1" }, { ...base, maxWait: 1000 }), "maxWaitMs"],
     [() => waitPrepared({ userId: "u1", instanceId: "i1" }, { ...base, onprogress: () => {} }), "onProgress"],
   ];

@@ -30,7 +30,13 @@ test("CommonJS require works and a Node script exits by itself once calls settle
     })();`;
   const started = Date.now();
   const { stdout } = await run(process.execPath, ["-e", script], { timeout: 10_000 });
-  assert.deepEqual(JSON.parse(stdout), { state: "running", missing: ["b"], wait: "normal", err: "HTTP", aborted: "ABORTED" });
+  assert.deepEqual(JSON.parse(stdout), {
+    state: "running",
+    missing: ["b"],
+    wait: "normal",
+    err: "HTTP",
+    aborted: "ABORTED",
+  });
   // A 60 s attempt timer or a 5 s poll timer left behind would hold the process open.
   assert.ok(Date.now() - started < 5_000, "the process exited promptly");
 });
@@ -45,7 +51,15 @@ test("typings compile under tsc --strict without DOM or Node types, and reject w
   writeFileSync(
     join(dir, "tsconfig.json"),
     JSON.stringify({
-      compilerOptions: { strict: true, noEmit: true, target: "ES2022", lib: ["ES2022"], types: [], module: "Node16", moduleResolution: "Node16" },
+      compilerOptions: {
+        strict: true,
+        noEmit: true,
+        target: "ES2022",
+        lib: ["ES2022"],
+        types: [],
+        module: "Node16",
+        moduleResolution: "Node16",
+      },
       files: ["globals.d.ts", "usage.ts"],
     }),
   );

@@ -18,7 +18,11 @@ export const TOKEN = "test-token-9f8e7d";
  * requests on purpose).
  */
 export async function mockFor(t, { count = 0, extra = [], contract = true, ...rest } = {}) {
-  const instances = Array.from({ length: count }, (_, i) => ({ id: `id${String(i).padStart(3, "0")}`, status: i % 6, owner: "u1" }));
+  const instances = Array.from({ length: count }, (_, i) => ({
+    id: `id${String(i).padStart(3, "0")}`,
+    status: i % 6,
+    owner: "u1",
+  }));
   const server = await startMockServer({ tokens: [TOKEN], instances: [...instances, ...extra], ...rest });
   t.after(async () => {
     try {

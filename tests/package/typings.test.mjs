@@ -42,7 +42,15 @@ async function compile(name, source) {
   writeFileSync(
     join(dir, "tsconfig.json"),
     JSON.stringify({
-      compilerOptions: { strict: true, noEmit: true, target: "ES2022", lib: ["ES2022"], types: [], module: "Node16", moduleResolution: "Node16" },
+      compilerOptions: {
+        strict: true,
+        noEmit: true,
+        target: "ES2022",
+        lib: ["ES2022"],
+        types: [],
+        module: "Node16",
+        moduleResolution: "Node16",
+      },
       files: ["globals.d.ts", name],
     }),
   );

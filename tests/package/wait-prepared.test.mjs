@@ -21,24 +21,43 @@ const queueThenReady = {
 test("waitPrepared follows queuing -> restoring -> normal and reports every reading", async (t) => {
   const server = await mockFor(t, { extra: [queueThenReady] });
   const seen = [];
-  const done = await waitPrepared({ userId: "u1", instanceId: "prep-ok" }, opts(server, { ...fast, onProgress: (p) => seen.push(p) }));
+  const done = await waitPrepared(
+    { userId: "u1", instanceId: "prep-ok" },
+    opts(server, { ...fast, onProgress: (p) => seen.push(p) }),
+  );
   assert.equal(done.state, "normal");
   assert.equal(done.attempt, 4);
-  assert.deepEqual(seen.map((p) => [p.state, p.waitingCount, p.attempt]), [
-    ["queuing", 3, 1],
-    ["queuing", 2, 2],
-    ["restoring", 0, 3],
-    ["normal", 0, 4],
-  ]);
+  assert.deepEqual(
+    seen.map((p) => [p.state, p.waitingCount, p.attempt]),
+    [
+      ["queuing", 3, 1],
+      ["queuing", 2, 2],
+      ["restoring", 0, 3],
+      ["normal", 0, 4],
+    ],
+  );
   assert.ok(seen.every((p, i) => i === 0 || p.elapsedMs >= seen[i - 1].elapsedMs));
   const sent = apiRequests(server, "prepare-progress");
   assert.deepEqual(sent[0].body, { user_id: "u1", instance_id: "prep-ok" });
-  assert.deepEqual(sent.map((r) => r.headers["x-request-id"]), seen.map((p) => p.requestId));
+  assert.deepEqual(
+    sent.map((r) => r.headers["x-request-id"]),
+    seen.map((p) => p.requestId),
+  );
 });
 
 test("waitPrepared rejects with PREPARE_FAILED on status -1", async (t) => {
   const server = await mockFor(t, {
-    extra: [{ id: "bad", status: 3, owner: "u1", prepare: [{ status: 1, waitingCount: 1 }, { status: -1, waitingCount: 0 }] }],
+    extra: [
+      {
+        id: "bad",
+        status: 3,
+        owner: "u1",
+        prepare: [
+          { status: 1, waitingCount: 1 },
+          { status: -1, waitingCount: 0 },
+        ],
+      },
+    ],
   });
   const error = await waitPrepared({ userId: "u1", instanceId: "bad" }, opts(server, fast)).catch((e) => e);
   assert.ok(error instanceof KooPhoneError);
@@ -48,9 +67,14 @@ test("waitPrepared rejects with PREPARE_FAILED on status -1", async (t) => {
 });
 
 test("waitPrepared rejects with WAIT_TIMEOUT after maxWaitMs, carrying the last progress", async (t) => {
-  const server = await mockFor(t, { extra: [{ id: "slow", status: 4, owner: "u1", prepare: [{ status: 1, waitingCount: 9 }] }] });
+  const server = await mockFor(t, {
+    extra: [{ id: "slow", status: 4, owner: "u1", prepare: [{ status: 1, waitingCount: 9 }] }],
+  });
   const started = Date.now();
-  const error = await waitPrepared({ userId: "u1", instanceId: "slow" }, opts(server, { ...fast, maxWaitMs: 200 })).catch((e) => e);
+  const error = await waitPrepared(
+    { userId: "u1", instanceId: "slow" },
+    opts(server, { ...fast, maxWaitMs: 200 }),
+  ).catch((e) => e);
   const took = Date.now() - started;
   assert.equal(error.code, "WAIT_TIMEOUT");
   assert.equal(error.progress.waitingCount, 9);
@@ -58,22 +82,35 @@ test("waitPrepared rejects with WAIT_TIMEOUT after maxWaitMs, carrying the last 
 });
 
 test("waitPrepared backs off while nothing changes", async (t) => {
-  const server = await mockFor(t, { extra: [{ id: "slow", status: 4, owner: "u1", prepare: [{ status: 1, waitingCount: 9 }] }] });
-  await waitPrepared({ userId: "u1", instanceId: "slow" }, opts(server, { minDelayMs: 20, maxDelayMs: 200, maxWaitMs: 700 })).catch(() => {});
+  const server = await mockFor(t, {
+    extra: [{ id: "slow", status: 4, owner: "u1", prepare: [{ status: 1, waitingCount: 9 }] }],
+  });
+  await waitPrepared(
+    { userId: "u1", instanceId: "slow" },
+    opts(server, { minDelayMs: 20, maxDelayMs: 200, maxWaitMs: 700 }),
+  ).catch(() => {});
   const times = apiRequests(server, "prepare-progress").map((r) => r.receivedAt);
   const gaps = times.slice(1).map((t, i) => t - times[i]);
   assert.ok(gaps.length >= 4, `${gaps}`);
   // The last gap may be cut short by the deadline; the ones before it grow.
   assert.ok(Math.max(...gaps) > gaps[0] * 2, `gaps grow: ${gaps}`);
-  assert.ok(gaps.slice(1, -1).every((g, i) => g >= gaps[i] * 0.9), `gaps grow: ${gaps}`);
+  assert.ok(
+    gaps.slice(1, -1).every((g, i) => g >= gaps[i] * 0.9),
+    `gaps grow: ${gaps}`,
+  );
 });
 
 test("waitPrepared stops at once on abort", async (t) => {
-  const server = await mockFor(t, { extra: [{ id: "slow", status: 4, owner: "u1", prepare: [{ status: 1, waitingCount: 9 }] }] });
+  const server = await mockFor(t, {
+    extra: [{ id: "slow", status: 4, owner: "u1", prepare: [{ status: 1, waitingCount: 9 }] }],
+  });
   const controller = new AbortController();
   setTimeout(() => controller.abort(), 100);
   const started = Date.now();
-  const error = await waitPrepared({ userId: "u1", instanceId: "slow" }, opts(server, { minDelayMs: 5000, signal: controller.signal })).catch((e) => e);
+  const error = await waitPrepared(
+    { userId: "u1", instanceId: "slow" },
+    opts(server, { minDelayMs: 5000, signal: controller.signal }),
+  ).catch((e) => e);
   assert.equal(error.code, "ABORTED");
   assert.ok(Date.now() - started < 1000);
   assert.equal(error.progress?.state, "queuing", "the abort carries the last reading");
@@ -83,7 +120,10 @@ test("waitPrepared stops at once on abort", async (t) => {
 test("prepareProgress reads one reading", async (t) => {
   const server = await mockFor(t, { extra: [queueThenReady] });
   const p = await prepareProgress({ userId: "u1", instanceId: "prep-ok" }, opts(server));
-  assert.deepEqual({ ...p, requestId: typeof p.requestId }, { status: 1, state: "queuing", waitingCount: 3, requestId: "string" });
+  assert.deepEqual(
+    { ...p, requestId: typeof p.requestId },
+    { status: 1, state: "queuing", waitingCount: 3, requestId: "string" },
+  );
   const denied = await prepareProgress({ userId: "someone", instanceId: "prep-ok" }, opts(server)).catch((e) => e);
   assert.equal(denied.errorCode, "KOOPHONE.API.1001");
 });

@@ -15,7 +15,9 @@ const MICROTASKS = 20;
 
 // Answers after 0–10 ms; prepare-progress always says "queuing", so a wait only ends by abort.
 const server = await startStub((req, res, record) => {
-  const body = record.path.endsWith("/prepare-progress") ? { data: { status: 1, waitingCount: 2 }, error_code: "0", error_msg: "OK" } : successFor(record);
+  const body = record.path.endsWith("/prepare-progress")
+    ? { data: { status: 1, waitingCount: 2 }, error_code: "0", error_msg: "OK" }
+    : successFor(record);
   setTimeout(() => reply(res, 200, body), Math.random() * 10);
 });
 after(() => server.close());

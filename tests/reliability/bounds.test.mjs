@@ -8,7 +8,10 @@ import { join } from "node:path";
 import { lib, startMockServer, TOKEN, PKG_DIR } from "./support.mjs";
 
 const { batchStatus, waitPrepared } = lib;
-const mock = await startMockServer({ tokens: [TOKEN], instances: [{ id: "slow", status: 4, owner: "u1", prepare: [{ status: 1, waitingCount: 5 }] }] });
+const mock = await startMockServer({
+  tokens: [TOKEN],
+  instances: [{ id: "slow", status: 4, owner: "u1", prepare: [{ status: 1, waitingCount: 5 }] }],
+});
 after(() => mock.close());
 const base = { token: TOKEN, endpoint: mock.url };
 
@@ -27,7 +30,10 @@ test("total attempts never exceed maxAttempts", async () => {
 test("a wait never outlives maxWaitMs plus one request timeout, even when polls hang", async () => {
   mock.setFault({ endpoint: "prepare-progress", type: "hang", nth: 3 });
   const started = Date.now();
-  const e = await waitPrepared({ userId: "u1", instanceId: "slow" }, { ...base, minDelayMs: 50, maxWaitMs: 400, timeoutMs: 300 }).catch((x) => x);
+  const e = await waitPrepared(
+    { userId: "u1", instanceId: "slow" },
+    { ...base, minDelayMs: 50, maxWaitMs: 400, timeoutMs: 300 },
+  ).catch((x) => x);
   const took = Date.now() - started;
   mock.clearFaults();
   assert.equal(e.code, "WAIT_TIMEOUT", e.message);

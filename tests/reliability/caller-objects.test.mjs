@@ -9,8 +9,16 @@ import { join } from "node:path";
 import { PKG_DIR, startMockServer, TOKEN } from "./support.mjs";
 import { runIsolated, explain, faultSummary } from "../support/isolated.mjs";
 
-const READY = [{ status: 1, waitingCount: 1 }, { status: 0, waitingCount: 0 }];
-const CALLBACKS = ["throws", "rejects", "returns a thenable whose then throws", "is a getter that throws on the second read"];
+const READY = [
+  { status: 1, waitingCount: 1 },
+  { status: 0, waitingCount: 0 },
+];
+const CALLBACKS = [
+  "throws",
+  "rejects",
+  "returns a thenable whose then throws",
+  "is a getter that throws on the second read",
+];
 const mock = await startMockServer({
   tokens: [TOKEN],
   instances: [
@@ -108,7 +116,8 @@ for (const [name, call] of Object.entries(SIGNAL_CALLS)) {
     assert.ok(run.result, explain(run));
     const { hostile } = run.result;
     assert.notEqual(hostile.status, "hung", `the call never settled; ${explain(run)}`);
-    if (hostile.status === "rejected" && hostile.error.code === "INVALID_ARGUMENT") assert.match(hostile.error.message, /signal/);
+    if (hostile.status === "rejected" && hostile.error.code === "INVALID_ARGUMENT")
+      assert.match(hostile.error.message, /signal/);
     else if (hostile.status === "rejected") assert.equal(hostile.error.code, "WAIT_TIMEOUT", JSON.stringify(hostile)); // the queue never ends
     assertOthersUnaffected(run);
   });

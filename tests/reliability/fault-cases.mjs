@@ -19,29 +19,73 @@ const transient = (code, extra = {}) => ({ transient: true, code, retryable: tru
 export const FAULTS = [
   { name: "latency 50 ms", fault: { type: "latency", ms: 50 }, ...ok() },
   { name: "latency 500 ms > timeoutMs", fault: { type: "latency", ms: 500 }, ...fails("TIMEOUT", true) },
-  { name: "http 400", fault: { type: "http", status: 400 }, ...fails("HTTP", false, { httpStatus: 400, errorCode: "KOOPHONE.API.9999" }) },
+  {
+    name: "http 400",
+    fault: { type: "http", status: 400 },
+    ...fails("HTTP", false, { httpStatus: 400, errorCode: "KOOPHONE.API.9999" }),
+  },
   { name: "http 401", fault: { type: "http", status: 401 }, ...fails("HTTP", false, { httpStatus: 401 }) },
   { name: "http 404", fault: { type: "http", status: 404 }, ...fails("HTTP", false, { httpStatus: 404 }) },
-  { name: "http 500", fault: { type: "http", status: 500 }, ...fails("HTTP", true, { httpStatus: 500, errorCode: "KOOPHONE.API.9999" }) },
+  {
+    name: "http 500",
+    fault: { type: "http", status: 500 },
+    ...fails("HTTP", true, { httpStatus: 500, errorCode: "KOOPHONE.API.9999" }),
+  },
   { name: "http 501", fault: { type: "http", status: 501 }, ...fails("HTTP", false, { httpStatus: 501 }) },
   { name: "http 502", fault: { type: "http", status: 502 }, ...fails("HTTP", true, { httpStatus: 502 }) },
   { name: "http 503", fault: { type: "http", status: 503 }, ...fails("HTTP", true, { httpStatus: 503 }) },
   { name: "http 504", fault: { type: "http", status: 504 }, ...fails("HTTP", true, { httpStatus: 504 }) },
   { name: "http 503 once", fault: { type: "http", status: 503, times: 1 }, ...transient("HTTP", { httpStatus: 503 }) },
-  { name: "http 200 empty body", fault: { type: "http", status: 200, body: "" }, ...fails("BAD_RESPONSE", false, { httpStatus: 200 }) },
-  { name: "http 200 JSON nested 100 000 deep", fault: { type: "http", status: 200, body: "[".repeat(100_000) }, ...fails("BAD_RESPONSE", false) },
-  { name: "http 200 JSON array", fault: { type: "http", status: 200, body: "[1,2,3]" }, ...fails("BAD_RESPONSE", false) },
+  {
+    name: "http 200 empty body",
+    fault: { type: "http", status: 200, body: "" },
+    ...fails("BAD_RESPONSE", false, { httpStatus: 200 }),
+  },
+  {
+    name: "http 200 JSON nested 100 000 deep",
+    fault: { type: "http", status: 200, body: "[".repeat(100_000) },
+    ...fails("BAD_RESPONSE", false),
+  },
+  {
+    name: "http 200 JSON array",
+    fault: { type: "http", status: 200, body: "[1,2,3]" },
+    ...fails("BAD_RESPONSE", false),
+  },
   { name: "http 200 JSON null", fault: { type: "http", status: 200, body: "null" }, ...fails("BAD_RESPONSE", false) },
   // No Retry-After (Huawei's gateway never sends one): each retry waits 2 to 5 s, as its docs advise.
-  { name: "rate-limit", fault: { type: "rate-limit" }, ...fails("HTTP", true, { httpStatus: 429, errorCode: "APIGW.0308", throttled: true, minMs: (r) => (r ? 4000 : 0) }) },
-  { name: "rate-limit Retry-After 1", fault: { type: "rate-limit", retryAfter: "1" }, ...fails("HTTP", true, { httpStatus: 429, slow: true, minMs: (r) => (r ? 2000 : 0) }) },
+  {
+    name: "rate-limit",
+    fault: { type: "rate-limit" },
+    ...fails("HTTP", true, { httpStatus: 429, errorCode: "APIGW.0308", throttled: true, minMs: (r) => (r ? 4000 : 0) }),
+  },
+  {
+    name: "rate-limit Retry-After 1",
+    fault: { type: "rate-limit", retryAfter: "1" },
+    ...fails("HTTP", true, { httpStatus: 429, slow: true, minMs: (r) => (r ? 2000 : 0) }),
+  },
   // An HTTP date 2 s ahead, made when the fault is set (whole seconds, so 1 to 2 s of wait);
   // later retries find it past (wait 0).
-  { name: "rate-limit Retry-After date", fault: { type: "rate-limit", retryAfterInMs: 2000 }, ...fails("HTTP", true, { httpStatus: 429, slow: true, minMs: (r) => (r ? 950 : 0) }) },
+  {
+    name: "rate-limit Retry-After date",
+    fault: { type: "rate-limit", retryAfterInMs: 2000 },
+    ...fails("HTTP", true, { httpStatus: 429, slow: true, minMs: (r) => (r ? 950 : 0) }),
+  },
   // Longer than the 60 s the library waits: it gives up at once (still retryable later).
-  { name: "rate-limit Retry-After 120", fault: { type: "rate-limit", retryAfter: 120 }, ...fails("HTTP", true, { httpStatus: 429, attempts: once }) },
-  { name: "rate-limit once", fault: { type: "rate-limit", retryAfter: 0, times: 1 }, ...transient("HTTP", { httpStatus: 429 }) },
-  { name: "api-error", fault: { type: "api-error" }, ...fails("API", false, { httpStatus: 200, errorCode: "KooPhone.API.1001" }) },
+  {
+    name: "rate-limit Retry-After 120",
+    fault: { type: "rate-limit", retryAfter: 120 },
+    ...fails("HTTP", true, { httpStatus: 429, attempts: once }),
+  },
+  {
+    name: "rate-limit once",
+    fault: { type: "rate-limit", retryAfter: 0, times: 1 },
+    ...transient("HTTP", { httpStatus: 429 }),
+  },
+  {
+    name: "api-error",
+    fault: { type: "api-error" },
+    ...fails("API", false, { httpStatus: 200, errorCode: "KooPhone.API.1001" }),
+  },
   { name: "html", fault: { type: "html" }, ...fails("HTTP", true, { httpStatus: 502 }) },
   { name: "truncated", fault: { type: "truncated" }, ...fails("BAD_RESPONSE", false, { httpStatus: 200 }) },
   { name: "non-json", fault: { type: "non-json" }, ...fails("BAD_RESPONSE", false, { httpStatus: 200 }) },

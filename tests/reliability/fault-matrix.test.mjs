@@ -20,13 +20,16 @@ const EXIT_BOUND_MS = 1_000;
 const summary = { cases: 0, groups: 0, slowestMs: 0, exitMs: [] };
 
 function runGroup(endpoint, retries) {
+  // biome-ignore lint/suspicious/noAsyncPromiseExecutor: the executor awaits the mock before wiring the child; a failure there fails the test either way
   return new Promise(async (resolve, reject) => {
     const mock = await startMockServer({ tokens: [TOKEN], instances: INSTANCES });
     const results = [];
     let done = null;
     let doneAt = 0;
     let current = null;
-    const child = fork(WORKER, [mock.url, endpoint, retries ? "on" : "off"], { stdio: ["ignore", "pipe", "pipe", "ipc"] });
+    const child = fork(WORKER, [mock.url, endpoint, retries ? "on" : "off"], {
+      stdio: ["ignore", "pipe", "pipe", "ipc"],
+    });
     let output = "";
     child.stdout.on("data", (d) => (output += d));
     child.stderr.on("data", (d) => (output += d));
@@ -86,13 +89,23 @@ for (const endpoint of ENDPOINTS) {
           if (expectOk) {
             assert.ok(!error, `unexpected ${error?.code}: ${error?.message}`);
             if (endpoint === "batch-query-status") {
-              assert.deepEqual(value.statuses.map((s) => s.instanceId), ["i1", "i2"], "results for other IDs are ignored");
+              assert.deepEqual(
+                value.statuses.map((s) => s.instanceId),
+                ["i1", "i2"],
+                "results for other IDs are ignored",
+              );
               assert.deepEqual(value.missing, ["ghost"]);
               assert.equal(value.requestIds.length, c.attempts(retries), "one request ID per request sent");
               if (c.unrecognized !== undefined) {
-                assert.ok(value.statuses.every((s) => s.state === "unrecognized" && s.status === c.unrecognized), JSON.stringify(value.statuses));
+                assert.ok(
+                  value.statuses.every((s) => s.state === "unrecognized" && s.status === c.unrecognized),
+                  JSON.stringify(value.statuses),
+                );
               } else {
-                assert.deepEqual(value.statuses.map((s) => s.state), ["running", "stopped"]);
+                assert.deepEqual(
+                  value.statuses.map((s) => s.state),
+                  ["running", "stopped"],
+                );
               }
             } else if (c.unrecognized !== undefined) {
               assert.equal(value.state, "unrecognized");
@@ -108,7 +121,8 @@ for (const endpoint of ENDPOINTS) {
             assert.equal(error.code, c.code, error.message);
             assert.equal(error.retryable, c.retryable, "retryable");
             if (c.httpStatus) assert.equal(error.httpStatus, c.httpStatus, "httpStatus");
-            if (c.code === "NETWORK" || c.code === "TIMEOUT") assert.equal(error.httpStatus, null, "no status without a response");
+            if (c.code === "NETWORK" || c.code === "TIMEOUT")
+              assert.equal(error.httpStatus, null, "no status without a response");
             if (c.errorCode) assert.equal(error.errorCode, c.errorCode, "errorCode");
             assert.match(error.requestId ?? "", /\S/, "the failing request is identified");
           }
@@ -128,7 +142,10 @@ for (const endpoint of ENDPOINTS) {
         assert.ok(!done.consoleOutput.some((line) => line.includes(TOKEN)), "token in console output");
         assert.ok(!requestLog.includes(TOKEN), "token in the mock's request log");
         assert.ok(!done.resources.includes("Timeout"), `active resources after the last call: ${done.resources}`);
-        assert.ok(exitMs !== null && exitMs < EXIT_BOUND_MS, `exited ${exitMs} ms after its calls settled (bound ${EXIT_BOUND_MS})`);
+        assert.ok(
+          exitMs !== null && exitMs < EXIT_BOUND_MS,
+          `exited ${exitMs} ms after its calls settled (bound ${EXIT_BOUND_MS})`,
+        );
       });
     });
   }

@@ -14,7 +14,8 @@ const unhandled = [];
 process.on("unhandledRejection", (reason) => unhandled.push(String(reason?.stack ?? reason)));
 const consoleOutput = [];
 for (const method of ["log", "info", "warn", "error", "debug", "trace"]) {
-  console[method] = (...args) => consoleOutput.push(args.map((a) => (typeof a === "string" ? a : inspect(a))).join(" "));
+  console[method] = (...args) =>
+    consoleOutput.push(args.map((a) => (typeof a === "string" ? a : inspect(a))).join(" "));
 }
 
 // Ask the parent to reset the mock and set a fault; resolves once it has.
@@ -62,7 +63,12 @@ for (const [index, c] of FAULTS.entries()) {
         requestId: error?.requestId,
         message: error?.message,
         // Every way an error gets printed or logged, to look for the token.
-        renderings: [error?.stack, JSON.stringify(error), String(error), inspect(error, { depth: 8, showHidden: true })],
+        renderings: [
+          error?.stack,
+          JSON.stringify(error),
+          String(error),
+          inspect(error, { depth: 8, showHidden: true }),
+        ],
       },
     }),
   );

@@ -15,8 +15,16 @@ const ROUNDS = 5;
 const TIMEOUT_MS = 1_000;
 const instances = Array.from({ length: 100 }, (_, i) => ({ id: `n${i}`, status: i % 6 }));
 const mock = await startMockServer({ tokens: [TOKEN], instances, latencyMs: 5 });
-const FAULTS = [{ type: "reset" }, { type: "hang" }, { type: "html" }, { type: "truncated" }, { type: "rate-limit", retryAfter: 0 }];
-const faulty = await Promise.all(FAULTS.map((fault) => startMockServer({ tokens: [TOKEN], instances, faults: [fault] })));
+const FAULTS = [
+  { type: "reset" },
+  { type: "hang" },
+  { type: "html" },
+  { type: "truncated" },
+  { type: "rate-limit", retryAfter: 0 },
+];
+const faulty = await Promise.all(
+  FAULTS.map((fault) => startMockServer({ tokens: [TOKEN], instances, faults: [fault] })),
+);
 after(() => Promise.all([mock, ...faulty].map((m) => m.close())));
 
 let requestNo = 0;
@@ -33,8 +41,16 @@ async function round() {
   for (const m of [mock, ...faulty]) m.resetRequests();
   const calls = Array.from({ length: COUNT }, (_, c) => {
     const ids = Array.from({ length: 1 + (c % 70) }, (_, k) => `n${(c + k) % 100}`);
-    return batchStatus([...ids, "ghost"], { token: TOKEN, endpoint: mock.url, fetch: faultyFetch, chunkSize: 32, timeoutMs: TIMEOUT_MS })
-      .then((r) => ({ ids, r }), (error) => ({ ids, error }));
+    return batchStatus([...ids, "ghost"], {
+      token: TOKEN,
+      endpoint: mock.url,
+      fetch: faultyFetch,
+      chunkSize: 32,
+      timeoutMs: TIMEOUT_MS,
+    }).then(
+      (r) => ({ ids, r }),
+      (error) => ({ ids, error }),
+    );
   });
   const settled = await Promise.all(calls);
   let ok = 0;
@@ -48,7 +64,10 @@ async function round() {
     }
     ok++;
     const distinct = [...new Set(ids)];
-    assert.deepEqual(r.statuses.map((s) => s.instanceId), distinct);
+    assert.deepEqual(
+      r.statuses.map((s) => s.instanceId),
+      distinct,
+    );
     for (const s of r.statuses) assert.equal(s.status, Number(s.instanceId.slice(1)) % 6);
     assert.deepEqual(r.missing, ["ghost"]);
   }
@@ -59,7 +78,11 @@ test(`${COUNT} concurrent calls with 10 % faulty requests all settle, successes 
   assert.equal(typeof globalThis.gc, "function", "run with --expose-gc");
   const sample = () => {
     for (let i = 0; i < 3; i++) globalThis.gc();
-    return { heap: process.memoryUsage().heapUsed, wasm: wasm.memory?.buffer.byteLength ?? null, table: wasm.table?.length ?? null };
+    return {
+      heap: process.memoryUsage().heapUsed,
+      wasm: wasm.memory?.buffer.byteLength ?? null,
+      table: wasm.table?.length ?? null,
+    };
   };
   const started = performance.now();
   const results = [await round()];
@@ -77,16 +100,28 @@ test(`${COUNT} concurrent calls with 10 % faulty requests all settle, successes 
   const codes = {};
   for (const r of results) for (const [k, v] of Object.entries(r.codes)) codes[k] = (codes[k] ?? 0) + v;
   const KiB = (b) => (b / 1024).toFixed(0);
-  console.log(`# load: ${COUNT * ROUNDS} calls in ${ROUNDS} rounds of ${COUNT} concurrent, ${requestNo} requests (${faultedNo} faulted), ${ok} succeeded, failed: ${JSON.stringify(codes)}, ${tookMs} ms`);
-  console.log(`# heap after forced GC (KiB), after round 2..${ROUNDS}: ${[before, ...samples].map((s) => KiB(s.heap)).join(", ")}; growth ${KiB(heapGrowth)} KiB`);
-  console.log(`# wasm memory (KiB): ${[before, ...samples].map((s) => (s.wasm === null ? "n/a" : KiB(s.wasm))).join(", ")}; externref table: ${[before, ...samples].map((s) => s.table ?? "n/a").join(", ")}`);
+  console.log(
+    `# load: ${COUNT * ROUNDS} calls in ${ROUNDS} rounds of ${COUNT} concurrent, ${requestNo} requests (${faultedNo} faulted), ${ok} succeeded, failed: ${JSON.stringify(codes)}, ${tookMs} ms`,
+  );
+  console.log(
+    `# heap after forced GC (KiB), after round 2..${ROUNDS}: ${[before, ...samples].map((s) => KiB(s.heap)).join(", ")}; growth ${KiB(heapGrowth)} KiB`,
+  );
+  console.log(
+    `# wasm memory (KiB): ${[before, ...samples].map((s) => (s.wasm === null ? "n/a" : KiB(s.wasm))).join(", ")}; externref table: ${[before, ...samples].map((s) => s.table ?? "n/a").join(", ")}`,
+  );
 
   assert.ok(faultedNo >= requestNo / 10 - 1, "about 10 % of requests were faulted");
   assert.ok(results[0].ok > COUNT * 0.9, `retries absorb most faults (${results[0].ok}/${COUNT} succeeded)`);
   assert.ok(heapGrowth < 1.5 * 1024 * 1024, `heap grew by ${heapGrowth} bytes`);
   assert.notEqual(wasm.memory, null, "the library's wasm memory was captured");
   assert.notEqual(wasm.table, null, "the library's externref table was captured");
-  assert.ok(before.wasm > 0 && before.table > 0, `memory and table were sampled (${before.wasm} bytes, ${before.table} slots)`);
+  assert.ok(
+    before.wasm > 0 && before.table > 0,
+    `memory and table were sampled (${before.wasm} bytes, ${before.table} slots)`,
+  );
   assert.equal(last.wasm, before.wasm, "wasm linear memory grew after warm-up");
-  assert.ok(last.table <= before.table, `externref table grew after warm-up: ${before.table} -> ${last.table} (leaked JS handles)`);
+  assert.ok(
+    last.table <= before.table,
+    `externref table grew after warm-up: ${before.table} -> ${last.table} (leaked JS handles)`,
+  );
 });

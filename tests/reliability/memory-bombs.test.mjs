@@ -35,7 +35,11 @@ let bomb;
 const endless = []; // per endless response: bytes sent and when the client went away
 const server = await startStub((req, res, record) => {
   if (record.path.startsWith("/gzip/")) {
-    res.writeHead(200, { "content-type": "application/json", "content-encoding": "gzip", "content-length": bomb.length });
+    res.writeHead(200, {
+      "content-type": "application/json",
+      "content-encoding": "gzip",
+      "content-length": bomb.length,
+    });
     res.end(bomb);
     return;
   }
@@ -79,7 +83,7 @@ function measure(call, endpoint) {
     const sampler = setInterval(() => (sampled = Math.max(sampled, process.memoryUsage().rss)), 5);
     const vmHwm = () => {
       try {
-        return Number(/VmHWM:\s+(\d+) kB/.exec(fs.readFileSync("/proc/self/status", "utf8"))[1]) * 1024;
+        return Number(/VmHWM:\\s+(\\d+) kB/.exec(fs.readFileSync("/proc/self/status", "utf8"))[1]) * 1024;
       } catch {
         return null;
       }
@@ -121,7 +125,9 @@ const mb = (bytes) => `${(bytes / MB).toFixed(1)} MB`;
 function assertCutAtTheLimit(run, label) {
   assert.ok(run.result, explain(run));
   const { outcome, tookMs, rssGrowth, wasmGrowth, watchdog } = run.result;
-  console.log(`# ${label}: ${JSON.stringify(outcome)}, ${tookMs} ms, RSS +${mb(rssGrowth)}, wasm +${mb(wasmGrowth ?? 0)}`);
+  console.log(
+    `# ${label}: ${JSON.stringify(outcome)}, ${tookMs} ms, RSS +${mb(rssGrowth)}, wasm +${mb(wasmGrowth ?? 0)}`,
+  );
   assert.equal(watchdog, undefined, `RSS grew past 1 GiB (${mb(rssGrowth)}) before the call settled`);
   assert.equal(outcome.status, "rejected", JSON.stringify(outcome));
   assert.equal(outcome.error.code, "BAD_RESPONSE", JSON.stringify(outcome));
@@ -143,6 +149,9 @@ for (const [name, call] of Object.entries(CALLS)) {
     const streams = endless.slice(first);
     assertCutAtTheLimit(run, `${name} endless body (sent ${streams.map((s) => mb(s.sent)).join(", ")})`);
     assert.equal(streams.length, 1, "one request");
-    assert.ok(streams[0].closedAt !== null && streams[0].closedAt <= run.result.settledAt + 500, "the rest of the body was cancelled while the process lived on");
+    assert.ok(
+      streams[0].closedAt !== null && streams[0].closedAt <= run.result.settledAt + 500,
+      "the rest of the body was cancelled while the process lived on",
+    );
   });
 }

@@ -16,7 +16,8 @@ const { batchStatus, prepareProgress, KooPhoneError } = lib;
 /** 1200 characters of base64 (deterministic), with `/` and `+` throughout. */
 const TOKEN = (() => {
   let out = "";
-  for (let i = 0; out.length < 1200; i++) out += createHash("sha256").update(`token-${i}`).digest("base64").replace(/=+$/, "");
+  for (let i = 0; out.length < 1200; i++)
+    out += createHash("sha256").update(`token-${i}`).digest("base64").replace(/=+$/, "");
   out = out.slice(0, 1200).split("");
   for (let i = 7; i < 1200; i += 97) out[i] = i % 2 ? "/" : "+";
   return out.join("");
@@ -31,8 +32,13 @@ after(() => server.close());
 
 /** The first 12-character token fragment in `text` (also after undoing `\/` escapes), or null. */
 function fragmentIn(text) {
-  for (const form of new Set([text, text.replaceAll("\\/", "/"), text.replaceAll("\\u002f", "/").replaceAll("\\u002b", "+")])) {
-    for (let i = 0; i + FRAGMENT <= form.length; i++) if (FRAGMENTS.has(form.slice(i, i + FRAGMENT))) return form.slice(Math.max(0, i - 20), i + FRAGMENT + 20);
+  for (const form of new Set([
+    text,
+    text.replaceAll("\\/", "/"),
+    text.replaceAll("\\u002f", "/").replaceAll("\\u002b", "+"),
+  ])) {
+    for (let i = 0; i + FRAGMENT <= form.length; i++)
+      if (FRAGMENTS.has(form.slice(i, i + FRAGMENT))) return form.slice(Math.max(0, i - 20), i + FRAGMENT + 20);
   }
   return null;
 }
@@ -45,7 +51,19 @@ function strings(value, path = "error", seen = new Set(), out = []) {
   for (const key of Reflect.ownKeys(value)) {
     const descriptor = Object.getOwnPropertyDescriptor(value, key);
     if (descriptor && "value" in descriptor) strings(descriptor.value, `${path}.${String(key)}`, seen, out);
-    else if (descriptor?.get) strings((() => { try { return descriptor.get.call(value); } catch { return undefined; } })(), `${path}.${String(key)}`, seen, out);
+    else if (descriptor?.get)
+      strings(
+        (() => {
+          try {
+            return descriptor.get.call(value);
+          } catch {
+            return undefined;
+          }
+        })(),
+        `${path}.${String(key)}`,
+        seen,
+        out,
+      );
   }
   return out;
 }
@@ -66,25 +84,56 @@ function leaks(error) {
 
 function assertNoLeak(error) {
   const found = leaks(error);
-  assert.equal(found.length, 0, `token fragments in ${found.map(([where]) => where).join(", ")}; e.g. …${found[0]?.[1]}…`);
+  assert.equal(
+    found.length,
+    0,
+    `token fragments in ${found.map(([where]) => where).join(", ")}; e.g. …${found[0]?.[1]}…`,
+  );
 }
 
 const html = (text) => `<html><head><title>502 Bad Gateway</title></head><body>${text}</body></html>`;
 const CUTS = [12, 13, 50, 89, 119, 120, 121, 300, 1199];
 const ECHOES = {
-  "a 502 page echoing the token": (res) => reply(res, 502, html(`upstream refused X-Auth-Token: ${TOKEN} (request logged)`)),
-  ...Object.fromEntries(CUTS.map((n) => [`a 502 page cut after ${n} characters of the token`, (res) => reply(res, 502, `<html><body>upstream refused X-Auth-Token: ${TOKEN.slice(0, n)}`)])),
-  ...Object.fromEntries([40, 200].map((n) => [`a 502 page quoting the first ${n} characters of the token`, (res) => reply(res, 502, html(`token ${TOKEN.slice(0, n)}... (truncated) was refused`))])),
-  "a 400 whose error_msg holds the token": (res) => reply(res, 400, { error_code: "KOOPHONE.API.1002", error_msg: `token ${TOKEN} is invalid` }),
-  "a 400 whose error_msg holds the token JSON-escaped with \\/": (res) => reply(res, 400, `{"error_code":"KOOPHONE.API.1002","error_msg":"token ${ESCAPED} is invalid"}`, { "content-type": "application/json" }),
-  "a 400 JSON body cut inside the token": (res) => reply(res, 400, `{"error_code":"KOOPHONE.API.1002","error_msg":"token ${TOKEN.slice(0, 700)}`, { "content-type": "application/json" }),
-  "a 401 gateway body with the token in error_code and request_id": (res) => reply(res, 401, { error_code: `APIGW.0301 ${TOKEN}`, error_msg: "Incorrect IAM authentication information", request_id: TOKEN }),
+  "a 502 page echoing the token": (res) =>
+    reply(res, 502, html(`upstream refused X-Auth-Token: ${TOKEN} (request logged)`)),
+  ...Object.fromEntries(
+    CUTS.map((n) => [
+      `a 502 page cut after ${n} characters of the token`,
+      (res) => reply(res, 502, `<html><body>upstream refused X-Auth-Token: ${TOKEN.slice(0, n)}`),
+    ]),
+  ),
+  ...Object.fromEntries(
+    [40, 200].map((n) => [
+      `a 502 page quoting the first ${n} characters of the token`,
+      (res) => reply(res, 502, html(`token ${TOKEN.slice(0, n)}... (truncated) was refused`)),
+    ]),
+  ),
+  "a 400 whose error_msg holds the token": (res) =>
+    reply(res, 400, { error_code: "KOOPHONE.API.1002", error_msg: `token ${TOKEN} is invalid` }),
+  "a 400 whose error_msg holds the token JSON-escaped with \\/": (res) =>
+    reply(res, 400, `{"error_code":"KOOPHONE.API.1002","error_msg":"token ${ESCAPED} is invalid"}`, {
+      "content-type": "application/json",
+    }),
+  "a 400 JSON body cut inside the token": (res) =>
+    reply(res, 400, `{"error_code":"KOOPHONE.API.1002","error_msg":"token ${TOKEN.slice(0, 700)}`, {
+      "content-type": "application/json",
+    }),
+  "a 401 gateway body with the token in error_code and request_id": (res) =>
+    reply(res, 401, {
+      error_code: `APIGW.0301 ${TOKEN}`,
+      error_msg: "Incorrect IAM authentication information",
+      request_id: TOKEN,
+    }),
   "a 200 non-JSON body echoing the token JSON-escaped": (res) => reply(res, 200, `proxy error: {"token":"${ESCAPED}"}`),
-  "a 200 API error whose error_msg holds the token": (res) => reply(res, 200, { error_code: "KooPhone.API.1001", error_msg: `no permission for ${TOKEN}` }),
+  "a 200 API error whose error_msg holds the token": (res) =>
+    reply(res, 200, { error_code: "KooPhone.API.1001", error_msg: `no permission for ${TOKEN}` }),
 };
 
 for (const call of ["batchStatus", "prepareProgress"]) {
-  const send = (options) => (call === "batchStatus" ? batchStatus(["i1"], options) : prepareProgress({ userId: "u1", instanceId: "i1" }, options));
+  const send = (options) =>
+    call === "batchStatus"
+      ? batchStatus(["i1"], options)
+      : prepareProgress({ userId: "u1", instanceId: "i1" }, options);
   for (const [name, answer] of Object.entries(ECHOES)) {
     test(`${call}, ${name}: no 12-character fragment of a 1200-character token in the error`, async () => {
       respond = answer;
@@ -114,7 +163,12 @@ for (const call of ["batchStatus", "prepareProgress"]) {
 }
 
 test('a short token ("0") garbles nothing: error_code, error_msg, message and request id as sent', async () => {
-  respond = (res) => reply(res, 400, { error_code: "KOOPHONE.API.1001", error_msg: "The user has no permission.", request_id: "0a0b0c0d00" });
+  respond = (res) =>
+    reply(res, 400, {
+      error_code: "KOOPHONE.API.1001",
+      error_msg: "The user has no permission.",
+      request_id: "0a0b0c0d00",
+    });
   const error = await batchStatus(["i1"], { token: "0", endpoint: server.url, maxAttempts: 1 }).catch((e) => e);
   assert.ok(error instanceof KooPhoneError, String(error));
   assert.equal(error.code, "HTTP");
@@ -127,7 +181,9 @@ test('a short token ("0") garbles nothing: error_code, error_msg, message and re
   assert.equal(error.serverRequestId, "0a0b0c0d00");
 
   respond = (res) => reply(res, 200, { error_code: "KooPhone.API.1001", error_msg: "Permission denied." });
-  const api = await prepareProgress({ userId: "u1", instanceId: "i1" }, { token: "0", endpoint: server.url }).catch((e) => e);
+  const api = await prepareProgress({ userId: "u1", instanceId: "i1" }, { token: "0", endpoint: server.url }).catch(
+    (e) => e,
+  );
   assert.equal(api.code, "API");
   assert.equal(api.errorCode, "KooPhone.API.1001");
   assert.equal(api.errorMsg, "Permission denied.");

@@ -17,14 +17,17 @@ const STATUSES = [301, 302, 303, 307, 308];
 const CALLS = {
   batchStatus: (options) => batchStatus(["i1", "i2"], options),
   prepareProgress: (options) => prepareProgress({ userId: "u1", instanceId: "i1" }, options),
-  waitPrepared: (options) => waitPrepared({ userId: "u1", instanceId: "i1" }, { ...options, minDelayMs: 5, maxWaitMs: 2_000 }),
+  waitPrepared: (options) =>
+    waitPrepared({ userId: "u1", instanceId: "i1" }, { ...options, minDelayMs: 5, maxWaitMs: 2_000 }),
 };
 
 /** The elsewhere server: answers every request with success, so a followed redirect "works". */
 const elsewhere = () => startStub((req, res, record) => reply(res, 200, successFor(record)));
 /** The endpoint: redirects every request to the same path on `target`. */
 const redirecting = (status, target) =>
-  startStub((req, res, record) => reply(res, status, `<a href="${target.url}${record.path}">moved</a>`, { location: `${target.url}${record.path}` }));
+  startStub((req, res, record) =>
+    reply(res, status, `<a href="${target.url}${record.path}">moved</a>`, { location: `${target.url}${record.path}` }),
+  );
 
 for (const [name, call] of Object.entries(CALLS)) {
   for (const status of STATUSES) {
@@ -37,7 +40,11 @@ for (const [name, call] of Object.entries(CALLS)) {
         (value) => ({ value }),
         (error) => ({ error }),
       );
-      assert.equal(target.requests.length, 0, `the redirect was followed: ${JSON.stringify(target.requests.map((r) => [r.method, r.path, r.headers["x-auth-token"] ? "with token" : "no token"]))}`);
+      assert.equal(
+        target.requests.length,
+        0,
+        `the redirect was followed: ${JSON.stringify(target.requests.map((r) => [r.method, r.path, r.headers["x-auth-token"] ? "with token" : "no token"]))}`,
+      );
       assert.ok(outcome.error, `resolved with ${JSON.stringify(outcome.value)}`);
       const { error } = outcome;
       assert.ok(error instanceof KooPhoneError, String(error));
@@ -57,10 +64,27 @@ const TLS_DIR = join(fileURLToPath(new URL("../../build/isolated/", import.meta.
 let tls;
 before(() => {
   mkdirSync(TLS_DIR, { recursive: true });
-  execFileSync("openssl", [
-    "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "1", "-subj", "/CN=127.0.0.1",
-    "-addext", "subjectAltName=IP:127.0.0.1", "-keyout", join(TLS_DIR, "key.pem"), "-out", join(TLS_DIR, "cert.pem"),
-  ], { stdio: "ignore" });
+  execFileSync(
+    "openssl",
+    [
+      "req",
+      "-x509",
+      "-newkey",
+      "rsa:2048",
+      "-nodes",
+      "-days",
+      "1",
+      "-subj",
+      "/CN=127.0.0.1",
+      "-addext",
+      "subjectAltName=IP:127.0.0.1",
+      "-keyout",
+      join(TLS_DIR, "key.pem"),
+      "-out",
+      join(TLS_DIR, "cert.pem"),
+    ],
+    { stdio: "ignore" },
+  );
   tls = { key: readFileSync(join(TLS_DIR, "key.pem")), cert: readFileSync(join(TLS_DIR, "cert.pem")) };
 });
 after(() => rmSync(TLS_DIR, { recursive: true, force: true }));
@@ -94,8 +118,16 @@ test("https endpoint redirecting to plain http: rejected with REDIRECT, the http
     { env: { NODE_EXTRA_CA_CERTS: join(TLS_DIR, "cert.pem") }, timeoutMs: 30_000 },
   );
   assert.ok(run.result, explain(run));
-  assert.equal(run.result.control.status, "fulfilled", `the https control call failed: ${JSON.stringify(run.result.control)}`);
-  assert.equal(plain.requests.length, 0, `plain http received ${plain.requests.length} request(s): ${JSON.stringify(plain.requests.map((r) => [r.method, r.path, r.headers["x-auth-token"] === TOKEN ? "THE TOKEN" : "no token"]))}`);
+  assert.equal(
+    run.result.control.status,
+    "fulfilled",
+    `the https control call failed: ${JSON.stringify(run.result.control)}`,
+  );
+  assert.equal(
+    plain.requests.length,
+    0,
+    `plain http received ${plain.requests.length} request(s): ${JSON.stringify(plain.requests.map((r) => [r.method, r.path, r.headers["x-auth-token"] === TOKEN ? "THE TOKEN" : "no token"]))}`,
+  );
   for (const status of [307, 308]) {
     for (const kind of ["batch", "prepare"]) {
       const outcome = run.result[status][kind];

@@ -18,7 +18,10 @@ const base = { token: TOKEN, endpoint: server.url };
 /** The call's outcome, or "pending" after `ms` (then the call is aborted, so nothing lingers). */
 async function within(ms, start) {
   const controller = new AbortController();
-  const promise = start(controller.signal).then((value) => ({ value }), (error) => ({ error }));
+  const promise = start(controller.signal).then(
+    (value) => ({ value }),
+    (error) => ({ error }),
+  );
   let timer;
   const late = new Promise((resolve) => (timer = setTimeout(() => resolve("pending"), ms)));
   const outcome = await Promise.race([promise, late]);
@@ -62,7 +65,8 @@ const gatewayThrottle = (n) => ({
 
 test("a gateway 429 without Retry-After is retried no sooner than 2 s later, then succeeds", async () => {
   let n = 0;
-  respond = (req, res, record) => (++n === 1 ? reply(res, 429, gatewayThrottle(n)) : reply(res, 200, successFor(record)));
+  respond = (req, res, record) =>
+    ++n === 1 ? reply(res, 429, gatewayThrottle(n)) : reply(res, 200, successFor(record));
   const before = server.requests.length;
   const result = await batchStatus(["i1"], { ...base, maxAttempts: 3 });
   const sent = server.requests.slice(before);
@@ -97,12 +101,20 @@ test("concurrency 32 over 100 chunks on one caller signal prints no MaxListeners
     respond = (req, res, record) => setTimeout(() => reply(res, 200, successFor(record)), 20);
     const ids = Array.from({ length: 100 }, (_, i) => `i${i}`);
     const before = server.requests.length;
-    const result = await batchStatus(ids, { ...base, chunkSize: 1, concurrency: 32, signal: new AbortController().signal });
+    const result = await batchStatus(ids, {
+      ...base,
+      chunkSize: 1,
+      concurrency: 32,
+      signal: new AbortController().signal,
+    });
     assert.equal(result.statuses.length, 100);
     assert.equal(server.requests.length - before, 100);
     await new Promise((resolve) => setImmediate(resolve)); // warnings are emitted on a later tick
   } finally {
     process.off("warning", onWarning);
   }
-  assert.deepEqual(warnings.filter((w) => w.startsWith("MaxListenersExceededWarning")), []);
+  assert.deepEqual(
+    warnings.filter((w) => w.startsWith("MaxListenersExceededWarning")),
+    [],
+  );
 });

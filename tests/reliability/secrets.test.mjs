@@ -25,10 +25,16 @@ const echoingFetch = async (url, init) =>
 const KINDS = {
   INVALID_ARGUMENT: () => batchStatus([`${TOKEN}${"x".repeat(40)}`], base),
   NETWORK: () => batchStatus(["i1"], { ...base, endpoint: "http://127.0.0.1:1" }),
-  TIMEOUT: () => (mock.setFault({ type: "hang", times: 1 }), batchStatus(["i1"], base)),
+  TIMEOUT: () => {
+    mock.setFault({ type: "hang", times: 1 });
+    return batchStatus(["i1"], base);
+  },
   ABORTED: () => batchStatus(["i1"], { ...base, signal: AbortSignal.abort() }),
   HTTP: () => batchStatus(["i1"], { ...base, fetch: echoingFetch }),
-  API: () => (mock.setFault({ type: "api-error", errorMsg: `token ${TOKEN} refused`, times: 1 }), batchStatus(["i1"], base)),
+  API: () => {
+    mock.setFault({ type: "api-error", errorMsg: `token ${TOKEN} refused`, times: 1 });
+    return batchStatus(["i1"], base);
+  },
   BAD_RESPONSE: () => batchStatus(["i1"], { ...base, fetch: async () => new Response(`not json ${TOKEN}`) }),
   PREPARE_FAILED: () => waitPrepared({ userId: "u1", instanceId: "bad" }, { ...base, minDelayMs: 5 }),
   WAIT_TIMEOUT: () => waitPrepared({ userId: "u1", instanceId: "slow" }, { ...base, minDelayMs: 5, maxWaitMs: 50 }),
@@ -47,10 +53,14 @@ for (const [code, provoke] of Object.entries(KINDS)) {
     const logged = [];
     const render = (args) => args.map((a) => (typeof a === "string" ? a : inspect(a, { depth: 8 }))).join(" ");
     const original = { ...console };
-    for (const method of ["log", "info", "warn", "error", "debug"]) console[method] = (...args) => logged.push(render(args));
+    for (const method of ["log", "info", "warn", "error", "debug"])
+      console[method] = (...args) => logged.push(render(args));
     let error;
     try {
-      error = await provoke().then(() => null, (e) => e);
+      error = await provoke().then(
+        () => null,
+        (e) => e,
+      );
       console.error(error); // what an application's error handler typically does
       console.log("failed:", error?.message, error?.toJSON?.());
     } finally {
@@ -58,7 +68,16 @@ for (const [code, provoke] of Object.entries(KINDS)) {
     }
     assert.ok(error instanceof KooPhoneError, `expected ${code}`);
     assert.equal(error.code, code);
-    for (const text of [error.message, error.stack, JSON.stringify(error), String(error), String(error.cause ?? ""), inspect(error, { depth: 8, showHidden: true }), inspect(error.cause, { depth: 8 }), JSON.stringify(error.progress ?? null)]) {
+    for (const text of [
+      error.message,
+      error.stack,
+      JSON.stringify(error),
+      String(error),
+      String(error.cause ?? ""),
+      inspect(error, { depth: 8, showHidden: true }),
+      inspect(error.cause, { depth: 8 }),
+      JSON.stringify(error.progress ?? null),
+    ]) {
       assert.ok(!text.includes(TOKEN), `token leaked: ${text.slice(0, 300)}`);
     }
     assert.ok(!leaks(error), "token in some property");
@@ -88,7 +107,14 @@ test("header-breaking tokens and IDs are refused before anything is sent", async
 });
 
 test("endpoints with credentials, or plain http to a non-loopback host, are refused", async () => {
-  for (const endpoint of ["https://user:pass@koophone.example.com", "http://koophone.example.com", "http://10.0.0.8:8080", "http://169.254.169.254", "javascript:alert(1)", "file:///etc/passwd"]) {
+  for (const endpoint of [
+    "https://user:pass@koophone.example.com",
+    "http://koophone.example.com",
+    "http://10.0.0.8:8080",
+    "http://169.254.169.254",
+    "javascript:alert(1)",
+    "file:///etc/passwd",
+  ]) {
     const e = await batchStatus(["i1"], { ...base, endpoint }).catch((x) => x);
     assert.equal(e.code, "INVALID_ARGUMENT", endpoint);
   }

@@ -59,14 +59,17 @@ function host() {
     pick(["", "-x", ".com", ".myhuaweicloud.com"]);
   return pick([
     () => ({ name: "koophone.myhuaweicloud.com", loopback: false }),
-    () => ({ name: `koophone.${pick(["cn-south-1", "cn-north-4", "ap-southeast-1"])}.myhuaweicloud.com`, loopback: false }),
+    () => ({
+      name: `koophone.${pick(["cn-south-1", "cn-north-4", "ap-southeast-1"])}.myhuaweicloud.com`,
+      loopback: false,
+    }),
     () => ({ name: randomCase(generated()), loopback: false }),
     () => ({ name: pick(["127.0.0.1", "localhost", "127.8.9.10", "[::1]", "api.localhost"]), loopback: true }),
   ])();
 }
 
 function sdkDateFor(nowMs) {
-  return moment(nowMs).utcOffset(0).format("YYYYMMDDTHHmmss") + "Z";
+  return `${moment(nowMs).utcOffset(0).format("YYYYMMDDTHHmmss")}Z`;
 }
 
 function nowMs() {
@@ -95,7 +98,10 @@ function query() {
   const params = {};
   const parts = [];
   for (let i = int(1, 6); i > 0; i--) {
-    const key = chance(0.3) && Object.keys(params).length ? pick(Object.keys(params)) : chars([...ALNUM, "_", "-", "é", " ", "+", "😀", "&", "="], 1, 8);
+    const key =
+      chance(0.3) && Object.keys(params).length
+        ? pick(Object.keys(params))
+        : chars([...ALNUM, "_", "-", "é", " ", "+", "😀", "&", "="], 1, 8);
     const value = chars([...ALNUM, " ", "+", "/", "?", "%", "é", "中", "😀", "=", "&", "~", "*"], 0, 12);
     if (key === "__proto__") continue;
     const old = params[key];
@@ -118,9 +124,10 @@ function headers() {
   if (chance(0.6)) out[randomCase("x-request-id")] = uuid();
   if (chance(0.5)) out[pick(["accept", "Accept"])] = "application/json";
   for (let i = int(0, 3); i > 0; i--) {
-    const name = randomCase("x-" + chars([..."abcdefghijklmnopqrstuvwxyz0123456789-"], 1, 12));
+    const name = randomCase(`x-${chars([..."abcdefghijklmnopqrstuvwxyz0123456789-"], 1, 12)}`);
     if (Object.keys(out).some((k) => k.toLowerCase() === name.toLowerCase())) continue;
-    if (["x-sdk-date", "x-project-id", "x-security-token", "x-sdk-content-sha256"].includes(name.toLowerCase())) continue;
+    if (["x-sdk-date", "x-project-id", "x-security-token", "x-sdk-content-sha256"].includes(name.toLowerCase()))
+      continue;
     out[name] = pick(PRINTABLE) + chars(HEADER_VALUE, 0, 30) + pick(PRINTABLE);
   }
   return out;
@@ -144,7 +151,7 @@ for (let n = 0; n < count; n++) {
     "",
     "/api/koophone",
     // "." and ".." segments are left out: fetch resolves them, so the Rust signer refuses them.
-    "/" + Array.from({ length: int(1, 3) }, () => chars(PATH_SEGMENT, 1, 8).replace(/^\.\.?$/, "x")).join("/"),
+    `/${Array.from({ length: int(1, 3) }, () => chars(PATH_SEGMENT, 1, 8).replace(/^\.\.?$/, "x")).join("/")}`,
   ]);
   const method = chance(0.9) ? "POST" : pick(["GET", "PUT", "DELETE", "PATCH"]);
   const data = method === "POST" || chance(0.5) ? body(api) : undefined;
@@ -152,7 +159,13 @@ for (let n = 0; n < count; n++) {
   const time = nowMs();
   const sdkDate = sdkDateFor(time);
   const requestHeaders = headers();
-  const ak = chance(0.7) ? chars([..."ABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789"], 20, 20) : chars(PRINTABLE.filter((c) => c !== ","), 1, 64);
+  const ak = chance(0.7)
+    ? chars([..."ABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789"], 20, 20)
+    : chars(
+        PRINTABLE.filter((c) => c !== ","),
+        1,
+        64,
+      );
   const sk = chance(0.7) ? chars(ALNUM, 40, 40) : chars(PRINTABLE, 1, 128);
   const projectId = chance(0.5) ? chars([..."0123456789abcdef"], 32, 32) : null;
   const securityToken = chance(0.3) ? chars([...ALNUM, "+", "/", "=", "-", "_"], 1, 3000) : null;
@@ -198,5 +211,10 @@ for (let n = 0; n < count; n++) {
 }
 
 mkdirSync(dirname(args.out), { recursive: true });
-writeFileSync(args.out, JSON.stringify({ generator: `@huaweicloud/huaweicloud-sdk-core ${sdkVersion}`, seed, count, cases }));
-console.log(`${count} cases (${defaultPortCases} with an explicit default port) signed by Huawei's signer -> ${args.out}`);
+writeFileSync(
+  args.out,
+  JSON.stringify({ generator: `@huaweicloud/huaweicloud-sdk-core ${sdkVersion}`, seed, count, cases }),
+);
+console.log(
+  `${count} cases (${defaultPortCases} with an explicit default port) signed by Huawei's signer -> ${args.out}`,
+);

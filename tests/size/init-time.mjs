@@ -24,10 +24,13 @@ for (const subpath of subpaths) {
   for (const kind of ["esm", "cjs"]) {
     const samples = [];
     for (let i = 0; i < Number(runs); i++) {
-      const args = kind === "esm" ? ["--input-type=module", "-e", probe(specifier, kind)] : ["-e", probe(specifier, kind)];
+      const args =
+        kind === "esm" ? ["--input-type=module", "-e", probe(specifier, kind)] : ["-e", probe(specifier, kind)];
       samples.push(JSON.parse(execFileSync(process.execPath, args, { cwd: installed, encoding: "utf8" }).trim()));
     }
     const m = (key) => median(samples.map((s) => s[key])).toFixed(1);
-    console.log(`${specifier} (${kind}): import ${m("importMs")} ms, init ${m("initMs")} ms, import+init ${(median(samples.map((s) => s.importMs + s.initMs))).toFixed(1)} ms, process start to ready ${m("readyMs")} ms (median of ${runs})`);
+    console.log(
+      `${specifier} (${kind}): import ${m("importMs")} ms, init ${m("initMs")} ms, import+init ${(median(samples.map((s) => s.importMs + s.initMs))).toFixed(1)} ms, process start to ready ${m("readyMs")} ms (median of ${runs})`,
+    );
   }
 }

@@ -23,7 +23,11 @@ function untar(buffer) {
   for (let off = 0; off + 512 <= buffer.length; ) {
     const header = buffer.subarray(off, off + 512);
     if (header.every((b) => b === 0)) break;
-    const field = (start, len) => header.subarray(start, start + len).toString("latin1").replace(/\0.*$/s, "");
+    const field = (start, len) =>
+      header
+        .subarray(start, start + len)
+        .toString("latin1")
+        .replace(/\0.*$/s, "");
     const prefix = field(345, 155);
     const name = (prefix ? `${prefix}/` : "") + field(0, 100);
     const size = parseInt(field(124, 12).trim() || "0", 8);
@@ -59,14 +63,26 @@ const FILE_ENTRIES = ["index.mjs", "index.browser.mjs", "index.cjs"];
 const INLINE_ENTRIES = ["inline/index.mjs", "inline/index.cjs"];
 
 test("the wasm measured is the one shipped: the .wasm file, and inlined in the inline entries only", () => {
-  assert.ok(shipped("koophone_wasm.wasm").equals(wasm), "package/koophone_wasm.wasm differs from build/koophone_wasm.wasm: re-run scripts/pack.sh");
+  assert.ok(
+    shipped("koophone_wasm.wasm").equals(wasm),
+    "package/koophone_wasm.wasm differs from build/koophone_wasm.wasm: re-run scripts/pack.sh",
+  );
   for (const file of INLINE_ENTRIES) {
-    const base64 = shipped(file).toString("utf8").match(/"(AGFzbQ[A-Za-z0-9+/=]+)"/)?.[1];
+    const base64 = shipped(file)
+      .toString("utf8")
+      .match(/"(AGFzbQ[A-Za-z0-9+/=]+)"/)?.[1];
     assert.ok(base64, `no inlined wasm (base64 starting AGFzbQ) in ${file}`);
-    assert.ok(Buffer.from(base64, "base64").equals(wasm), `${file} inlines a different wasm than build/koophone_wasm.wasm: re-run scripts/pack.sh`);
+    assert.ok(
+      Buffer.from(base64, "base64").equals(wasm),
+      `${file} inlines a different wasm than build/koophone_wasm.wasm: re-run scripts/pack.sh`,
+    );
   }
   for (const file of FILE_ENTRIES) {
-    assert.doesNotMatch(shipped(file).toString("utf8"), /AGFzbQ/, `${file} inlines the module; it should load koophone_wasm.wasm`);
+    assert.doesNotMatch(
+      shipped(file).toString("utf8"),
+      /AGFzbQ/,
+      `${file} inlines the module; it should load koophone_wasm.wasm`,
+    );
   }
 });
 
@@ -77,7 +93,10 @@ test("JS entries that load the .wasm file are within budget (gzip); sizes of eve
   }
   for (const file of FILE_ENTRIES) {
     const gz = gzipSync(shipped(file), { level: 9 }).length;
-    assert.ok(gz <= budget.entryGzipBytes, `${file} is ${kb(gz)} gzip, over the budget of ${kb(budget.entryGzipBytes)} (bench/size-budget.json)`);
+    assert.ok(
+      gz <= budget.entryGzipBytes,
+      `${file} is ${kb(gz)} gzip, over the budget of ${kb(budget.entryGzipBytes)} (bench/size-budget.json)`,
+    );
   }
 });
 
@@ -94,8 +113,14 @@ test("unpacked package size is within budget and ships no stray files", () => {
     unpacked <= budget.unpackedBytes,
     `the package unpacks to ${kb(unpacked)}, over the budget of ${kb(budget.unpackedBytes)}`,
   );
-  const stray = entries.filter((e) => /\.(map|rs|ts\.map|tgz)$|(^|\/)(src|target|tests?)\//.test(e.name.replace(/^package\//, "")));
-  assert.deepEqual(stray.map((e) => e.name), [], "unexpected files in the tarball (source maps, sources, tests)");
+  const stray = entries.filter((e) =>
+    /\.(map|rs|ts\.map|tgz)$|(^|\/)(src|target|tests?)\//.test(e.name.replace(/^package\//, "")),
+  );
+  assert.deepEqual(
+    stray.map((e) => e.name),
+    [],
+    "unexpected files in the tarball (source maps, sources, tests)",
+  );
   const wasmFiles = entries.filter((e) => e.name.endsWith(".wasm")).map((e) => e.name);
   assert.deepEqual(wasmFiles, ["package/koophone_wasm.wasm"], "exactly one .wasm, next to the entries");
 });

@@ -27,21 +27,21 @@
 // Validation is done by openapi-backend (routing, parameters, bodies, response headers) with Ajv's
 // JSON Schema 2020-12 dialect, as OpenAPI 3.1 requires; validateSpec() checks the document itself
 // with @seriousme/openapi-schema-validator.
-import assert from 'node:assert/strict';
-import { fileURLToPath } from 'node:url';
-import { createRequire } from 'node:module';
-import { OpenAPIBackend } from 'openapi-backend';
-import { Validator } from '@seriousme/openapi-schema-validator';
+import assert from "node:assert/strict";
+import { fileURLToPath } from "node:url";
+import { createRequire } from "node:module";
+import { OpenAPIBackend } from "openapi-backend";
+import { Validator } from "@seriousme/openapi-schema-validator";
 
 const require = createRequire(import.meta.url);
-const Ajv2020 = require('ajv/dist/2020').default;
-const addFormats = require('ajv-formats').default;
+const Ajv2020 = require("ajv/dist/2020").default;
+const addFormats = require("ajv-formats").default;
 
 /** Path of the OpenAPI description. */
-export const SPEC_PATH = fileURLToPath(new URL('../../docs/openapi.yaml', import.meta.url));
+export const SPEC_PATH = fileURLToPath(new URL("../../docs/openapi.yaml", import.meta.url));
 
 /** Fault types whose answers are on the contract (the others break it on purpose). */
-const ON_CONTRACT_FAULTS = new Set(['latency', 'rate-limit', 'api-error', 'unknown-status', 'extra-fields']);
+const ON_CONTRACT_FAULTS = new Set(["latency", "rate-limit", "api-error", "unknown-status", "extra-fields"]);
 
 /**
  * Ajv for OpenAPI 3.1 schemas (JSON Schema 2020-12), with formats and the spec's
@@ -51,9 +51,9 @@ function ajv2020(_ajv, options) {
   const ajv = new Ajv2020({ ...options, strict: false });
   addFormats(ajv);
   ajv.addKeyword({
-    keyword: 'x-max-utf16-units',
-    type: 'string',
-    schemaType: 'number',
+    keyword: "x-max-utf16-units",
+    type: "string",
+    schemaType: "number",
     validate: (max, data) => data.length <= max,
     error: { message: (cxt) => `must be at most ${cxt.schema} UTF-16 code units` },
   });
@@ -75,7 +75,10 @@ let loaded;
 function contract() {
   loaded ??= (async () => {
     const checked = await validateSpec();
-    assert.ok(checked.valid && checked.version === '3.1', `${SPEC_PATH} is not valid OpenAPI 3.1: ${JSON.stringify(checked.errors)}`);
+    assert.ok(
+      checked.valid && checked.version === "3.1",
+      `${SPEC_PATH} is not valid OpenAPI 3.1: ${JSON.stringify(checked.errors)}`,
+    );
     const api = new OpenAPI31Backend({ definition: SPEC_PATH, strict: true, quick: true, customizeAjv: ajv2020 });
     await api.init();
     return api;
@@ -94,7 +97,11 @@ export async function validateSpec(path = SPEC_PATH) {
 }
 
 /** The media type of a Content-Type value, lower-case, without parameters. */
-const mediaType = (value) => String(Array.isArray(value) ? value[0] : value ?? '').split(';')[0].trim().toLowerCase();
+const mediaType = (value) =>
+  String(Array.isArray(value) ? value[0] : (value ?? ""))
+    .split(";")[0]
+    .trim()
+    .toLowerCase();
 
 /** The response object declared for a status: exact, then `4XX`-style, then `default`. */
 function declaredResponse(operation, status) {
@@ -103,26 +110,40 @@ function declaredResponse(operation, status) {
 }
 
 /** Ajv errors as one line each. */
-const describe = (errors) => (errors ?? []).map((e) => `${e.instancePath || '/'} ${e.message}`).join('; ');
+const describe = (errors) => (errors ?? []).map((e) => `${e.instancePath || "/"} ${e.message}`).join("; ");
 
 /** Problems with one request, as strings. */
 function requestProblems(api, operation, record) {
   const problems = [];
-  const req = { method: record.method, path: record.path, query: record.query, headers: record.headers, body: record.body };
+  const req = {
+    method: record.method,
+    path: record.path,
+    query: record.query,
+    headers: record.headers,
+    body: record.body,
+  };
   const result = api.validateRequest(req, operation);
   if (!result.valid) problems.push(`request invalid: ${describe(result.errors)}`);
   const content = operation.requestBody?.content;
-  if (content && !Object.hasOwn(content, mediaType(record.headers['content-type']))) {
-    problems.push(`request Content-Type ${JSON.stringify(record.headers['content-type'])} is not one of ${Object.keys(content).join(', ')}`);
+  if (content && !Object.hasOwn(content, mediaType(record.headers["content-type"]))) {
+    problems.push(
+      `request Content-Type ${JSON.stringify(record.headers["content-type"])} is not one of ${Object.keys(content).join(", ")}`,
+    );
   }
   const requirements = operation.security ?? api.definition.security ?? [];
   const schemes = api.definition.components?.securitySchemes ?? {};
   const present = (name) => {
     const { in: where, name: header } = schemes[name];
-    return where === 'header' && typeof record.headers[header.toLowerCase()] === 'string' && record.headers[header.toLowerCase()] !== '';
+    return (
+      where === "header" &&
+      typeof record.headers[header.toLowerCase()] === "string" &&
+      record.headers[header.toLowerCase()] !== ""
+    );
   };
   if (requirements.length > 0 && !requirements.some((req) => Object.keys(req).every(present))) {
-    problems.push(`request lacks credentials: needs one of ${requirements.map((r) => Object.keys(r).join(' + ')).join(' | ')}`);
+    problems.push(
+      `request lacks credentials: needs one of ${requirements.map((r) => Object.keys(r).join(" + ")).join(" | ")}`,
+    );
   }
   return problems;
 }
@@ -132,17 +153,23 @@ function responseProblems(api, operation, response) {
   const declared = declaredResponse(operation, response.status);
   if (!declared) return [`response status ${response.status} is not declared`];
   const problems = [];
-  const type = mediaType(response.headers['content-type']);
+  const type = mediaType(response.headers["content-type"]);
   if (declared.content && !Object.hasOwn(declared.content, type)) {
-    problems.push(`response Content-Type ${JSON.stringify(type)} is not one of ${Object.keys(declared.content).join(', ')}`);
+    problems.push(
+      `response Content-Type ${JSON.stringify(type)} is not one of ${Object.keys(declared.content).join(", ")}`,
+    );
   } else if (declared.content) {
     const body = api.validateResponse(response.body, operation, response.status);
     if (!body.valid) problems.push(`response body invalid: ${describe(body.errors)}`);
   }
-  const headers = api.validateResponseHeaders(response.headers, operation, { statusCode: response.status, setMatchType: 'any' });
+  const headers = api.validateResponseHeaders(response.headers, operation, {
+    statusCode: response.status,
+    setMatchType: "any",
+  });
   if (!headers.valid) problems.push(`response headers invalid: ${describe(headers.errors)}`);
   for (const [name, header] of Object.entries(declared.headers ?? {})) {
-    if (header.required && response.headers[name.toLowerCase()] === undefined) problems.push(`response lacks header ${name}`);
+    if (header.required && response.headers[name.toLowerCase()] === undefined)
+      problems.push(`response lacks header ${name}`);
   }
   return problems;
 }
@@ -158,7 +185,7 @@ export async function contractProblems(records, { requests = true, responses = t
   const report = { problems: [], requests: 0, responses: 0, skipped: [] };
   records.forEach((record, index) => {
     const label = `#${index} ${record.method} ${record.path}`;
-    if (record.method === 'OPTIONS') return;
+    if (record.method === "OPTIONS") return;
     const operation = api.matchOperation({ method: record.method, path: record.path, headers: {} });
     if (!operation) {
       if (allowUnknownPaths) report.skipped.push(`${label}: not in the spec`);
@@ -170,8 +197,9 @@ export async function contractProblems(records, { requests = true, responses = t
       for (const problem of requestProblems(api, operation, record)) report.problems.push(`${label}: ${problem}`);
     }
     if (!responses) return;
-    if (!record.response) report.skipped.push(`${label}: no response${record.fault ? ` (${record.fault})` : ''}`);
-    else if (record.fault && !ON_CONTRACT_FAULTS.has(record.fault)) report.skipped.push(`${label}: fault ${record.fault}`);
+    if (!record.response) report.skipped.push(`${label}: no response${record.fault ? ` (${record.fault})` : ""}`);
+    else if (record.fault && !ON_CONTRACT_FAULTS.has(record.fault))
+      report.skipped.push(`${label}: fault ${record.fault}`);
     else {
       report.responses += 1;
       for (const problem of responseProblems(api, operation, record.response)) {
@@ -192,6 +220,6 @@ export async function contractProblems(records, { requests = true, responses = t
  */
 export async function assertContract(server, options) {
   const { problems, ...counts } = await contractProblems(server.requests, options);
-  assert.deepEqual(problems, [], `requests or responses off the contract (docs/openapi.yaml):\n${problems.join('\n')}`);
+  assert.deepEqual(problems, [], `requests or responses off the contract (docs/openapi.yaml):\n${problems.join("\n")}`);
   return counts;
 }

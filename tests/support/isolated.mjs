@@ -58,7 +58,7 @@ export function runIsolated(source, { timeoutMs = 60_000, nodeArgs = [], env = {
         rmSync(file, { force: true });
         const lines = stdout.split("\n").filter((l) => l.startsWith("RESULT "));
         resolve({
-          code: error ? error.code ?? null : 0,
+          code: error ? (error.code ?? null) : 0,
           signal: error?.signal ?? null,
           killed: Boolean(error?.killed),
           stdout,
@@ -74,8 +74,10 @@ export function runIsolated(source, { timeoutMs = 60_000, nodeArgs = [], env = {
 
 /** A one-paragraph account of a run, for assertion messages. */
 export function explain(run) {
-  return `exit ${run.code}${run.signal ? ` (${run.signal})` : ""}${run.killed ? ", killed: did not exit by itself" : ""} after ${run.tookMs} ms\n` +
-    `stdout: ${run.stdout.slice(-1500)}\nstderr: ${run.stderr.slice(-3000)}`;
+  return (
+    `exit ${run.code}${run.signal ? ` (${run.signal})` : ""}${run.killed ? ", killed: did not exit by itself" : ""} after ${run.tookMs} ms\n` +
+    `stdout: ${run.stdout.slice(-1500)}\nstderr: ${run.stderr.slice(-3000)}`
+  );
 }
 
 /** Assert-ready: the run exited 0 by itself, with no fault and a result. */

@@ -16,7 +16,13 @@ export async function startStub(handler, { tls = null } = {}) {
     const chunks = [];
     req.on("data", (c) => chunks.push(c));
     req.on("end", () => {
-      const record = { method: req.method, path: req.url, headers: req.headers, body: Buffer.concat(chunks).toString("utf8"), at: performance.now() };
+      const record = {
+        method: req.method,
+        path: req.url,
+        headers: req.headers,
+        body: Buffer.concat(chunks).toString("utf8"),
+        at: performance.now(),
+      };
       requests.push(record);
       Promise.resolve()
         .then(() => handler(req, res, record))
@@ -51,14 +57,19 @@ export function reply(res, status, body, headers = {}) {
 
 /** A success body for `path`: every asked instance running, or a prepared instance. */
 export function successFor(record) {
-  if (record.path.endsWith("/prepare-progress")) return { data: { status: 0, waitingCount: 0 }, error_code: "0", error_msg: "OK" };
+  if (record.path.endsWith("/prepare-progress"))
+    return { data: { status: 0, waitingCount: 0 }, error_code: "0", error_msg: "OK" };
   let ids = [];
   try {
     ids = JSON.parse(record.body).instance_ids ?? [];
   } catch {
     // a bodiless GET after a 303: answer as if nothing was asked
   }
-  return { data: { status_results: ids.map((id) => ({ instance_id: id, status: 2 })) }, error_code: "0", error_msg: "OK" };
+  return {
+    data: { status_results: ids.map((id) => ({ instance_id: id, status: 2 })) },
+    error_code: "0",
+    error_msg: "OK",
+  };
 }
 
 /** A port nothing listens on (bound then released). */

@@ -12,7 +12,11 @@ import {
   type WaitProgress,
 } from "koophone-wasm";
 
-declare const signal: { readonly aborted: boolean; addEventListener(t: "abort", l: () => void): void; removeEventListener(t: "abort", l: () => void): void };
+declare const signal: {
+  readonly aborted: boolean;
+  addEventListener(t: "abort", l: () => void): void;
+  removeEventListener(t: "abort", l: () => void): void;
+};
 
 export async function usage(): Promise<void> {
   const r: BatchStatusResult = await batchStatus(["a44uhlf7"], { token: "t", chunkSize: 32, concurrency: 4, signal });
@@ -35,7 +39,8 @@ export async function usage(): Promise<void> {
   try {
     await batchStatus(["a"], { token: "t" });
   } catch (e) {
-    if (e instanceof KooPhoneError && e.code === "HTTP") console.log(e.httpStatus, e.errorCode, e.requestId, e.retryable);
+    if (e instanceof KooPhoneError && e.code === "HTTP")
+      console.log(e.httpStatus, e.errorCode, e.requestId, e.retryable);
   }
 
   // @ts-expect-error the token is required
