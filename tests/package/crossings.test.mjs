@@ -42,7 +42,9 @@ test("a 1-ID batchStatus crosses from wasm to JS at most 12 times, 6 more per ex
   const one = await crossingsOf(() => lib.batchStatus(["id000"], opts(server)));
   const ids = Array.from({ length: 70 }, (_, i) => `id${String(i).padStart(3, "0")}`);
   const three = await crossingsOf(() => lib.batchStatus(ids, opts(server)));
-  console.log(`# crossings: 1 ID ${one}, 70 IDs (3 requests) ${three}; by import: ${JSON.stringify(Object.fromEntries(counts.byName))}`);
+  console.log(
+    `# crossings: 1 ID ${one}, 70 IDs (3 requests) ${three}; by import: ${JSON.stringify(Object.fromEntries(counts.byName))}`,
+  );
   // The budget is 12 and 12 + 2 x 6; the design needs one host call per request and one to
   // settle, and exact counts make any regression visible.
   assert.equal(one, 2, "1-ID batchStatus: host.send + host.settle");
@@ -51,7 +53,17 @@ test("a 1-ID batchStatus crosses from wasm to JS at most 12 times, 6 more per ex
 
 test("a waitPrepared of two polls crosses 6 times: send, notify, sleep, send, notify, settle", async (t) => {
   const server = await mockFor(t, {
-    extra: [{ id: "p1", status: 4, owner: "u1", prepare: [{ status: 1, waitingCount: 2 }, { status: 0, waitingCount: 0 }] }],
+    extra: [
+      {
+        id: "p1",
+        status: 4,
+        owner: "u1",
+        prepare: [
+          { status: 1, waitingCount: 2 },
+          { status: 0, waitingCount: 0 },
+        ],
+      },
+    ],
   });
   const n = await crossingsOf(() =>
     lib.waitPrepared({ userId: "u1", instanceId: "p1" }, opts(server, { minDelayMs: 200, onProgress: () => {} })),
