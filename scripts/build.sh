@@ -10,7 +10,7 @@ cargo build --quiet --release --target wasm32-unknown-unknown
 rm -rf build/bindgen && mkdir -p build
 wasm-bindgen --target web --out-dir build/bindgen --out-name koophone_wasm \
   target/wasm32-unknown-unknown/release/koophone_wasm.wasm
-node_modules/.bin/wasm-opt -Oz --converge --low-memory-unused --strip-debug --strip-producers \
+node_modules/.bin/wasm-opt --merge-similar-functions -Oz --converge --low-memory-unused --strip-debug --strip-producers \
   --enable-bulk-memory --enable-nontrapping-float-to-int --enable-sign-ext --enable-mutable-globals \
   build/bindgen/koophone_wasm_bg.wasm -o build/koophone_wasm.wasm
 node scripts/assemble.mjs
