@@ -89,15 +89,12 @@ test("waitPrepared backs off while nothing changes", async (t) => {
     { userId: "u1", instanceId: "slow" },
     opts(server, { minDelayMs: 20, maxDelayMs: 200, maxWaitMs: 700 }),
   ).catch(() => {});
-  const times = apiRequests(server, "prepare-progress").map((r) => r.receivedAt);
-  const gaps = times.slice(1).map((t, i) => t - times[i]);
-  assert.ok(gaps.length >= 4, `${gaps}`);
-  // The last gap may be cut short by the deadline; the ones before it grow.
-  assert.ok(Math.max(...gaps) > gaps[0] * 2, `gaps grow: ${gaps}`);
-  assert.ok(
-    gaps.slice(1, -1).every((g, i) => g >= gaps[i] * 0.9),
-    `gaps grow: ${gaps}`,
-  );
+  // Without backoff, 700 ms at 20 ms would be ~35 polls; with it the schedule is 0, 20, 50, 95,
+  // 162, 263, 463, 663 and the deadline poll at 700: at most 9. A loaded machine only polls less,
+  // so this cannot flake; the exact cadence is tested with a simulated clock in
+  // tests/engine_calls.rs (wait_prepared_polls_at_its_cadence_and_reports_every_reading).
+  const polls = apiRequests(server, "prepare-progress").length;
+  assert.ok(polls >= 2 && polls <= 9, `${polls} polls`);
 });
 
 test("waitPrepared stops at once on abort", async (t) => {
