@@ -36,7 +36,7 @@ export function renderMarkdown(r, analysis) {
   for (const k of ["ids1", "ids32"]) {
     const x = pc[k];
     p(
-      `| Per-call wall time, ${k === "ids1" ? "1 ID" : "32 IDs"} (ratio to baseline) | ≤ 1.10× | ${f(x.wallRatio.median, 3)}× (${f(x.wallRatio.min, 3)}–${f(x.wallRatio.max, 3)}) | 1× | ${ok(x.met)} |`,
+      `| Per-call wall time, ${k === "ids1" ? "1 ID" : "32 IDs"} (ratio to baseline) | ≤ ${f(x.goal, 2)}× wall and CPU | ${f(x.wallRatio.median, 3)}× (${f(x.wallRatio.min, 3)}–${f(x.wallRatio.max, 3)}) | 1× | ${ok(x.met)} |`,
     );
   }
   for (const c of [4, 8]) {
@@ -108,7 +108,9 @@ export function renderMarkdown(r, analysis) {
   p();
   p("Wall and client CPU (user + system of the benchmark process, which holds only the client) per call, in µs.");
   p();
-  p("| IDs | library wall | baseline wall | wall ratio | library CPU | baseline CPU | CPU ratio | goal ≤ 1.10× |");
+  p(
+    "| IDs | library wall | baseline wall | wall ratio | library CPU | baseline CPU | CPU ratio | goal ≤ 1.05× (wall and CPU) |",
+  );
   p("| --- | ---: | ---: | ---: | ---: | ---: | ---: | --- |");
   for (const k of ["ids1", "ids32"]) {
     const x = pc[k];
