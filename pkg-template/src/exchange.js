@@ -67,7 +67,7 @@ export async function exchange(fetchFn, url, headerText, body, timeoutMs, maxByt
     const retryAfter = header("retry-after")?.slice(0, MAX_TEXT);
     let text;
     try {
-      text = await readBody(response, maxBytes, controller.signal);
+      text = await readBody(response, maxBytes, controller.signal, header);
     } catch (error) {
       if (error === TOO_LARGE_MARK) return failed(TOO_LARGE, status);
       return timedOut ? failed(TIMEOUT) : failed(NETWORK, 0, describeError(error));
@@ -99,8 +99,19 @@ function readResponse(response) {
 
 const TOO_LARGE_MARK = Symbol("too large");
 
-/** The body as text, at most `maxBytes` bytes of it. */
-async function readBody(response, maxBytes, signal) {
+/**
+ * The body as text, at most `maxBytes` bytes of it. An uncompressed body whose
+ * Content-Length is within the limit is read whole (fetch refuses a body longer
+ * than its Content-Length); any other is read as a stream and cut at the limit.
+ */
+async function readBody(response, maxBytes, signal, header) {
+  const encoding = header("content-encoding");
+  const length = header("content-length");
+  if ((encoding === undefined || encoding === "identity") && length !== undefined && /^\d+$/.test(length)) {
+    if (Number(length) <= maxBytes && typeof response.text === "function") {
+      return checked(await untilAborted(() => response.text(), signal), maxBytes);
+    }
+  }
   const stream = response.body;
   if (stream && typeof stream.getReader === "function") {
     const reader = stream.getReader();
@@ -128,7 +139,11 @@ async function readBody(response, maxBytes, signal) {
     return decoder.decode(bytes);
   }
   // A Response-like without a stream (a custom `fetch`): only text() to go by.
-  const text = await untilAborted(() => response.text(), signal);
+  return checked(await untilAborted(() => response.text(), signal), maxBytes);
+}
+
+/** A text read whole, refused if over the limit (a custom `fetch` may not keep Content-Length). */
+function checked(text, maxBytes) {
   if (typeof text === "string" && text.length > maxBytes) throw TOO_LARGE_MARK;
   return text;
 }
