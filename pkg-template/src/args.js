@@ -20,15 +20,20 @@ function guarded(what, read) {
   try {
     return read();
   } catch (error) {
-    if (error instanceof ArgumentError) throw error;
-    let detail;
-    try {
-      detail = String(error && typeof error === "object" ? error.message : error).slice(0, 200);
-    } catch {
-      detail = "(unreadable)";
-    }
-    throw new ArgumentError(`reading ${what} threw: ${detail}`);
+    throw threw(what, error);
   }
+}
+
+/** The error for reading `what` having thrown `error`. */
+function threw(what, error) {
+  if (error instanceof ArgumentError) return error;
+  let detail;
+  try {
+    detail = String(error && typeof error === "object" ? error.message : error).slice(0, 200);
+  } catch {
+    detail = "(unreadable)";
+  }
+  return new ArgumentError(`reading ${what} threw: ${detail}`);
 }
 
 /** A value as JSON can carry it, or its description. */
@@ -102,16 +107,22 @@ export function readOptions(known, defaults, options) {
 
 /** The `instanceIds` array as JSON. */
 export function readIds(value) {
-  return guarded("instanceIds", () => {
+  // One guard for the whole copy (no closure per ID): `at` says what was being read.
+  let at = -1;
+  try {
     if (!Array.isArray(value)) return JSON.stringify(describe(value));
+    at = -2;
     const length = value.length;
     if (length > MAX_IDS) return JSON.stringify({ $: "array", length });
     const copy = new Array(length);
-    for (let i = 0; i < length; i++) {
-      copy[i] = describe(guarded(`instanceIds[${i}]`, () => value[i]));
+    for (at = 0; at < length; at++) {
+      const id = value[at];
+      copy[at] = typeof id === "string" ? id : describe(id);
     }
     return JSON.stringify(copy);
-  });
+  } catch (error) {
+    throw threw(at === -1 ? "instanceIds" : at === -2 ? "instanceIds.length" : `instanceIds[${at}]`, error);
+  }
 }
 
 /** The `{ userId, instanceId }` argument as JSON. */

@@ -83,8 +83,13 @@ impl ChunkMerge {
     pub fn add(&mut self, plan: &ChunkPlan, index: usize, results: Vec<StatusResult>) {
         let start = index * plan.chunk_size;
         let asked = plan.chunk(index);
-        for r in results {
-            if let Some(offset) = asked.iter().position(|id| *id == r.instance_id) {
+        for (k, r) in results.into_iter().enumerate() {
+            // Servers answer in the order asked: look there first, then search.
+            let offset = match asked.get(k) {
+                Some(id) if *id == r.instance_id => Some(k),
+                _ => asked.iter().position(|id| *id == r.instance_id),
+            };
+            if let Some(offset) = offset {
                 if let Some(slot @ None) = self.found.get_mut(start + offset) {
                     *slot = Some(r.status);
                 }
