@@ -65,7 +65,10 @@ fn oracle(text: &str) -> Result<Decision, String> {
             Ok(Decision::Accepted)
         }
         // Rule 1: only the depth limit may make ours reject what serde_json accepts.
-        (Err(e), Ok(t)) if depth(&t) > MAX_DEPTH && e.reason == "nesting too deep" => Ok(Decision::Rejected),
+        (Err(e), Ok(t)) if depth(&t) > MAX_DEPTH && e.reason == "nesting too deep" => {
+            count(|s| s.depth_rule += 1);
+            Ok(Decision::Rejected)
+        }
         (Err(e), Ok(_)) => Err(format!("ours rejected ({} at {}), serde_json accepted", e.reason, e.offset)),
         (Ok(_), Err(e)) => Err(format!("ours accepted, serde_json rejected ({e})")),
         (Err(_), Err(_)) => Ok(Decision::Rejected),
@@ -152,9 +155,28 @@ const MAX_ULPS: u64 = 16;
 /// Below this magnitude ours may give zero (see `number_rule`).
 const COLLAPSE_BELOW: f64 = 1e-289;
 
+/// What the rules allowed, per thread (each category runs in one thread).
+#[derive(Clone, Copy, Default)]
+struct RuleCounts {
+    /// Documents serde_json accepted and ours rejected as nested too deep (rule 1).
+    depth_rule: u64,
+    /// Numbers off the correctly rounded value (rule 2), of which `zeros` were flushed
+    /// to zero and the others at most `worst_ulps` away.
+    numbers: u64,
+    zeros: u64,
+    worst_ulps: u64,
+}
+
 thread_local! {
-    /// Deviations `number_rule` allowed in this thread: (count, largest in ulps, collapsed to zero).
-    static DEVIATIONS: Cell<(u64, u64, u64)> = const { Cell::new((0, 0, 0)) };
+    static RULE_COUNTS: Cell<RuleCounts> = Cell::new(RuleCounts::default());
+}
+
+fn count(update: impl FnOnce(&mut RuleCounts)) {
+    RULE_COUNTS.with(|c| {
+        let mut counts = c.get();
+        update(&mut counts);
+        c.set(counts);
+    });
 }
 
 /// Rule 2's exception, and this oracle's finding (reported, not fixed here): json.rs
@@ -181,9 +203,13 @@ fn number_rule(literal: &str, ours: f64, expected: f64) -> bool {
     let collapsed = ours == 0.0 && expected.abs() < COLLAPSE_BELOW;
     let allowed = ulps <= MAX_ULPS || collapsed;
     if allowed {
-        DEVIATIONS.with(|d| {
-            let (n, worst, zeros) = d.get();
-            d.set(if collapsed { (n + 1, worst, zeros + 1) } else { (n + 1, worst.max(ulps), zeros) });
+        count(|c| {
+            c.numbers += 1;
+            if collapsed {
+                c.zeros += 1;
+            } else {
+                c.worst_ulps = c.worst_ulps.max(ulps);
+            }
         });
     }
     allowed
@@ -222,7 +248,7 @@ fn fuzz(category: Category, strategy: impl Strategy<Value = String>) {
     let config =
         Config { cases, rng_seed: RngSeed::Fixed(seed), failure_persistence: None, ..Config::default() };
     let (accepted, rejected) = (Cell::new(0u64), Cell::new(0u64));
-    DEVIATIONS.with(|d| d.set((0, 0, 0)));
+    RULE_COUNTS.with(|c| c.set(RuleCounts::default()));
     let result = TestRunner::new(config).run(&strategy, |doc| {
         match oracle(&doc).map_err(TestCaseError::fail)? {
             Decision::Accepted => accepted.set(accepted.get() + 1),
@@ -235,17 +261,23 @@ fn fuzz(category: Category, strategy: impl Strategy<Value = String>) {
     }
     let (accepted, rejected) = (accepted.get(), rejected.get());
     let name = ["well-formed", "near-miss", "hostile"][category as usize];
-    let (deviations, worst, zeros) = DEVIATIONS.with(Cell::get);
+    let rules = RULE_COUNTS.with(Cell::get);
     println!(
-        "json oracle, {name}: {} documents, {accepted} accepted, {rejected} rejected; \
-         numbers off the correctly rounded value (rule 2): {deviations} ({zeros} collapsed to zero, others at most {worst} ulps)",
-        accepted + rejected
+        "json oracle, {name}: {} documents, {accepted} accepted, {rejected} rejected \
+         ({} of them nested deeper than {MAX_DEPTH}, rule 1); numbers off the correctly rounded value \
+         (rule 2): {} ({} flushed to zero, the others at most {} ulps away)",
+        accepted + rejected,
+        rules.depth_rule,
+        rules.numbers,
+        rules.zeros,
+        rules.worst_ulps
     );
     assert_eq!(accepted + rejected, u64::from(cases), "every generated document went through the oracle");
     match category {
         Category::WellFormed => {
             assert_eq!(rejected, 0, "a well-formed document was rejected by both readers")
         }
+        Category::Hostile if rules.depth_rule == 0 => panic!("no hostile document exercised the depth limit"),
         Category::NearMiss | Category::Hostile => {
             assert!(accepted > 0 && rejected > 0, "{name}: both decisions must occur ({accepted}/{rejected})")
         }
