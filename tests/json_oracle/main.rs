@@ -149,7 +149,7 @@ fn same_value(ours: &Json, theirs: &Value, path: &mut String) -> Result<(), Stri
 const READER_ROUNDS_CORRECTLY: bool = false;
 
 /// The largest distance, in units in the last place, that ours may be off outside
-/// its exact domain (measured: 8; the bound leaves room for other seeds).
+/// its exact domain (measured: up to 8; the bound leaves room for other seeds).
 const MAX_ULPS: u64 = 16;
 
 /// Below this magnitude ours may give zero (see `number_rule`).
@@ -181,10 +181,10 @@ fn count(update: impl FnOnce(&mut RuleCounts)) {
 
 /// Rule 2's exception, and this oracle's finding (reported, not fixed here): json.rs
 /// computes a number as (up to 19 significant digits) × 10^e with `powi`, not with a
-/// correctly rounded algorithm, to keep the wasm small. In the domain its doc comment
-/// promises (integers of up to 19 digits; at most 15 written significant digits with
-/// a net decimal exponent within ±22, where one correctly rounded operation suffices)
-/// it must be exact. Outside it, as measured, it may be:
+/// correctly rounded algorithm, to keep the wasm small. It must be exact where its doc
+/// comment promises (integers of up to 19 digits) and where one correctly rounded
+/// operation suffices (at most 15 written significant digits, net decimal exponent
+/// within ±22). Outside that domain, as measured, it may be:
 /// - up to `MAX_ULPS` ulps off (e.g. `1e-300` gives 9.999999999999994e-301);
 /// - ±Infinity for the largest doubles (`1.7976931348623157e308`): one ulp above
 ///   `f64::MAX` in bit order, so covered by the ulp bound;
