@@ -22,9 +22,9 @@ extern "C" {
     /// Send one request: `headers` is `name\nvalue\n...`.
     #[wasm_bindgen(method)]
     fn send(this: &Host, id: u32, url: &str, headers: &str, body: &str, timeout_ms: u32, max_body_bytes: u32);
-    /// Call the caller's token function for attempt `id`.
+    /// Call the caller's token function for attempt `id` with `{ forceRefresh }`.
     #[wasm_bindgen(method, js_name = getToken)]
-    fn get_token(this: &Host, id: u32);
+    fn get_token(this: &Host, id: u32, force_refresh: bool);
     /// Call back `woke` after `delay_ms` (replacing any earlier timer).
     #[wasm_bindgen(method)]
     fn sleep(this: &Host, delay_ms: f64);
@@ -78,7 +78,7 @@ impl<M: Machine> Run for Driven<M> {
                         out.max_body_bytes,
                     );
                 }
-                Action::GetToken { id } => host.get_token(id),
+                Action::GetToken { id, force_refresh } => host.get_token(id, force_refresh),
                 Action::WakeAt(at) => host.sleep((at - now_ms).max(0.0)),
                 Action::Notify(Notice::Progress(report)) => host.notify(&report_json(&report)),
                 Action::Finish(Ok(output)) => {

@@ -5,6 +5,7 @@
 //! random numbers) are passed in as plain values, so every decision can be
 //! exercised deterministically by `cargo test`.
 
+pub mod auth;
 pub mod batch;
 pub mod call;
 pub mod chunk;
