@@ -45,14 +45,40 @@ export interface TokenRequest {
 /**
  * The project-scoped IAM token, or a function returning it (sync or async), called
  * before every request so long-running callers can refresh it (IAM tokens last 24 h).
- * A function that throws or rejects fails the call with code `AUTH`.
+ * A function that throws or rejects fails the call with code `AUTH`. After the API
+ * refuses a function's token (HTTP 401, or `APIGW.0301` under any status) the request is
+ * sent once more with a token asked for with `forceRefresh: true`.
  */
 export type TokenProvider = string | ((request: TokenRequest) => string | Promise<string>);
 
+/**
+ * An AK/SK pair: every request is signed (`SDK-HMAC-SHA256`). The secret key belongs on a
+ * server, never in a page: anyone who can read it can act as its account.
+ */
+export interface AkSkCredentials {
+  accessKey: string;
+  secretKey: string;
+  /** Sent (and signed) as `X-Project-Id`. */
+  projectId?: string;
+  /** For temporary keys: sent (and signed) as `X-Security-Token`. */
+  securityToken?: string;
+}
+
+/**
+ * How a call authenticates: a `token`, `credentials`, or neither when `endpoint` is a
+ * same-origin path (`/api/koophone`) whose proxy adds the credentials.
+ */
+export type Authentication =
+  | { token: TokenProvider; credentials?: undefined }
+  | { credentials: AkSkCredentials; token?: undefined }
+  | { endpoint: `/${string}` };
+
 /** Options every call accepts. */
 export interface CallOptions {
-  /** Required. Sent as `X-Auth-Token`; never appears in errors or logs. */
-  token: TokenProvider;
+  /** Sent as `X-Auth-Token`; never appears in errors or logs. See {@link Authentication}. */
+  token?: TokenProvider;
+  /** AK/SK signing instead of a token (Node and servers only). Not with `token`. */
+  credentials?: AkSkCredentials;
   /**
    * Service base URL. Default `https://koophone.myhuaweicloud.com`. `http:` is accepted
    * only for loopback hosts; in browsers a same-origin path such as `/api/koophone`
@@ -263,22 +289,28 @@ export interface KooPhoneErrorDetails {
  */
 export declare function batchStatus(
   instanceIds: readonly string[],
-  options: BatchStatusOptions & { allowPartial: true },
+  options: BatchStatusOptions & { allowPartial: true } & Authentication,
 ): Promise<PartialBatchStatusResult>;
 export declare function batchStatus(
   instanceIds: readonly string[],
-  options: BatchStatusOptions,
+  options: BatchStatusOptions & Authentication,
 ): Promise<BatchStatusResult>;
 
 /** One `prepare-progress` reading. */
-export declare function prepareProgress(request: PrepareRequest, options: CallOptions): Promise<PrepareProgress>;
+export declare function prepareProgress(
+  request: PrepareRequest,
+  options: CallOptions & Authentication,
+): Promise<PrepareProgress>;
 
 /**
  * Poll `prepare-progress` until the instance is `normal` (resolves with the last
  * reading), reports `failed` (rejects `PREPARE_FAILED`), `maxWaitMs` passes
  * (rejects `WAIT_TIMEOUT`) or `signal` aborts (rejects `ABORTED`).
  */
-export declare function waitPrepared(request: PrepareRequest, options: WaitPreparedOptions): Promise<WaitProgress>;
+export declare function waitPrepared(
+  request: PrepareRequest,
+  options: WaitPreparedOptions & Authentication,
+): Promise<WaitProgress>;
 
 /** Options of {@link createClient}: any call option, used as defaults. */
 export type ClientOptions = Partial<BatchStatusOptions & WaitPreparedOptions>;
@@ -299,6 +331,39 @@ export interface Client<Defaults extends ClientOptions = ClientOptions> {
 
 /** The three calls with `defaults` bound (per-call options override them). */
 export declare function createClient<const Defaults extends ClientOptions>(defaults: Defaults): Client<Defaults>;
+
+/** Options of {@link iamTokenProvider} (also `createProxy({ iam })` and the CLI's `KOOPHONE_IAM_*`). */
+export interface IamOptions {
+  /** The account (domain) name. */
+  domainName: string;
+  /** An IAM user of that account. */
+  userName: string;
+  /** Never appears in errors or logs, even when IAM quotes it back. */
+  password: string;
+  /** The project (region) name, such as `cn-south-1`; or give `projectId`. */
+  projectName?: string;
+  projectId?: string;
+  /** Default `https://iam.myhuaweicloud.com` (`http:` only for loopback hosts). */
+  iamEndpoint?: string;
+  /** Refresh this long before `expires_at`, 0 to 86 400 000 ms. Default 3 600 000 (1 hour). */
+  refreshMarginMs?: number;
+  /** `fetch` to use. Default: the global `fetch`. */
+  fetch?: FetchLike;
+}
+
+/** A token function backed by IAM; `invalidate()` forgets the cached token. */
+export interface IamTokenProvider {
+  (request?: TokenRequest): Promise<string>;
+  invalidate(): void;
+}
+
+/**
+ * A token function that asks IAM for a project-scoped token with a password
+ * (`POST {iamEndpoint}/v3/auth/tokens?nocatalog=true`) and caches it until `expires_at`
+ * minus `refreshMarginMs`; one IAM request at a time however many callers ask. Options
+ * are checked on the first call. A failure rejects with code `AUTH`.
+ */
+export declare function iamTokenProvider(options: IamOptions): IamTokenProvider;
 
 /**
  * Load the WebAssembly module now instead of on the first call. Optional and

@@ -25,9 +25,10 @@ const decoder = new TextDecoder();
 
 /**
  * Send one request. `headerText` is `name\nvalue\n...`.
- * Resolves with `{ failure, status, retryAfter, body, detail, wall }`.
+ * Resolves with `{ failure, status, retryAfter, body, detail, wall }`, plus
+ * `wanted`: the value of the response header `wantHeader`, when asked for.
  */
-export async function exchange(fetchFn, url, headerText, body, timeoutMs, maxBytes, controller) {
+export async function exchange(fetchFn, url, headerText, body, timeoutMs, maxBytes, controller, wantHeader) {
   let timedOut = false;
   const timer = setTimeout(() => {
     timedOut = true;
@@ -66,7 +67,8 @@ export async function exchange(fetchFn, url, headerText, body, timeoutMs, maxByt
       return timedOut ? failed(TIMEOUT) : failed(NETWORK, 0, describeError(error));
     }
     if (typeof text !== "string") return failed(NOT_A_RESPONSE, 0, "text() did not give a string");
-    return { failure: OK, status, retryAfter, body: text, detail: undefined, wall: Date.now() };
+    const wanted = wantHeader ? header(wantHeader)?.slice(0, 65536) : undefined;
+    return { failure: OK, status, retryAfter, body: text, detail: undefined, wall: Date.now(), wanted };
   } catch (error) {
     // A hostile Response-like (throwing getters, say): never a crash.
     return failed(NOT_A_RESPONSE, 0, `reading the response threw: ${describeError(error)}`);

@@ -7,6 +7,8 @@
 //! behind guards, creates the host, and turns the settled JSON into results
 //! and `KooPhoneError`s.
 
+mod credentials;
+
 use crate::driver::{start_error, Call, Host};
 use crate::engine::batch::BatchCall;
 use crate::engine::call::Shared;

@@ -164,11 +164,7 @@ impl Call {
                 retry_after,
                 received_at_ms: wall_ms,
             }),
-            NETWORK => Err(TransportFailure::Network(cause(detail.as_deref()))),
-            TIMEOUT => Err(TransportFailure::Timeout),
-            REDIRECT => Err(TransportFailure::Redirect((status != 0).then_some(status))),
-            TOO_LARGE => Err(TransportFailure::TooLarge(status)),
-            _ => Err(TransportFailure::NotAResponse(detail.unwrap_or_default())),
+            _ => Err(transport_failure(failure, status, detail)),
         };
         self.feed(Event::Exchanged { id, outcome }, now_ms);
     }
@@ -187,6 +183,17 @@ impl Call {
     /// The caller's signal fired.
     pub fn aborted(&mut self, now_ms: f64) {
         self.feed(Event::Aborted, now_ms);
+    }
+}
+
+/// An exchange failure as `host.js` numbers and describes it.
+pub fn transport_failure(failure: u8, status: u16, detail: Option<String>) -> TransportFailure {
+    match failure {
+        NETWORK => TransportFailure::Network(cause(detail.as_deref())),
+        TIMEOUT => TransportFailure::Timeout,
+        REDIRECT => TransportFailure::Redirect((status != 0).then_some(status)),
+        TOO_LARGE => TransportFailure::TooLarge(status),
+        _ => TransportFailure::NotAResponse(detail.unwrap_or_default()),
     }
 }
 

@@ -11,6 +11,7 @@ pub mod call;
 pub mod chunk;
 pub mod error;
 pub mod iam;
+pub mod iam_session;
 pub mod input;
 pub mod json;
 pub mod options;
