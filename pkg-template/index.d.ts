@@ -64,18 +64,13 @@ export interface AkSkCredentials {
   securityToken?: string;
 }
 
-/**
- * How a call authenticates: a `token`, `credentials`, or neither when `endpoint` is a
- * same-origin path (`/api/koophone`) whose proxy adds the credentials.
- */
-export type Authentication =
-  | { token: TokenProvider; credentials?: undefined }
-  | { credentials: AkSkCredentials; token?: undefined }
-  | { endpoint: `/${string}` };
-
 /** Options every call accepts. */
 export interface CallOptions {
-  /** Sent as `X-Auth-Token`; never appears in errors or logs. See {@link Authentication}. */
+  /**
+   * Sent as `X-Auth-Token`; never appears in errors or logs. A call needs `token` or
+   * `credentials`, except when `endpoint` is a same-origin path (`/api/koophone`): then
+   * without either no auth header is sent, and the proxy adds it (`koophone-wasm/proxy`).
+   */
   token?: TokenProvider;
   /** AK/SK signing instead of a token (Node and servers only). Not with `token`. */
   credentials?: AkSkCredentials;
@@ -289,17 +284,17 @@ export interface KooPhoneErrorDetails {
  */
 export declare function batchStatus(
   instanceIds: readonly string[],
-  options: BatchStatusOptions & { allowPartial: true } & Authentication,
+  options: BatchStatusOptions & { allowPartial: true },
 ): Promise<PartialBatchStatusResult>;
 export declare function batchStatus(
   instanceIds: readonly string[],
-  options: BatchStatusOptions & Authentication,
+  options: BatchStatusOptions,
 ): Promise<BatchStatusResult>;
 
 /** One `prepare-progress` reading. */
 export declare function prepareProgress(
   request: PrepareRequest,
-  options: CallOptions & Authentication,
+  options: CallOptions,
 ): Promise<PrepareProgress>;
 
 /**
@@ -309,7 +304,7 @@ export declare function prepareProgress(
  */
 export declare function waitPrepared(
   request: PrepareRequest,
-  options: WaitPreparedOptions & Authentication,
+  options: WaitPreparedOptions,
 ): Promise<WaitProgress>;
 
 /** Options of {@link createClient}: any call option, used as defaults. */

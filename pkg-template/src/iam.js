@@ -13,6 +13,10 @@ import { exchange } from "./exchange.js";
 import { KooPhoneError, fromPayload } from "./error.js";
 import { ArgumentError, readIamOptions } from "./args.js";
 
+/** Time limit of the IAM request, and the largest answer read (src/engine/iam_session.rs). */
+const IAM_TIMEOUT_MS = 10_000;
+const IAM_MAX_BODY_BYTES = 256 * 1024;
+
 /**
  * @param init     () => Promise<number>: loads the module; resolves with its instance number
  * @param options  { domainName, userName, password, projectName | projectId, iamEndpoint?, refreshMarginMs?, fetch? }
@@ -53,7 +57,9 @@ export function makeIamTokenProvider(init, options) {
       throw new KooPhoneError("this runtime has no global fetch; pass one as the `fetch` option", { code: "AUTH" });
     }
     const headers = "content-type\napplication/json\naccept\napplication/json\n";
-    const r = await exchange(f, s.url(), headers, s.body(), s.timeoutMs(), s.maxBodyBytes(), controller, "x-subject-token");
+    const text = s.request();
+    const at = text.indexOf("\n");
+    const r = await exchange(f, text.slice(0, at), headers, text.slice(at + 1), IAM_TIMEOUT_MS, IAM_MAX_BODY_BYTES, controller, "x-subject-token");
     if (s !== session) throw new KooPhoneError("the IAM session was restarted", { code: "AUTH" });
     if (r.failure !== 0) throw fromPayload(JSON.parse(s.unreachable(Date.now(), r.failure, r.status, r.detail)));
     try {

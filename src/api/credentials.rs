@@ -6,7 +6,7 @@
 use crate::driver::{start_error, transport_failure};
 use crate::engine::auth::parse_credentials;
 use crate::engine::iam::CacheDecision;
-use crate::engine::iam_session::{IamSession, MAX_IAM_BODY_BYTES};
+use crate::engine::iam_session::IamSession;
 use crate::engine::json::{self, Json};
 use crate::engine::output::error_json;
 use crate::engine::sign::sign;
@@ -41,23 +41,15 @@ impl IamTokens {
         }
     }
 
-    pub fn url(&self) -> String {
-        self.session.request().url.clone()
-    }
-
-    /// The request body: it holds the password.
-    pub fn body(&self) -> String {
-        self.session.request().body.clone()
-    }
-
-    #[wasm_bindgen(js_name = timeoutMs)]
-    pub fn timeout_ms(&self) -> u32 {
-        self.session.timeout_ms()
-    }
-
-    #[wasm_bindgen(js_name = maxBodyBytes)]
-    pub fn max_body_bytes(&self) -> u32 {
-        MAX_IAM_BODY_BYTES
+    /// The token request as `url\nbody` (the JSON body has no raw line break;
+    /// it holds the password). Timeout and body cap: the constants in iam.js.
+    pub fn request(&self) -> String {
+        let request = self.session.request();
+        let mut out = String::with_capacity(request.url.len() + request.body.len() + 1);
+        out.push_str(&request.url);
+        out.push('\n');
+        out.push_str(&request.body);
+        out
     }
 
     /// IAM answered (exchange failure kind 0): the token, or the error payload thrown.
@@ -98,9 +90,10 @@ pub fn sign_headers(
     let doc = json::parse(credentials).unwrap_or(Json::Null);
     let keys = parse_credentials(&doc).map_err(|e| start_error(&e))?;
     let mut lines = headers.split('\n');
+    // (name, String) pairs, as a built request holds them: one monomorphic `sign` in the wasm.
     let mut pairs = Vec::new();
     while let (Some(name), Some(value)) = (lines.next(), lines.next()) {
-        pairs.push((name, value));
+        pairs.push((name, value.to_owned()));
     }
     let added = sign(&keys, method, url, &pairs, body.as_bytes(), wall_ms).map_err(|e| start_error(&e))?;
     let mut out = String::with_capacity(512);

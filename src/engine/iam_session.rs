@@ -8,7 +8,7 @@
 //! [`IamSession::unreachable`]. Every error is `AUTH`, with the password
 //! scrubbed from it.
 
-use crate::engine::call::{transport_error, TransportFailure};
+use crate::engine::call::TransportFailure;
 use crate::engine::error::Error;
 use crate::engine::iam::{
     refresh_margin, CacheDecision, IamCredentials, IamRequest, ProjectScope, TokenCache, AUTH_ERROR,
@@ -130,11 +130,24 @@ impl IamSession {
 
     /// The request failed before an answer: an `AUTH` error saying how.
     pub fn unreachable(&mut self, now_ms: f64, failure: TransportFailure) -> Error {
-        let mut error = transport_error(failure, &self.request.url, self.timeout_ms());
-        // The KooPhone wording of the shared messages, said of IAM.
-        error.message =
-            format!("the IAM token request failed: {}", error.message.replacen("KooPhone", "IAM", 1));
-        error.kind = AUTH_ERROR;
+        let url = &self.request.url;
+        let (what, cause) = match failure {
+            TransportFailure::Network(cause) => {
+                (format!("could not reach IAM at {url}: {}", cause.message), Some(cause))
+            }
+            TransportFailure::Timeout => {
+                (format!("IAM did not answer within {} ms", self.timeout_ms()), None)
+            }
+            TransportFailure::Redirect(_) => {
+                ("IAM answered with a redirect, which is never followed".to_owned(), None)
+            }
+            TransportFailure::TooLarge(_) => {
+                (format!("IAM's answer is larger than {MAX_IAM_BODY_BYTES} bytes"), None)
+            }
+            TransportFailure::NotAResponse(what) => (format!("unexpected response from fetch: {what}"), None),
+        };
+        let mut error =
+            Error { cause, ..Error::new(AUTH_ERROR, format!("the IAM token request failed: {what}")) };
         if let Some(secret) = &self.secret {
             error.redact(secret);
         }
