@@ -59,11 +59,11 @@ export function makeIamTokenProvider(init, options) {
     const headers = "content-type\napplication/json\naccept\napplication/json\n";
     const text = s.request();
     const at = text.indexOf("\n");
-    const r = await exchange(f, text.slice(0, at), headers, text.slice(at + 1), IAM_TIMEOUT_MS, IAM_MAX_BODY_BYTES, controller, "x-subject-token");
+    const r = await exchange(f, text.slice(0, at), headers, text.slice(at + 1), IAM_TIMEOUT_MS, IAM_MAX_BODY_BYTES, controller, ["x-subject-token"]);
     if (s !== session) throw new KooPhoneError("the IAM session was restarted", { code: "AUTH" });
     if (r.failure !== 0) throw fromPayload(JSON.parse(s.unreachable(Date.now(), r.failure, r.status, r.detail)));
     try {
-      return s.answered(Date.now(), r.status, r.wanted, r.body);
+      return s.answered(Date.now(), r.status, r.wanted["x-subject-token"], r.body);
     } catch (payload) {
       throw fromPayload(typeof payload === "string" ? JSON.parse(payload) : payload);
     }
