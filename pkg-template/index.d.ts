@@ -46,14 +46,35 @@ export interface TokenRequest {
 /**
  * The project-scoped IAM token, or a function returning it (sync or async), called
  * before every request so long-running callers can refresh it (IAM tokens last 24 h).
- * A function that throws or rejects fails the call with code `AUTH`.
+ * A function that throws or rejects fails the call with code `AUTH`. After the API
+ * refuses a function's token (HTTP 401, or `APIGW.0301` under any status) the request is
+ * sent once more with a token asked for with `forceRefresh: true`.
  */
 export type TokenProvider = string | ((request: TokenRequest) => string | Promise<string>);
 
+/**
+ * An AK/SK pair: every request is signed (`SDK-HMAC-SHA256`). The secret key belongs on a
+ * server, never in a page: anyone who can read it can act as its account.
+ */
+export interface AkSkCredentials {
+  accessKey: string;
+  secretKey: string;
+  /** Sent (and signed) as `X-Project-Id`. */
+  projectId?: string;
+  /** For temporary keys: sent (and signed) as `X-Security-Token`. */
+  securityToken?: string;
+}
+
 /** Options every call accepts. */
 export interface CallOptions {
-  /** Required. Sent as `X-Auth-Token`; never appears in errors or logs. */
-  token: TokenProvider;
+  /**
+   * Sent as `X-Auth-Token`; never appears in errors or logs. A call needs `token` or
+   * `credentials`, except when `endpoint` is a same-origin path (`/api/koophone`): then
+   * without either no auth header is sent, and the proxy adds it (`koophone-wasm/proxy`).
+   */
+  token?: TokenProvider;
+  /** AK/SK signing instead of a token (Node and servers only). Not with `token`. */
+  credentials?: AkSkCredentials;
   /**
    * Service base URL. Default `https://koophone.myhuaweicloud.com`. `http:` is accepted
    * only for loopback hosts; in browsers a same-origin path such as `/api/koophone`
@@ -293,6 +314,39 @@ export interface Client<Defaults extends ClientOptions = ClientOptions> {
 
 /** The three calls with `defaults` bound (per-call options override them). */
 export declare function createClient<const Defaults extends ClientOptions>(defaults: Defaults): Client<Defaults>;
+
+/** Options of {@link iamTokenProvider} (also `createProxy({ iam })` and the CLI's `KOOPHONE_IAM_*`). */
+export interface IamOptions {
+  /** The account (domain) name. */
+  domainName: string;
+  /** An IAM user of that account. */
+  userName: string;
+  /** Never appears in errors or logs, even when IAM quotes it back. */
+  password: string;
+  /** The project (region) name, such as `cn-south-1`; or give `projectId`. */
+  projectName?: string;
+  projectId?: string;
+  /** Default `https://iam.myhuaweicloud.com` (`http:` only for loopback hosts). */
+  iamEndpoint?: string;
+  /** Refresh this long before `expires_at`, 0 to 86 400 000 ms. Default 3 600 000 (1 hour). */
+  refreshMarginMs?: number;
+  /** `fetch` to use. Default: the global `fetch`. */
+  fetch?: FetchLike;
+}
+
+/** A token function backed by IAM; `invalidate()` forgets the cached token. */
+export interface IamTokenProvider {
+  (request?: TokenRequest): Promise<string>;
+  invalidate(): void;
+}
+
+/**
+ * A token function that asks IAM for a project-scoped token with a password
+ * (`POST {iamEndpoint}/v3/auth/tokens?nocatalog=true`) and caches it until `expires_at`
+ * minus `refreshMarginMs`; one IAM request at a time however many callers ask. Options
+ * are checked on the first call. A failure rejects with code `AUTH`.
+ */
+export declare function iamTokenProvider(options: IamOptions): IamTokenProvider;
 
 /**
  * Load the WebAssembly module now instead of on the first call. Optional and

@@ -13,6 +13,7 @@
 //   index.cjs           CommonJS, Node                                       load-node.cjs.js
 //   inline/index.mjs    ESM, module inlined                                  load-inline.js
 //   inline/index.cjs    CommonJS, module inlined                             load-inline.js
+//   proxy.mjs, proxy.cjs   koophone-wasm/proxy (Node): src/proxy.js          load.js, load-node.cjs.js
 //
 // The glue's own `import.meta.url` use (its default module URL, for a file named
 // koophone_wasm_bg.wasm) is replaced: the entries always pass a compiled module, and
@@ -37,6 +38,8 @@ const ENTRIES = [
   { file: "index.cjs", format: "cjs", loader: "load-node.cjs.js" },
   { file: "inline/index.mjs", format: "esm", loader: "load-inline.js", inline: true },
   { file: "inline/index.cjs", format: "cjs", loader: "load-inline.js", inline: true },
+  { file: "proxy.mjs", source: "proxy.js", format: "esm", loader: "load.js", wasmUrl: true },
+  { file: "proxy.cjs", source: "proxy.js", format: "cjs", loader: "load-node.cjs.js" },
 ];
 
 function fail(message) {
@@ -102,7 +105,7 @@ for (const entry of ENTRIES) {
   };
   const outfile = join(pkg, entry.file);
   await build({
-    entryPoints: [join(stage, "index.js")],
+    entryPoints: [join(stage, entry.source ?? "index.js")],
     outfile,
     bundle: true,
     format: entry.format,
@@ -149,5 +152,9 @@ writeFileSync(join(pkg, "README.md"), readme);
 cpSync(at("LICENSE"), join(pkg, "LICENSE"));
 cpSync(at("mock"), join(pkg, "mock"), { recursive: true, filter: (src) => !src.endsWith("README.md") });
 for (const file of ["index.d.mts", "index.d.cts"]) cpSync(at("mock", "index.d.ts"), join(pkg, "mock", file));
+for (const file of ["proxy.d.ts", "proxy.d.mts", "proxy.d.cts"])
+  cpSync(at("pkg-template", "proxy.d.ts"), join(pkg, file));
+// The CLI ships as written: it imports the package by its own name.
+cpSync(at("pkg-template", "cli"), join(pkg, "cli"), { recursive: true });
 
 console.log(`assemble: pkg/ ready (koophone-wasm ${version}, wasm ${wasm.length} bytes)`);

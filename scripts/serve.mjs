@@ -1,5 +1,7 @@
 // The demo's servers. Serves www/ and pkg/ from the repository (nothing else) on
-// 127.0.0.1, plus /www/config.json from memory to pre-fill the page.
+// 127.0.0.1, plus /www/config.json from memory to pre-fill the page, and
+// /api/koophone/…: koophone-wasm/proxy, which holds the token and forwards the
+// page's calls to the mock (the page itself has no token).
 //
 //   node scripts/serve.mjs [--port 8080] [--mock-port 8787] [--scenario mock/scenarios/demo.json] [--check]
 //
@@ -10,7 +12,7 @@
 // --check starts both, checks that the page, its config, the package and the mock
 // answer, prints the result and exits (0 when all is well).
 //
-// `startStaticServer` is imported by the browser test.
+// `startStaticServer`, `demoConfig` and `demoProxy` are imported by the browser test.
 import { createServer } from "node:http";
 import { readFile } from "node:fs/promises";
 import { extname, join, normalize, relative, resolve, sep } from "node:path";
@@ -18,6 +20,8 @@ import { fileURLToPath } from "node:url";
 import { parseArgs } from "node:util";
 
 const ROOT = fileURLToPath(new URL("..", import.meta.url));
+/** Where the page reaches KooPhone: a path of its own origin. */
+export const PROXY_PATH = "/api/koophone";
 const SERVED = ["www", "pkg"];
 const TYPES = {
   ".html": "text/html; charset=utf-8",
@@ -32,9 +36,10 @@ const TYPES = {
 
 /**
  * Start the static server; resolves to `{ url, port, close() }`.
- * `config` is served as /www/config.json; `onReplay` (optional) answers POST /demo/replay.
+ * `config` is served as /www/config.json; `onReplay` (optional) answers POST /demo/replay;
+ * `proxy` (optional, a `(req, res)` handler) answers everything under PROXY_PATH.
  */
-export function startStaticServer({ host = "127.0.0.1", port = 0, config = null, onReplay = null } = {}) {
+export function startStaticServer({ host = "127.0.0.1", port = 0, config = null, onReplay = null, proxy = null } = {}) {
   const sockets = new Set();
   const server = createServer(async (req, res) => {
     let path;
@@ -42,6 +47,10 @@ export function startStaticServer({ host = "127.0.0.1", port = 0, config = null,
       path = decodeURIComponent(new URL(req.url, "http://x").pathname);
     } catch {
       res.writeHead(400, { "content-type": "text/plain" }).end("bad request");
+      return;
+    }
+    if (proxy && path.startsWith(`${PROXY_PATH}/`)) {
+      proxy(req, res);
       return;
     }
     if (path === "/demo/replay" && onReplay) {
@@ -113,6 +122,15 @@ export function startStaticServer({ host = "127.0.0.1", port = 0, config = null,
   });
 }
 
+/** The token the demo's proxy adds: the scenario's first. */
+export const demoToken = (scenario) => scenario.tokens?.[0] ?? "mock-token";
+
+/** The proxy of the page's calls to the mock (from the built package in pkg/). */
+export async function demoProxy(scenario, mockUrl) {
+  const { createProxy } = await import("../pkg/proxy.mjs");
+  return createProxy({ token: demoToken(scenario), target: mockUrl, pathPrefix: PROXY_PATH });
+}
+
 /** The page's pre-fill for a scenario: every instance it knows plus one it does not. */
 export function demoConfig(scenario, mockUrl) {
   const instances = scenario.instances ?? [];
@@ -120,13 +138,12 @@ export function demoConfig(scenario, mockUrl) {
   const ok = scripted.find((i) => i.prepare.at(-1).status === 0) ?? instances[0];
   const failing = scripted.find((i) => i.prepare.at(-1).status === -1);
   return {
-    endpoint: mockUrl,
-    token: scenario.tokens?.[0] ?? "mock-token",
+    endpoint: PROXY_PATH,
     instanceIds: [...instances.map((i) => i.id), "ghost001"],
     userId: ok?.owner ?? "demo-user",
     instanceId: ok?.id ?? "",
     note:
-      `Pre-filled for the local mock KooPhone server at ${mockUrl}. ` +
+      `Calls go to ${PROXY_PATH} on this server, which adds the token and forwards them to the local mock KooPhone server at ${mockUrl}. ` +
       (failing ? `Try instance ${failing.id} to see a failed preparation; ` : "") +
       "ghost001 is unknown to the server.",
   };
@@ -155,18 +172,22 @@ async function main() {
   let mock = null;
   let config = null;
   let onReplay = null;
+  let proxy = null;
+  let token = null;
   if (!values["no-mock"]) {
     const { startMockServer, loadScenario } = await import("../mock/index.mjs");
     const scenario = loadScenario(values.scenario);
     mock = await startMockServer({ ...scenario, host: values.host, port: mockPort });
     config = { ...demoConfig(scenario, mock.url), replay: "/demo/replay" };
+    token = demoToken(scenario);
+    proxy = await demoProxy(scenario, mock.url);
     onReplay = () => {
       for (const instance of scenario.instances ?? []) if (instance.prepare) mock.setInstance(instance);
     };
   }
   let site;
   try {
-    site = await startStaticServer({ host: values.host, port: pagePort, config, onReplay });
+    site = await startStaticServer({ host: values.host, port: pagePort, config, onReplay, proxy });
   } catch (error) {
     await mock?.close();
     throw error;
@@ -177,7 +198,7 @@ async function main() {
   };
 
   if (values.check) {
-    const problems = await check(page, mock?.url, config);
+    const problems = await check(page, mock?.url, config, token);
     await stop();
     if (problems.length) {
       for (const p of problems) console.error(`demo check: ${p}`);
@@ -204,7 +225,7 @@ async function main() {
 }
 
 /** What --check verifies: everything the page needs answers over HTTP, and a real call works. */
-async function check(page, mockUrl, config) {
+async function check(page, mockUrl, config, token) {
   const problems = [];
   const get = async (url, want) => {
     try {
@@ -224,10 +245,22 @@ async function check(page, mockUrl, config) {
     await get(new URL("config.json", page).href, mockUrl);
     try {
       const { batchStatus } = await import("../pkg/index.mjs");
-      const result = await batchStatus(config.instanceIds, { endpoint: mockUrl, token: config.token });
+      const result = await batchStatus(config.instanceIds, { endpoint: mockUrl, token });
       if (!result.missing.includes("ghost001")) problems.push("the mock reported ghost001, which it should not know");
     } catch (error) {
       problems.push(`batchStatus against the mock: ${error.code ?? ""} ${error.message}`);
+    }
+    // The page's way in: the proxy, without a token.
+    const viaProxy = new URL(`${PROXY_PATH}/v1/instances/batch-query-status`, page).href;
+    try {
+      const res = await fetch(viaProxy, {
+        method: "POST",
+        headers: { "content-type": "application/json" },
+        body: '{"instance_ids":["ghost001"]}',
+      });
+      if (res.status !== 200) problems.push(`${viaProxy}: HTTP ${res.status}`);
+    } catch (error) {
+      problems.push(`${viaProxy}: ${error.message}`);
     }
   }
   return problems;

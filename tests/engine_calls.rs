@@ -102,7 +102,7 @@ impl<M: Machine> Sim<M> {
                     self.max_in_flight = self.max_in_flight.max(self.wire.len());
                     self.sends.push((self.now, out));
                 }
-                Action::GetToken { id } => {
+                Action::GetToken { id, .. } => {
                     self.machine.handle(Event::Token { id, outcome: Ok(TOKEN.into()) }, self.now);
                 }
                 Action::WakeAt(at) => self.wake = Some(at),
@@ -356,7 +356,7 @@ fn a_failing_token_function_fails_with_auth_and_is_not_retried() {
         BatchOptions { chunk_size: 32, concurrency: 4, allow_partial: false },
         shared(Auth::TokenFunction, 3),
     );
-    let Some(Action::GetToken { id }) = call.next_action(0.0) else { panic!("asks for a token first") };
+    let Some(Action::GetToken { id, .. }) = call.next_action(0.0) else { panic!("asks for a token first") };
     let cause = Cause { name: "Error".into(), message: "vault down".into(), code: None };
     call.handle(Event::Token { id, outcome: Err(cause) }, 1.0);
     let Some(Action::Finish(Err(e))) = call.next_action(1.0) else { panic!("finishes") };

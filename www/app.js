@@ -11,10 +11,10 @@ function element(tag, { dataset, ...props } = {}, ...children) {
   return node;
 }
 
-/** The connection options every call shares. */
+/** The connection options every call shares: no token, the same-origin proxy adds it. */
 function connection() {
   const endpoint = $("endpoint").value.trim();
-  return { token: $("token").value.trim(), ...(endpoint ? { endpoint } : {}) };
+  return endpoint ? { endpoint } : {};
 }
 
 /** The IDs text area: one per line or comma separated, blanks ignored. */
@@ -239,8 +239,8 @@ let replayUrl = null;
 
 /**
  * Pre-fill from config.json when the demo server provides one (scripts/demo.sh does),
- * then from the query string (?endpoint=&ids=&userId=&instanceId=). The token is
- * deliberately not read from the URL: URLs end up in history and server logs.
+ * then from the query string (?endpoint=&ids=&userId=&instanceId=). The page holds no
+ * token: its server's proxy (koophone-wasm/proxy) adds it.
  */
 async function prefill() {
   let config = {};
@@ -253,7 +253,6 @@ async function prefill() {
   const query = new URLSearchParams(location.search);
   const pick = (name) => query.get(name) ?? config[name];
   $("endpoint").value = pick("endpoint") ?? "";
-  $("token").value = config.token ?? "";
   const ids = query.has("ids") ? parseIds(query.get("ids")) : (config.instanceIds ?? []);
   $("ids").value = ids.join("\n");
   $("user-id").value = pick("userId") ?? "";

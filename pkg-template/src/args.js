@@ -95,7 +95,7 @@ export function readOptions(known, defaults, options) {
           }
         }
       }
-      data[name] = describe(value);
+      data[name] = name === "credentials" ? readCredentials(value, label) : describe(value);
     }
     for (const name of guarded(`the keys of ${label}`, () => Object.keys(source))) {
       if (!known.includes(name)) data[name] = 0;
@@ -103,6 +103,51 @@ export function readOptions(known, defaults, options) {
   }
   if (data.$ !== undefined) return { json: JSON.stringify(data.$ === null ? null : data.$), handles };
   return { json: JSON.stringify(data), handles };
+}
+
+/** The members of a `credentials` option, copied (the module checks them; it never quotes them). */
+const CREDENTIAL_FIELDS = ["accessKey", "secretKey", "projectId", "securityToken"];
+
+function readCredentials(value, label) {
+  if (value === null || typeof value !== "object") return describe(value);
+  const copy = {};
+  for (const field of CREDENTIAL_FIELDS)
+    copy[field] = describe(guarded(`${label}.credentials.${field}`, () => value[field]));
+  for (const name of guarded(`the keys of ${label}.credentials`, () => Object.keys(value))) {
+    if (!CREDENTIAL_FIELDS.includes(name)) copy[name] = 0;
+  }
+  return copy;
+}
+
+/** The options of `iamTokenProvider` as JSON for the module, and its `fetch`. */
+const IAM_FIELDS = [
+  "domainName",
+  "userName",
+  "password",
+  "projectName",
+  "projectId",
+  "iamEndpoint",
+  "refreshMarginMs",
+  "fetch",
+];
+
+export function readIamOptions(options) {
+  if (options === null || typeof options !== "object") {
+    throw new ArgumentError(
+      "iamTokenProvider needs an object { domainName, userName, password, projectName | projectId }",
+    );
+  }
+  const data = {};
+  let fetchFn;
+  for (const name of IAM_FIELDS) {
+    const value = guarded(`options.${name}`, () => options[name]);
+    if (name === "fetch" && typeof value === "function") fetchFn = value;
+    data[name] = describe(value);
+  }
+  for (const name of guarded("the keys of options", () => Object.keys(options))) {
+    if (!IAM_FIELDS.includes(name)) data[name] = 0;
+  }
+  return { json: JSON.stringify(data), fetch: fetchFn };
 }
 
 /** The `instanceIds` array as JSON. */

@@ -25,9 +25,10 @@ const decoder = new TextDecoder();
 
 /**
  * Send one request. `headerText` is `name\nvalue\n...`.
- * Resolves with `{ failure, status, retryAfter, body, detail, wall }`.
+ * Resolves with `{ failure, status, retryAfter, body, detail, wall }`, plus
+ * `wanted`: `{ name: value }` of the response headers named in `wantHeaders`.
  */
-export async function exchange(fetchFn, url, headerText, body, timeoutMs, maxBytes, controller) {
+export async function exchange(fetchFn, url, headerText, body, timeoutMs, maxBytes, controller, wantHeaders) {
   let timedOut = false;
   const timer = setTimeout(() => {
     timedOut = true;
@@ -73,7 +74,9 @@ export async function exchange(fetchFn, url, headerText, body, timeoutMs, maxByt
       return timedOut ? failed(TIMEOUT) : failed(NETWORK, 0, describeError(error));
     }
     if (typeof text !== "string") return failed(NOT_A_RESPONSE, 0, "text() did not give a string");
-    return { failure: OK, status, retryAfter, body: text, detail: undefined, wall: Date.now() };
+    const wanted = wantHeaders && {};
+    for (const name of wantHeaders ?? []) wanted[name] = header(name)?.slice(0, 65536);
+    return { failure: OK, status, retryAfter, body: text, detail: undefined, wall: Date.now(), wanted };
   } catch (error) {
     // A hostile Response-like (throwing getters, say): never a crash.
     return failed(NOT_A_RESPONSE, 0, `reading the response threw: ${describeError(error)}`);

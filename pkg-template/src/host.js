@@ -69,8 +69,8 @@ export class Host {
     });
   }
 
-  getToken(id) {
-    new Promise((resolve) => resolve(this.handles.token({ forceRefresh: false }))).then(
+  getToken(id, forceRefresh) {
+    new Promise((resolve) => resolve(this.handles.token({ forceRefresh: forceRefresh === true }))).then(
       (token) => {
         if (typeof token !== "string" || token.length > 65536) {
           const what = typeof token === "string" ? "a string over 65536 characters" : describeType(token);

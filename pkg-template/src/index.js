@@ -13,11 +13,14 @@ import { loadModule } from "./load.js";
 import { KooPhoneError, fromPayload, isKooPhoneError } from "./error.js";
 import { ArgumentError, readIds, readOptions, readTarget } from "./args.js";
 import { Host } from "./host.js";
+import { makeIamTokenProvider } from "./iam.js";
 
 export { KooPhoneError, isKooPhoneError };
 
 let ready = null;
 let known = null;
+/** Which module instance is running (a fresh one after a trap): handles belong to one. */
+let instance = 0;
 /** Hosts of the calls running on the current module instance. */
 const live = new Set();
 
@@ -28,6 +31,7 @@ async function instantiate() {
   compiled ??= loadModule();
   initSync({ module: await compiled });
   known = knownOptions().split(",");
+  instance += 1;
 }
 
 /** Load the WebAssembly module now instead of on the first call. Idempotent. */
@@ -104,6 +108,11 @@ export function prepareProgress(request, options) {
 
 export function waitPrepared(request, options) {
   return run(startWaitPrepared, readTarget, request, options);
+}
+
+/** A token function getting (and caching) project-scoped IAM tokens with a password. */
+export function iamTokenProvider(options) {
+  return makeIamTokenProvider(() => init().then(() => instance), options);
 }
 
 export function createClient(defaults = {}) {

@@ -7,6 +7,8 @@
 //! behind guards, creates the host, and turns the settled JSON into results
 //! and `KooPhoneError`s.
 
+mod credentials;
+
 use crate::driver::{start_error, Call, Host};
 use crate::engine::batch::BatchCall;
 use crate::engine::call::Shared;
@@ -16,6 +18,13 @@ use crate::engine::output::{batch_json, progress_json, report_json};
 use crate::engine::prepare::{PrepareCall, WaitCall};
 use crate::engine::Error;
 use wasm_bindgen::prelude::*;
+
+#[wasm_bindgen]
+extern "C" {
+    /// The wall clock (epoch ms), which dates AK/SK signatures.
+    #[wasm_bindgen(js_namespace = Date, js_name = now)]
+    fn date_now() -> f64;
+}
 
 /// The option names the library knows, comma-separated (read once by the JS entry).
 #[wasm_bindgen(js_name = knownOptions)]
@@ -31,10 +40,17 @@ pub fn known_options() -> String {
 }
 
 /// Options and the shared state of a call's requests.
-fn setup(options: &str, page_origin: Option<String>, seed: f64) -> Result<(CallOptions, Shared), Error> {
+/// `now_ms` is the call's (monotonic) clock at its start.
+fn setup(
+    options: &str,
+    page_origin: Option<String>,
+    seed: f64,
+    now_ms: f64,
+) -> Result<(CallOptions, Shared), Error> {
     let call = CallOptions::from_json(options, page_origin.as_deref())?;
     let o = &call.options;
-    let shared = Shared::new(o.endpoint.clone(), call.auth.clone(), o.retry, o.timeout_ms, seed as u64);
+    let shared = Shared::new(o.endpoint.clone(), call.auth.clone(), o.retry, o.timeout_ms, seed as u64)
+        .with_wall_clock(now_ms, date_now());
     Ok((call, shared))
 }
 
@@ -49,7 +65,7 @@ pub fn start_batch_status(
     now_ms: f64,
     seed: f64,
 ) -> Result<Call, JsValue> {
-    let (call, shared) = setup(options, page_origin, seed).map_err(|e| start_error(&e))?;
+    let (call, shared) = setup(options, page_origin, seed, now_ms).map_err(|e| start_error(&e))?;
     let ids = parse_instance_ids(ids).map_err(|e| start_error(&e))?;
     let machine = BatchCall::new(ids, call.options.batch, shared);
     Ok(Call::start(host, machine, |m, out| batch_json(out, m.allow_partial()), aborted, now_ms))
@@ -66,7 +82,7 @@ pub fn start_prepare_progress(
     now_ms: f64,
     seed: f64,
 ) -> Result<Call, JsValue> {
-    let (_, shared) = setup(options, page_origin, seed).map_err(|e| start_error(&e))?;
+    let (_, shared) = setup(options, page_origin, seed, now_ms).map_err(|e| start_error(&e))?;
     let target = parse_target(target).map_err(|e| start_error(&e))?;
     let machine = PrepareCall::new(target, shared, now_ms);
     Ok(Call::start(
@@ -89,7 +105,7 @@ pub fn start_wait_prepared(
     now_ms: f64,
     seed: f64,
 ) -> Result<Call, JsValue> {
-    let (call, shared) = setup(options, page_origin, seed).map_err(|e| start_error(&e))?;
+    let (call, shared) = setup(options, page_origin, seed, now_ms).map_err(|e| start_error(&e))?;
     let target = parse_target(target).map_err(|e| start_error(&e))?;
     let machine = WaitCall::new(target, shared, call.options.poll, now_ms);
     Ok(Call::start(host, machine, |_, report| report_json(report), aborted, now_ms))

@@ -22,9 +22,9 @@ extern "C" {
     /// Send one request: `headers` is `name\nvalue\n...`.
     #[wasm_bindgen(method)]
     fn send(this: &Host, id: u32, url: &str, headers: &str, body: &str, timeout_ms: u32, max_body_bytes: u32);
-    /// Call the caller's token function for attempt `id`.
+    /// Call the caller's token function for attempt `id` with `{ forceRefresh }`.
     #[wasm_bindgen(method, js_name = getToken)]
-    fn get_token(this: &Host, id: u32);
+    fn get_token(this: &Host, id: u32, force_refresh: bool);
     /// Call back `woke` after `delay_ms` (replacing any earlier timer).
     #[wasm_bindgen(method)]
     fn sleep(this: &Host, delay_ms: f64);
@@ -78,7 +78,7 @@ impl<M: Machine> Run for Driven<M> {
                         out.max_body_bytes,
                     );
                 }
-                Action::GetToken { id } => host.get_token(id),
+                Action::GetToken { id, force_refresh } => host.get_token(id, force_refresh),
                 Action::WakeAt(at) => host.sleep((at - now_ms).max(0.0)),
                 Action::Notify(Notice::Progress(report)) => host.notify(&report_json(&report)),
                 Action::Finish(Ok(output)) => {
@@ -164,11 +164,7 @@ impl Call {
                 retry_after,
                 received_at_ms: wall_ms,
             }),
-            NETWORK => Err(TransportFailure::Network(cause(detail.as_deref()))),
-            TIMEOUT => Err(TransportFailure::Timeout),
-            REDIRECT => Err(TransportFailure::Redirect((status != 0).then_some(status))),
-            TOO_LARGE => Err(TransportFailure::TooLarge(status)),
-            _ => Err(TransportFailure::NotAResponse(detail.unwrap_or_default())),
+            _ => Err(transport_failure(failure, status, detail)),
         };
         self.feed(Event::Exchanged { id, outcome }, now_ms);
     }
@@ -187,6 +183,17 @@ impl Call {
     /// The caller's signal fired.
     pub fn aborted(&mut self, now_ms: f64) {
         self.feed(Event::Aborted, now_ms);
+    }
+}
+
+/// An exchange failure as `host.js` numbers and describes it.
+pub fn transport_failure(failure: u8, status: u16, detail: Option<String>) -> TransportFailure {
+    match failure {
+        NETWORK => TransportFailure::Network(cause(detail.as_deref())),
+        TIMEOUT => TransportFailure::Timeout,
+        REDIRECT => TransportFailure::Redirect((status != 0).then_some(status)),
+        TOO_LARGE => TransportFailure::TooLarge(status),
+        _ => TransportFailure::NotAResponse(detail.unwrap_or_default()),
     }
 }
 

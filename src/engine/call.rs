@@ -9,6 +9,8 @@
 //! [`Machine::handle`]. Native tests do the same with a simulated clock and
 //! scripted exchanges.
 
+pub use crate::engine::auth::Auth;
+use crate::engine::auth::{is_refusal, Refresh};
 use crate::engine::error::{Cause, Error, ErrorKind};
 use crate::engine::poll::ProgressReport;
 use crate::engine::redact::Secret;
@@ -64,8 +66,9 @@ pub enum Event {
 /// What a call asks of its driver.
 #[derive(Clone, Debug, PartialEq)]
 pub enum Action<T> {
-    /// Call the caller's token function and report with [`Event::Token`].
-    GetToken { id: ExchangeId },
+    /// Call the caller's token function and report with [`Event::Token`];
+    /// `force_refresh` after the API refused the token it gave.
+    GetToken { id: ExchangeId, force_refresh: bool },
     /// Send this request and report with [`Event::Exchanged`].
     Send(Outgoing),
     /// Report [`Event::Woke`] at this time (ms, on the clock the call is fed).
@@ -93,15 +96,6 @@ pub trait Machine {
     fn handle(&mut self, event: Event, now_ms: f64);
     /// The next thing to do at `now_ms`, or `None` to wait for an event.
     fn next_action(&mut self, now_ms: f64) -> Option<Action<Self::Output>>;
-}
-
-/// How requests are authenticated.
-#[derive(Clone, Debug, PartialEq)]
-pub enum Auth {
-    /// A fixed token, validated before the call starts.
-    Token(String),
-    /// The caller's token function, called before every attempt.
-    TokenFunction,
 }
 
 /// A small, fast generator (SplitMix64) for backoff jitter and request IDs,
@@ -145,12 +139,32 @@ pub struct Shared {
     pub rng: Rng,
     /// No retry starts at or after this time.
     pub deadline_ms: Option<f64>,
+    /// The wall clock (epoch ms) minus the call's clock: dates AK/SK signatures.
+    pub wall_offset_ms: f64,
+    /// The forced token refresh the call's requests share.
+    refresh: Refresh,
     next_id: ExchangeId,
 }
 
 impl Shared {
     pub fn new(endpoint: Endpoint, auth: Auth, retry: RetryPolicy, timeout_ms: u32, seed: u64) -> Self {
-        Shared { endpoint, auth, retry, timeout_ms, rng: Rng::new(seed), deadline_ms: None, next_id: 1 }
+        Shared {
+            endpoint,
+            auth,
+            retry,
+            timeout_ms,
+            rng: Rng::new(seed),
+            deadline_ms: None,
+            wall_offset_ms: 0.0,
+            refresh: Refresh::Idle,
+            next_id: 1,
+        }
+    }
+
+    /// Tell the call the wall clock: `wall_ms` (epoch ms) is `now_ms` on its clock.
+    pub fn with_wall_clock(mut self, now_ms: f64, wall_ms: f64) -> Self {
+        self.wall_offset_ms = wall_ms - now_ms;
+        self
     }
 
     fn exchange_id(&mut self) -> ExchangeId {
@@ -165,8 +179,10 @@ impl Shared {
 enum Stage {
     /// Due to be (re)sent at this time.
     DueAt(f64),
-    /// Waiting for the token function of attempt `id`.
-    Token { id: ExchangeId, started_at: f64 },
+    /// Waiting for the token function of attempt `id` (`force`: a forced refresh).
+    Token { id: ExchangeId, started_at: f64, force: bool },
+    /// The API refused the token: to be re-sent with the call's forced refresh.
+    Refresh,
     /// Built and authenticated, to be handed to the driver.
     Ready(Box<Outgoing>, Option<String>),
     /// Attempt `id` is on the wire; `token` is the one a token function gave.
@@ -196,12 +212,14 @@ pub enum Answer<V> {
 pub struct Request {
     stage: Stage,
     attempts: u32,
+    /// Already re-sent once after a refusal: a second refusal fails it.
+    refreshed: bool,
 }
 
 impl Request {
     /// A request due at `now_ms`.
     pub fn new(now_ms: f64) -> Self {
-        Request { stage: Stage::DueAt(now_ms), attempts: 0 }
+        Request { stage: Stage::DueAt(now_ms), attempts: 0, refreshed: false }
     }
 
     /// Attempts started so far.
@@ -242,14 +260,42 @@ impl Request {
             Stage::DueAt(at) if at <= now_ms => {
                 self.attempts += 1;
                 let id = sh.exchange_id();
-                if let Auth::Token(token) = &sh.auth {
-                    let token = token.clone();
-                    let request = build(&sh.endpoint, &sh.rng.request_id());
-                    return Ok(Some(Action::Send(self.send(id, request, &token, sh.timeout_ms))));
+                if sh.auth == Auth::TokenFunction {
+                    self.stage = Stage::Token { id, started_at: now_ms, force: false };
+                    return Ok(Some(Action::GetToken { id, force_refresh: false }));
                 }
-                self.stage = Stage::Token { id, started_at: now_ms };
-                Ok(Some(Action::GetToken { id }))
+                let mut request = build(&sh.endpoint, &sh.rng.request_id());
+                if let Err(error) = sh.auth.apply(&mut request, now_ms + sh.wall_offset_ms) {
+                    return Err(self.failed(error, now_ms, sh));
+                }
+                Ok(Some(Action::Send(self.send(id, request, sh.timeout_ms))))
             }
+            Stage::Refresh => match &sh.refresh {
+                Refresh::Asking(_) => {
+                    self.stage = Stage::Refresh;
+                    Ok(None)
+                }
+                Refresh::Got(token) => {
+                    let token = token.clone();
+                    let id = sh.exchange_id();
+                    let mut request = build(&sh.endpoint, &sh.rng.request_id());
+                    request.set_token(&token);
+                    let outgoing = self.send(id, request, sh.timeout_ms);
+                    self.stage = Stage::InFlight {
+                        id,
+                        request_id: outgoing.request.request_id.clone(),
+                        token: Some(token),
+                    };
+                    Ok(Some(Action::Send(outgoing)))
+                }
+                Refresh::Failed(error) => Err(Answer::GaveUp(error.as_ref().clone())),
+                Refresh::Idle => {
+                    let id = sh.exchange_id();
+                    sh.refresh = Refresh::Asking(id);
+                    self.stage = Stage::Token { id, started_at: now_ms, force: true };
+                    Ok(Some(Action::GetToken { id, force_refresh: true }))
+                }
+            },
             Stage::Ready(outgoing, token) => {
                 self.stage = Stage::InFlight {
                     id: outgoing.id,
@@ -258,12 +304,15 @@ impl Request {
                 };
                 Ok(Some(Action::Send(*outgoing)))
             }
-            Stage::Token { started_at, id } if now_ms >= started_at + f64::from(sh.timeout_ms) => {
-                self.stage = Stage::Token { started_at, id };
+            Stage::Token { started_at, id, force } if now_ms >= started_at + f64::from(sh.timeout_ms) => {
+                self.stage = Stage::Token { started_at, id, force };
                 let error = Error::new(
                     ErrorKind::Timeout,
                     format!("the `token` function did not answer within timeoutMs ({} ms)", sh.timeout_ms),
                 );
+                if force {
+                    sh.refresh = Refresh::Failed(Box::new(error.clone()));
+                }
                 Err(self.failed(error, now_ms, sh))
             }
             other => {
@@ -273,8 +322,7 @@ impl Request {
         }
     }
 
-    fn send(&mut self, id: ExchangeId, mut request: HttpRequest, token: &str, timeout_ms: u32) -> Outgoing {
-        request.set_token(token);
+    fn send(&mut self, id: ExchangeId, request: HttpRequest, timeout_ms: u32) -> Outgoing {
         self.stage = Stage::InFlight { id, request_id: request.request_id.clone(), token: None };
         Outgoing { id, request, timeout_ms, max_body_bytes: MAX_BODY_BYTES }
     }
@@ -289,7 +337,7 @@ impl Request {
         sh: &mut Shared,
         build: impl FnOnce(&Endpoint, &str) -> HttpRequest,
     ) -> Option<Answer<V>> {
-        let Stage::Token { id: own, started_at } = self.stage else { return None };
+        let Stage::Token { id: own, started_at, force } = self.stage else { return None };
         if own != id {
             return None;
         }
@@ -302,8 +350,12 @@ impl Request {
             Ok(token) => match validate_token(&token) {
                 Ok(()) => {
                     let left = sh.timeout_ms.saturating_sub((now_ms - started_at).max(0.0) as u32).max(1);
-                    let request = build(&sh.endpoint, &sh.rng.request_id());
-                    let outgoing = self.send(id, request, &token, left);
+                    let mut request = build(&sh.endpoint, &sh.rng.request_id());
+                    request.set_token(&token);
+                    let outgoing = self.send(id, request, left);
+                    if force {
+                        sh.refresh = Refresh::Got(token.clone());
+                    }
                     self.stage = Stage::Ready(Box::new(outgoing), Some(token));
                     return None;
                 }
@@ -313,6 +365,9 @@ impl Request {
                 ),
             },
         };
+        if force {
+            sh.refresh = Refresh::Failed(Box::new(error.clone()));
+        }
         Some(self.failed(error, now_ms, sh))
     }
 
@@ -343,12 +398,23 @@ impl Request {
             }
             Err(mut error) => {
                 error.request_id = Some(request_id);
-                let secret = match (&token, &sh.auth) {
-                    (Some(token), _) | (None, Auth::Token(token)) => Secret::new(token),
-                    _ => None,
+                let secret = match &token {
+                    Some(token) => Secret::new(token),
+                    None => sh.auth.secret(),
                 };
                 if let Some(secret) = secret {
                     error.redact(&secret);
+                }
+                if !self.refreshed && sh.auth == Auth::TokenFunction && is_refusal(&error) {
+                    // Ask once more with a forced refresh, shared with the call's
+                    // other refused requests; unless one already gave a token
+                    // other than the refused one: that is the fresh one.
+                    self.refreshed = true;
+                    if matches!(&sh.refresh, Refresh::Got(fresh) if Some(fresh) == token.as_ref()) {
+                        sh.refresh = Refresh::Idle;
+                    }
+                    self.stage = Stage::Refresh;
+                    return Some(Answer::Retrying);
                 }
                 Some(self.failed(error, now_ms, sh))
             }

@@ -5,11 +5,13 @@
 //! random numbers) are passed in as plain values, so every decision can be
 //! exercised deterministically by `cargo test`.
 
+pub mod auth;
 pub mod batch;
 pub mod call;
 pub mod chunk;
 pub mod error;
 pub mod iam;
+pub mod iam_session;
 pub mod input;
 pub mod json;
 pub mod options;

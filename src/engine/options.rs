@@ -4,7 +4,7 @@
 //! (type checks only); [`RawOptions::resolve`] applies every range rule and
 //! default here, where it is tested natively.
 
-use crate::engine::call::Auth;
+use crate::engine::auth::{parse_credentials, Auth};
 use crate::engine::error::Error;
 use crate::engine::json::{self, Json};
 use crate::engine::poll::PollPolicy;
@@ -57,8 +57,9 @@ pub struct BatchOptions {
 }
 
 /// Every option name the library knows, in the typings' order.
-pub const KNOWN_OPTIONS: [&str; 13] = [
+pub const KNOWN_OPTIONS: [&str; 14] = [
     "token",
+    "credentials",
     "endpoint",
     "timeoutMs",
     "maxAttempts",
@@ -92,6 +93,7 @@ impl CallOptions {
         };
         let mut raw = RawOptions::default();
         let mut auth = None;
+        let mut keys = None;
         for (name, value) in members {
             if matches!(value, Json::Null) {
                 continue;
@@ -128,6 +130,7 @@ impl CallOptions {
                         }
                     })
                 }
+                "credentials" => keys = Some(parse_credentials(value)?),
                 "endpoint" => match value {
                     Json::String(endpoint) => raw.endpoint = Some(endpoint.clone()),
                     other => {
@@ -163,12 +166,24 @@ impl CallOptions {
                 }
             }
         }
-        let auth = auth.ok_or_else(|| {
-            Error::invalid(
-                "`token` is required: pass the project-scoped IAM token (or a function returning it)",
-            )
-        })?;
-        Ok(CallOptions { options: raw.resolve(page_origin)?, auth })
+        let options = raw.resolve(page_origin)?;
+        // A path endpoint resolved against the page is a same-origin proxy,
+        // which adds the credentials itself.
+        let same_origin = page_origin.is_some() && raw.endpoint.as_ref().is_some_and(|e| e.starts_with('/'));
+        let auth =
+            match (auth, keys) {
+                (Some(_), Some(_)) => {
+                    return Err(Error::invalid("pass either `token` or `credentials`, not both"));
+                }
+                (Some(auth), None) => auth,
+                (None, Some(keys)) => Auth::AkSk(keys),
+                (None, None) if same_origin => Auth::None,
+                (None, None) => return Err(Error::invalid(
+                    "`token` is required: pass the project-scoped IAM token (or a function returning it), \
+                     or `credentials` (AK/SK, on a server only), or a same-origin proxy path as `endpoint`",
+                )),
+            };
+        Ok(CallOptions { options, auth })
     }
 }
 

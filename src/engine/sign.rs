@@ -85,6 +85,11 @@ impl AkSk {
     pub fn project_id(&self) -> Option<&str> {
         self.project_id.as_deref()
     }
+
+    /// The security token of temporary keys (sent as a header; a secret).
+    pub fn security_token(&self) -> Option<&str> {
+        self.security_token.as_deref()
+    }
 }
 
 impl fmt::Debug for AkSk {

@@ -34,5 +34,5 @@ test(`attw ${VERSIONS["@arethetypeswrong/cli"]} (profile strict) on the tarball:
   assert.deepEqual(problems, [], `attw problems:\n${JSON.stringify(problems, null, 2)}`);
   assert.equal(result.code, 0, describeRun("attw", result));
   const entrypoints = Object.keys(report.analysis?.entrypoints ?? {});
-  assert.deepEqual(entrypoints.sort(), [".", "./inline", "./mock", "./package.json"]);
+  assert.deepEqual(entrypoints.sort(), [".", "./inline", "./mock", "./package.json", "./proxy"]);
 });

@@ -4,6 +4,7 @@
 import {
   batchStatus,
   createClient,
+  iamTokenProvider,
   KooPhoneError,
   prepareProgress,
   waitPrepared,
@@ -43,8 +44,14 @@ export async function usage(): Promise<void> {
       console.log(e.httpStatus, e.errorCode, e.requestId, e.retryable);
   }
 
-  // @ts-expect-error the token is required
-  await batchStatus(["a"], {});
+  // @ts-expect-error credentials need a secret key
+  await batchStatus(["a"], { credentials: { accessKey: "AK" } });
+  const signed = await batchStatus(["a"], { credentials: { accessKey: "AK", secretKey: "SK", projectId: "p" } });
+  const token = iamTokenProvider({ domainName: "d", userName: "u", password: "p", projectName: "cn-south-1" });
+  await createClient({ token }).batchStatus(["a"]);
+  token.invalidate();
+  const viaProxy = await batchStatus(["a"], { endpoint: "/api/koophone" });
+  console.log(signed.statuses.length, viaProxy.missing, await token({ forceRefresh: true }));
   // @ts-expect-error IDs are strings
   await batchStatus([1, 2], { token: "t" });
   // @ts-expect-error no such field

@@ -1,0 +1,107 @@
+//! Exports for credentials outside a call: the IAM token provider's session
+//! handle (`iamTokenProvider`, pkg-template/src/iam.js) and the AK/SK signer
+//! the proxy uses (`koophone-wasm/proxy`). Errors are thrown as the JSON
+//! error payload, like the start functions'.
+
+use crate::driver::{start_error, transport_failure};
+use crate::engine::auth::parse_credentials;
+use crate::engine::iam::CacheDecision;
+use crate::engine::iam_session::IamSession;
+use crate::engine::json::{self, Json};
+use crate::engine::output::error_json;
+use crate::engine::sign::sign;
+use wasm_bindgen::prelude::*;
+
+/// One `iamTokenProvider`'s state: options, request and token cache.
+#[wasm_bindgen]
+pub struct IamTokens {
+    session: IamSession,
+}
+
+#[wasm_bindgen]
+impl IamTokens {
+    /// Check the described options (throws the error payload).
+    #[wasm_bindgen(constructor)]
+    pub fn new(options: &str) -> Result<IamTokens, JsValue> {
+        IamSession::from_json(options).map(|session| IamTokens { session }).map_err(|e| start_error(&e))
+    }
+
+    /// `"U" + token` to use a cached token, `"F"` to send the request, `"J"` to
+    /// wait for the one in flight.
+    pub fn decide(&mut self, now_ms: f64, force_refresh: bool) -> String {
+        match self.session.decide(now_ms, force_refresh) {
+            CacheDecision::Use(token) => {
+                let mut out = String::with_capacity(token.len() + 1);
+                out.push('U');
+                out.push_str(&token);
+                out
+            }
+            CacheDecision::Fetch => "F".to_owned(),
+            CacheDecision::Join => "J".to_owned(),
+        }
+    }
+
+    /// The token request as `url\nbody` (the JSON body has no raw line break;
+    /// it holds the password). Timeout and body cap: the constants in iam.js.
+    pub fn request(&self) -> String {
+        let request = self.session.request();
+        let mut out = String::with_capacity(request.url.len() + request.body.len() + 1);
+        out.push_str(&request.url);
+        out.push('\n');
+        out.push_str(&request.body);
+        out
+    }
+
+    /// IAM answered (exchange failure kind 0): the token, or the error payload thrown.
+    pub fn answered(
+        &mut self,
+        now_ms: f64,
+        status: u16,
+        subject_token: Option<String>,
+        body: Option<String>,
+    ) -> Result<String, JsValue> {
+        let body = body.unwrap_or_default();
+        self.session.answered(now_ms, status, subject_token.as_deref(), &body).map_err(|e| start_error(&e))
+    }
+
+    /// The request failed (exchange failure kinds 1 to 5, as `Call.exchanged`
+    /// takes them): the error payload.
+    pub fn unreachable(&mut self, now_ms: f64, failure: u8, status: u16, detail: Option<String>) -> String {
+        let failure = transport_failure(failure, status, detail);
+        error_json(&self.session.unreachable(now_ms, failure))
+    }
+
+    pub fn invalidate(&mut self) {
+        self.session.invalidate();
+    }
+}
+
+/// Sign a request with the described `credentials`: the headers to add
+/// (`name\nvalue\n...`). `headers` is every other header sent, in the same form.
+#[wasm_bindgen(js_name = signHeaders)]
+pub fn sign_headers(
+    credentials: &str,
+    method: &str,
+    url: &str,
+    headers: &str,
+    body: &str,
+    wall_ms: f64,
+) -> Result<String, JsValue> {
+    let doc = json::parse(credentials).unwrap_or(Json::Null);
+    let keys = parse_credentials(&doc).map_err(|e| start_error(&e))?;
+    let mut lines = headers.split('\n');
+    // (name, String) pairs, as a built request holds them: one monomorphic `sign` in the wasm.
+    let mut pairs = Vec::new();
+    while let (Some(name), Some(value)) = (lines.next(), lines.next()) {
+        pairs.push((name, value.to_owned()));
+    }
+    let added = sign(&keys, method, url, &pairs, body.as_bytes(), wall_ms).map_err(|e| start_error(&e))?;
+    let mut out = String::with_capacity(512);
+    for (name, value) in added {
+        out.push_str(name);
+        out.push('\n');
+        out.push_str(&value);
+        out.push('\n');
+    }
+    Ok(out)
+}
