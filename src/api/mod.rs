@@ -11,7 +11,7 @@ mod credentials;
 
 use crate::driver::{start_error, Call, Host};
 use crate::engine::batch::BatchCall;
-use crate::engine::call::Shared;
+use crate::engine::call::{Auth, Shared};
 use crate::engine::input::{parse_instance_ids, parse_target};
 use crate::engine::options::{CallOptions, KNOWN_OPTIONS};
 use crate::engine::output::{batch_json, progress_json, report_json};
@@ -49,8 +49,11 @@ fn setup(
 ) -> Result<(CallOptions, Shared), Error> {
     let call = CallOptions::from_json(options, page_origin.as_deref())?;
     let o = &call.options;
-    let shared = Shared::new(o.endpoint.clone(), call.auth.clone(), o.retry, o.timeout_ms, seed as u64)
-        .with_wall_clock(now_ms, date_now());
+    let mut shared = Shared::new(o.endpoint.clone(), call.auth.clone(), o.retry, o.timeout_ms, seed as u64);
+    // Only signatures need the wall clock: other calls skip the crossing.
+    if matches!(call.auth, Auth::AkSk(_)) {
+        shared = shared.with_wall_clock(now_ms, date_now());
+    }
     Ok((call, shared))
 }
 
