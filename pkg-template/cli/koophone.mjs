@@ -244,7 +244,7 @@ function table(statuses, missing) {
   if (missing.length) summary.push(`${missing.length} not reported`);
   lines.push("", summary.join(", "));
   if (missing.length) lines.push(`not reported: ${missing.join(" ")}`);
-  return lines.join("\n") + "\n";
+  return `${lines.join("\n")}\n`;
 }
 
 const elapsed = (ms) => `${(ms / 1000).toFixed(1)} s`;
@@ -256,11 +256,11 @@ async function status(values, positionals) {
   const ids = await readIds(values, positionals);
   const options = callOptions(values);
   const { statuses, missing } = await lib.batchStatus(ids, options);
-  if (values.json) out.write(JSON.stringify({ statuses, missing }) + "\n");
+  if (values.json) out.write(`${JSON.stringify({ statuses, missing })}\n`);
   else if (values.ndjson) {
-    for (const s of statuses) out.write(JSON.stringify(s) + "\n");
+    for (const s of statuses) out.write(`${JSON.stringify(s)}\n`);
     for (const m of missing)
-      out.write(JSON.stringify({ instanceId: m, status: null, state: null, missing: true }) + "\n");
+      out.write(`${JSON.stringify({ instanceId: m, status: null, state: null, missing: true })}\n`);
   } else out.write(table(statuses, missing));
   return missing.length ? EXIT.MISSING : EXIT.OK;
 }
@@ -281,7 +281,7 @@ async function waitPrepared(values) {
     },
   };
   const done = await lib.waitPrepared({ userId: values.user, instanceId: values.instance }, options);
-  if (values.json) out.write(JSON.stringify(done) + "\n");
+  if (values.json) out.write(`${JSON.stringify(done)}\n`);
   else
     out.write(
       `${tty ? "\r\x1b[2K" : ""}ready: ${values.instance} (${done.attempt} polls, ${elapsed(done.elapsedMs)})\n`,
@@ -320,7 +320,7 @@ async function waitState(values, positionals) {
     },
   };
   const result = await waitForState(ids, until.includes(",") ? until.split(",") : until, options);
-  if (values.json) out.write(JSON.stringify(result) + "\n");
+  if (values.json) out.write(`${JSON.stringify(result)}\n`);
   else
     out.write(
       `${tty ? "\r\x1b[2K" : ""}all ${ids.length} ${until} (${result.rounds} rounds, ${elapsed(result.elapsedMs)})\n`,
@@ -338,12 +338,12 @@ async function watch(values, positionals) {
     for await (const event of events) {
       if (!tty) {
         out.write(
-          JSON.stringify({
+          `${JSON.stringify({
             round: event.round,
             at: event.at,
             changes: event.changes,
             error: event.error ? { code: event.error.code, message: event.error.message } : undefined,
-          }) + "\n",
+          })}\n`,
         );
         continue;
       }

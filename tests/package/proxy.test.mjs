@@ -87,10 +87,10 @@ test("forwards only POST to the two endpoints, with its own token instead of the
   for (const [path, method, status] of [
     [PREFIX + BATCH, "GET", 405],
     [PREFIX + PREPARE, "PUT", 405],
-    [PREFIX + "/v1/instances/other", "POST", 404],
+    [`${PREFIX}/v1/instances/other`, "POST", 404],
     [BATCH, "POST", 404],
-    [PREFIX + BATCH + "?x=1", "POST", 404],
-    ["/api/koophonex" + BATCH, "POST", 404],
+    [`${PREFIX + BATCH}?x=1`, "POST", 404],
+    [`/api/koophonex${BATCH}`, "POST", 404],
   ]) {
     const r = await send(base, path, { method, ...(method === "GET" ? {} : json({})) });
     assert.equal(r.status, status, `${method} ${path}`);
