@@ -190,6 +190,7 @@ export type KooPhoneErrorCode =
   | "BAD_RESPONSE"
   | "PREPARE_FAILED"
   | "WAIT_TIMEOUT"
+  | "STATE_FAILED"
   | "AUTH"
   | "REDIRECT"
   | "INTERNAL";

@@ -7,10 +7,15 @@
 //! behind guards, creates the host, and turns the settled JSON into results
 //! and `KooPhoneError`s.
 
+mod fleet;
+
+pub use fleet::ClientScheduler;
+
 use crate::driver::{start_error, Call, Host};
 use crate::engine::batch::BatchCall;
 use crate::engine::call::Shared;
-use crate::engine::input::{parse_instance_ids, parse_target};
+use crate::engine::id_check::read_ids;
+use crate::engine::input::parse_target;
 use crate::engine::options::{CallOptions, KNOWN_OPTIONS};
 use crate::engine::output::{batch_json, progress_json, report_json};
 use crate::engine::prepare::{PrepareCall, WaitCall};
@@ -23,16 +28,26 @@ pub fn known_options() -> String {
     KNOWN_OPTIONS.join(",")
 }
 
-/// Options and the shared state of a call's requests.
-fn setup(options: &str, page_origin: Option<String>, seed: f64) -> Result<(CallOptions, Shared), Error> {
+/// Options and the shared state of a call's requests (with the client's
+/// scheduler, when the call belongs to a client: `ClientScheduler.none()`
+/// for the standalone functions).
+fn setup(
+    options: &str,
+    page_origin: Option<String>,
+    seed: f64,
+    client: &ClientScheduler,
+) -> Result<(CallOptions, Shared), Error> {
     let call = CallOptions::from_json(options, page_origin.as_deref())?;
     let o = &call.options;
-    let shared = Shared::new(o.endpoint.clone(), call.auth.clone(), o.retry, o.timeout_ms, seed as u64);
+    let mut shared = Shared::new(o.endpoint.clone(), call.auth.clone(), o.retry, o.timeout_ms, seed as u64);
+    shared.scheduler = client.shared();
+    shared.hooks = call.fleet.hooks;
     Ok((call, shared))
 }
 
 /// `batchStatus(instanceIds, options)`.
 #[wasm_bindgen(js_name = startBatchStatus)]
+#[allow(clippy::too_many_arguments)]
 pub fn start_batch_status(
     host: Host,
     ids: &str,
@@ -41,15 +56,18 @@ pub fn start_batch_status(
     aborted: bool,
     now_ms: f64,
     seed: f64,
+    client: &ClientScheduler,
 ) -> Result<Call, JsValue> {
-    let (call, shared) = setup(options, page_origin, seed).map_err(|e| start_error(&e))?;
-    let ids = parse_instance_ids(ids).map_err(|e| start_error(&e))?;
+    let (call, shared) = setup(options, page_origin, seed, client).map_err(|e| start_error(&e))?;
+    let report = call.fleet.report_invalid;
+    let (ids, _) = read_ids(ids, report, report).map_err(|e| start_error(&e))?;
     let machine = BatchCall::new(ids, call.options.batch, shared);
     Ok(Call::start(host, machine, |m, out| batch_json(out, m.allow_partial()), aborted, now_ms))
 }
 
 /// `prepareProgress({ userId, instanceId }, options)`: one reading.
 #[wasm_bindgen(js_name = startPrepareProgress)]
+#[allow(clippy::too_many_arguments)]
 pub fn start_prepare_progress(
     host: Host,
     target: &str,
@@ -58,8 +76,9 @@ pub fn start_prepare_progress(
     aborted: bool,
     now_ms: f64,
     seed: f64,
+    client: &ClientScheduler,
 ) -> Result<Call, JsValue> {
-    let (_, shared) = setup(options, page_origin, seed).map_err(|e| start_error(&e))?;
+    let (_, shared) = setup(options, page_origin, seed, client).map_err(|e| start_error(&e))?;
     let target = parse_target(target).map_err(|e| start_error(&e))?;
     let machine = PrepareCall::new(target, shared, now_ms);
     Ok(Call::start(
@@ -73,6 +92,7 @@ pub fn start_prepare_progress(
 
 /// `waitPrepared({ userId, instanceId }, options)`: poll until final.
 #[wasm_bindgen(js_name = startWaitPrepared)]
+#[allow(clippy::too_many_arguments)]
 pub fn start_wait_prepared(
     host: Host,
     target: &str,
@@ -81,8 +101,9 @@ pub fn start_wait_prepared(
     aborted: bool,
     now_ms: f64,
     seed: f64,
+    client: &ClientScheduler,
 ) -> Result<Call, JsValue> {
-    let (call, shared) = setup(options, page_origin, seed).map_err(|e| start_error(&e))?;
+    let (call, shared) = setup(options, page_origin, seed, client).map_err(|e| start_error(&e))?;
     let target = parse_target(target).map_err(|e| start_error(&e))?;
     let machine = WaitCall::new(target, shared, call.options.poll, now_ms);
     Ok(Call::start(host, machine, |_, report| report_json(report), aborted, now_ms))

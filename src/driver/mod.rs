@@ -10,6 +10,7 @@
 
 use crate::engine::call::{Action, Event, Machine, Notice, TransportFailure};
 use crate::engine::error::{Cause, Error};
+use crate::engine::fleet_output::{fleet_notice_json, hook_json};
 use crate::engine::json::{self, Json};
 use crate::engine::output::{error_json, report_json};
 use crate::engine::response::RawResponse;
@@ -28,9 +29,10 @@ extern "C" {
     /// Call back `woke` after `delay_ms` (replacing any earlier timer).
     #[wasm_bindgen(method)]
     fn sleep(this: &Host, delay_ms: f64);
-    /// Hand a progress report (JSON) to the caller's `onProgress`.
+    /// Hand an event (JSON) to the caller: `kind` is `progress` (`onProgress`),
+    /// a hook's name (`onRequest`, `onResponse`, `onRetry`) or `watch`.
     #[wasm_bindgen(method)]
-    fn notify(this: &Host, json: &str);
+    fn notify(this: &Host, kind: &str, json: &str);
     /// The call is over: resolve with `json`, or reject with the error payload `json`.
     #[wasm_bindgen(method)]
     fn settle(this: &Host, ok: bool, json: &str);
@@ -80,7 +82,15 @@ impl<M: Machine> Run for Driven<M> {
                 }
                 Action::GetToken { id } => host.get_token(id),
                 Action::WakeAt(at) => host.sleep((at - now_ms).max(0.0)),
-                Action::Notify(Notice::Progress(report)) => host.notify(&report_json(&report)),
+                Action::Notify(Notice::Progress(report)) => host.notify("progress", &report_json(&report)),
+                Action::Notify(Notice::Hook(hook)) => {
+                    let (kind, json) = hook_json(&hook);
+                    host.notify(kind, &json);
+                }
+                Action::Notify(Notice::Fleet(notice)) => {
+                    let (kind, json) = fleet_notice_json(&notice);
+                    host.notify(kind, &json);
+                }
                 Action::Finish(Ok(output)) => {
                     host.settle(true, &(self.render)(&self.machine, &output));
                     return true;

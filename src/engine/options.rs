@@ -6,6 +6,7 @@
 
 use crate::engine::call::Auth;
 use crate::engine::error::Error;
+use crate::engine::fleet_options::FleetOptions;
 use crate::engine::json::{self, Json};
 use crate::engine::poll::PollPolicy;
 use crate::engine::retry::RetryPolicy;
@@ -57,7 +58,7 @@ pub struct BatchOptions {
 }
 
 /// Every option name the library knows, in the typings' order.
-pub const KNOWN_OPTIONS: [&str; 13] = [
+pub const KNOWN_OPTIONS: [&str; 21] = [
     "token",
     "endpoint",
     "timeoutMs",
@@ -71,6 +72,14 @@ pub const KNOWN_OPTIONS: [&str; 13] = [
     "signal",
     "fetch",
     "onProgress",
+    "intervalMs",
+    "emitInitial",
+    "failOn",
+    "invalidIds",
+    "hooks",
+    "rateLimit",
+    "maxConcurrentRequests",
+    "retryBudget",
 ];
 
 /// Options of one call, read from the JSON description the JS entry makes of
@@ -80,6 +89,9 @@ pub const KNOWN_OPTIONS: [&str; 13] = [
 pub struct CallOptions {
     pub options: Options,
     pub auth: Auth,
+    /// As given, for calls whose defaults differ (`waitForState`'s `maxWaitMs`).
+    pub raw: RawOptions,
+    pub fleet: FleetOptions,
 }
 
 impl CallOptions {
@@ -91,6 +103,7 @@ impl CallOptions {
             return Err(Error::invalid("options must be an object with at least a `token`"));
         };
         let mut raw = RawOptions::default();
+        let mut fleet = FleetOptions::default();
         let mut auth = None;
         for (name, value) in members {
             if matches!(value, Json::Null) {
@@ -155,6 +168,7 @@ impl CallOptions {
                 },
                 "signal" => expect_tag("signal", "an AbortSignal")?,
                 "fetch" | "onProgress" => expect_tag("function", "a function")?,
+                other if fleet.read(other, value)? => {}
                 unknown => {
                     return Err(Error::invalid(format!(
                         "unknown option `{unknown}`; did you mean `{}`?",
@@ -168,7 +182,7 @@ impl CallOptions {
                 "`token` is required: pass the project-scoped IAM token (or a function returning it)",
             )
         })?;
-        Ok(CallOptions { options: raw.resolve(page_origin)?, auth })
+        Ok(CallOptions { options: raw.resolve(page_origin)?, auth, raw, fleet })
     }
 }
 
