@@ -6,14 +6,10 @@ use crate::driver::{start_error, Call, Host};
 use crate::engine::fleet_options::parse_scheduler_config;
 use crate::engine::fleet_output::{checked_json, prepared_all_json, state_outcome_json};
 use crate::engine::id_check::read_ids;
-use crate::engine::input::parse_target;
-use crate::engine::json::{self, Json};
-use crate::engine::prepare::Target;
-use crate::engine::prepare_all::{PrepareAllCall, DEFAULT_WAITS, MAX_TARGETS};
+use crate::engine::prepare_all::{parse_targets, PrepareAllCall, DEFAULT_WAITS};
 use crate::engine::scheduler::{Scheduler, SharedScheduler};
 use crate::engine::wait_state::{parse_until, StateCall, DEFAULT_MAX_WAIT_MS};
 use crate::engine::watch::{WatchCall, DEFAULT_INTERVAL_MS};
-use crate::engine::Error;
 use wasm_bindgen::prelude::*;
 
 /// The scheduler of one client (`createClient`), shared by all its calls.
@@ -116,50 +112,6 @@ pub fn start_wait_for_state(
         now_ms,
     );
     Ok(Call::start(host, machine, |_, outcome| state_outcome_json(outcome), aborted, now_ms))
-}
-
-/// The `requests` argument of `waitPreparedAll`: an array of `{ userId, instanceId }`.
-fn parse_targets(text: &str) -> Result<Vec<Target>, Error> {
-    let bad = || Error::invalid("requests must be an array of { userId, instanceId } objects");
-    let doc = json::parse(text).map_err(|_| bad())?;
-    let items = doc.as_array().ok_or_else(bad)?;
-    if items.len() > MAX_TARGETS {
-        return Err(Error::invalid(format!(
-            "requests has {} entries; at most {MAX_TARGETS} per call",
-            items.len()
-        )));
-    }
-    items
-        .iter()
-        .enumerate()
-        .map(|(i, item)| {
-            let text = match item {
-                Json::Object(_) => json_text(item),
-                _ => String::new(),
-            };
-            parse_target(&text).map_err(|e| Error::invalid(format!("requests[{i}]: {}", e.message)))
-        })
-        .collect()
-}
-
-/// An object of strings back to JSON text (for [`parse_target`]).
-fn json_text(value: &Json) -> String {
-    let mut out = String::from("{");
-    if let Json::Object(members) = value {
-        for (i, (key, v)) in members.iter().enumerate() {
-            if i > 0 {
-                out.push(',');
-            }
-            json::write_string(&mut out, key);
-            out.push(':');
-            match v {
-                Json::String(s) => json::write_string(&mut out, s),
-                _ => out.push_str("null"),
-            }
-        }
-    }
-    out.push('}');
-    out
 }
 
 /// `waitPreparedAll(requests, options)`.

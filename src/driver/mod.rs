@@ -62,47 +62,59 @@ impl<M: Machine> Run for Driven<M> {
 
     fn run(&mut self, host: &Host, now_ms: f64) -> bool {
         while let Some(action) = self.machine.next_action(now_ms) {
-            match action {
-                Action::Send(out) => {
-                    let mut headers = String::with_capacity(256);
-                    for (name, value) in &out.request.headers {
-                        headers.push_str(name);
-                        headers.push('\n');
-                        headers.push_str(value);
-                        headers.push('\n');
-                    }
-                    host.send(
-                        out.id,
-                        &out.request.url,
-                        &headers,
-                        &out.request.body,
-                        out.timeout_ms,
-                        out.max_body_bytes,
-                    );
-                }
-                Action::GetToken { id } => host.get_token(id),
-                Action::WakeAt(at) => host.sleep((at - now_ms).max(0.0)),
-                Action::Notify(Notice::Progress(report)) => host.notify("progress", &report_json(&report)),
-                Action::Notify(Notice::Hook(hook)) => {
-                    let (kind, json) = hook_json(&hook);
-                    host.notify(kind, &json);
-                }
-                Action::Notify(Notice::Fleet(notice)) => {
-                    let (kind, json) = fleet_notice_json(&notice);
-                    host.notify(kind, &json);
-                }
-                Action::Finish(Ok(output)) => {
-                    host.settle(true, &(self.render)(&self.machine, &output));
-                    return true;
-                }
-                Action::Finish(Err(error)) => {
-                    host.settle(false, &error_json(&error));
-                    return true;
-                }
+            // Only the result is typed by the machine; everything else is
+            // performed by one function shared by every machine.
+            let settled = match action {
+                Action::Finish(Ok(output)) => Some((true, (self.render)(&self.machine, &output))),
+                Action::Finish(Err(error)) => Some((false, error_json(&error))),
+                Action::Send(out) => perform(host, Action::Send(out), now_ms),
+                Action::GetToken { id } => perform(host, Action::GetToken { id }, now_ms),
+                Action::WakeAt(at) => perform(host, Action::WakeAt(at), now_ms),
+                Action::Notify(notice) => perform(host, Action::Notify(notice), now_ms),
+            };
+            if let Some((ok, json)) = settled {
+                host.settle(ok, &json);
+                return true;
             }
         }
         false
     }
+}
+
+/// Perform an action that does not end the call.
+#[inline(never)]
+fn perform(host: &Host, action: Action<()>, now_ms: f64) -> Option<(bool, String)> {
+    match action {
+        Action::Send(out) => {
+            let mut headers = String::with_capacity(256);
+            for (name, value) in &out.request.headers {
+                headers.push_str(name);
+                headers.push('\n');
+                headers.push_str(value);
+                headers.push('\n');
+            }
+            host.send(
+                out.id,
+                &out.request.url,
+                &headers,
+                &out.request.body,
+                out.timeout_ms,
+                out.max_body_bytes,
+            );
+        }
+        Action::GetToken { id } => host.get_token(id),
+        Action::WakeAt(at) => host.sleep((at - now_ms).max(0.0)),
+        Action::Notify(notice) => {
+            let (kind, json) = match &notice {
+                Notice::Progress(report) => ("progress", report_json(report)),
+                Notice::Hook(hook) => hook_json(hook),
+                Notice::Fleet(notice) => fleet_notice_json(notice),
+            };
+            host.notify(kind, &json);
+        }
+        Action::Finish(_) => {}
+    }
+    None
 }
 
 /// One call in progress, owned by its JavaScript host.

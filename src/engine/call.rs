@@ -18,7 +18,6 @@ use crate::engine::response::{RawResponse, MAX_BODY_BYTES};
 use crate::engine::retry::{RetryDecision, RetryPolicy};
 use crate::engine::scheduler::{SharedScheduler, Slot, Wait};
 use crate::engine::validate::{validate_token, Endpoint};
-use std::collections::VecDeque;
 
 /// Identifies one exchange (one attempt of one request) within a call.
 pub type ExchangeId = u32;
@@ -156,7 +155,7 @@ pub struct Shared {
     pub scheduler: Option<SharedScheduler>,
     /// Whether hook events are wanted; they wait in `notices` for the machine.
     pub hooks: bool,
-    notices: VecDeque<Notice>,
+    notices: Vec<Notice>,
     next_id: ExchangeId,
 }
 
@@ -171,7 +170,7 @@ impl Shared {
             deadline_ms: None,
             scheduler: None,
             hooks: false,
-            notices: VecDeque::new(),
+            notices: Vec::new(),
             next_id: 1,
         }
     }
@@ -191,12 +190,13 @@ impl Shared {
 
     /// The next hook event waiting to be handed out.
     pub fn take_notice(&mut self) -> Option<Notice> {
-        self.notices.pop_front()
+        // At most a few wait here at a time.
+        (!self.notices.is_empty()).then(|| self.notices.remove(0))
     }
 
     fn hook(&mut self, make: impl FnOnce() -> Hook) {
         if self.hooks {
-            self.notices.push_back(Notice::Hook(make()));
+            self.notices.push(Notice::Hook(make()));
         }
     }
 

@@ -71,7 +71,8 @@ pub type View = Vec<Option<i64>>;
 
 /// Apply a round's outcome to `view` (positions of `ids`): reported IDs take
 /// their status, IDs of a successful chunk that were not reported become
-/// `None`, IDs of failed chunks keep what was known.
+/// `None`, IDs of failed chunks keep what was known. Both lists of the
+/// outcome follow the order of `ids`.
 pub fn apply_round(ids: &[String], view: &mut View, outcome: &BatchOutcome) {
     let failed = |id: &String| outcome.errors.iter().any(|(chunk, _)| chunk.contains(id));
     let (mut found, mut missing) =
@@ -89,10 +90,10 @@ pub fn apply_round(ids: &[String], view: &mut View, outcome: &BatchOutcome) {
 pub fn view_lists(ids: &[String], view: &View) -> (Vec<StatusResult>, Vec<String>) {
     let mut statuses = Vec::with_capacity(ids.len());
     let mut missing = Vec::new();
-    for (id, known) in ids.iter().zip(view) {
-        match known {
-            Some(status) => statuses.push(StatusResult { instance_id: id.clone(), status: *status }),
-            None => missing.push(id.clone()),
+    for i in 0..ids.len() {
+        match view[i] {
+            Some(status) => statuses.push(StatusResult { instance_id: ids[i].clone(), status }),
+            None => missing.push(ids[i].clone()),
         }
     }
     (statuses, missing)
@@ -187,14 +188,28 @@ impl Wake {
         self.asked = None;
     }
 
-    /// A `WakeAt` for the earliest of `wants`, unless already asked for.
-    pub fn ask<T>(&mut self, wants: impl IntoIterator<Item = Option<f64>>) -> Option<Action<T>> {
-        let at = wants.into_iter().flatten().reduce(f64::min);
+    /// A `WakeAt` for `at` (the earliest wanted time), unless already asked for.
+    pub fn ask<T>(&mut self, at: Option<f64>) -> Option<Action<T>> {
+        let at = self.due(at)?;
+        Some(Action::WakeAt(at))
+    }
+
+    #[inline(never)]
+    fn due(&mut self, at: Option<f64>) -> Option<f64> {
         if at.is_some() && at != self.asked {
             self.asked = at;
-            return at.map(Action::WakeAt);
+            return at;
         }
         None
+    }
+}
+
+/// The earlier of two wanted times.
+pub fn earliest(a: Option<f64>, b: Option<f64>) -> Option<f64> {
+    match (a, b) {
+        (Some(a), Some(b)) => Some(a.min(b)),
+        (a, None) => a,
+        (None, b) => b,
     }
 }
 

@@ -34,7 +34,7 @@ pub struct FleetOptions {
 fn number(name: &str, value: &Json) -> Result<f64, Error> {
     match value {
         Json::Number(n) => Ok(*n),
-        _ => Err(Error::invalid(format!("{name} must be a number"))),
+        _ => Err(Error::invalid(name.to_owned() + " must be a number")),
     }
 }
 
@@ -77,14 +77,17 @@ impl FleetOptions {
                     match f {
                         Json::Null => {}
                         f if f.get("$").and_then(Json::as_str) == Some("function") => self.hooks = true,
-                        _ => return Err(Error::invalid(format!("hooks.{hook} must be a function"))),
+                        _ => {
+                            return Err(Error::invalid(String::from("hooks.") + hook + " must be a function"))
+                        }
                     }
                 }
             }
             "rateLimit" | "maxConcurrentRequests" | "retryBudget" => {
-                return Err(Error::invalid(format!(
-                    "{name} is an option of createClient: it applies to every request of a client"
-                )))
+                return Err(Error::invalid(
+                    name.to_owned()
+                        + " is an option of createClient: it applies to every request of a client",
+                ))
             }
             _ => return Ok(false),
         }
@@ -171,7 +174,7 @@ mod tests {
         assert!(o.report_invalid && o.hooks);
         for (json, expected) in [
             (r#"{"intervalMs":99}"#, "intervalMs must be at least 100"),
-            (r#"{"failOn":["sleeping"]}"#, "failOn: unknown state `sleeping`"),
+            (r#"{"failOn":["sleeping"]}"#, "failOn must be a state name"),
             (r#"{"invalidIds":"ignore"}"#, "invalidIds must be"),
             (
                 r#"{"hooks":{"onReqest":{"$":"function"}}}"#,

@@ -40,15 +40,17 @@ pub fn read_ids(text: &str, report: bool, allow_empty: bool) -> Result<CheckedId
     let mut valid = Vec::with_capacity(items.len());
     let mut invalid = Vec::new();
     for (i, item) in items.iter().enumerate() {
-        let field = format!("instanceIds[{i}]");
-        let checked = match item.as_str() {
-            Some(id) => validate_id(&field, id).map(|()| id.to_owned()),
-            None => Err(Error::invalid(format!("{field} must be a string"))),
-        };
-        match checked {
-            Ok(id) => valid.push(id),
-            Err(e) => invalid.push(Invalid { value: item.clone(), reason: e.message }),
+        if let Some(id) = item.as_str().filter(|id| validate_id("", id).is_ok()) {
+            valid.push(id.to_owned());
+            continue;
         }
+        // Only an invalid entry pays for naming it.
+        let field = format!("instanceIds[{i}]");
+        let reason = match item.as_str() {
+            Some(id) => validate_id(&field, id).err().map(|e| e.message).unwrap_or_default(),
+            None => field + " must be a string",
+        };
+        invalid.push(Invalid { value: item.clone(), reason });
     }
     Ok((valid, invalid))
 }

@@ -7,7 +7,9 @@
 
 use crate::engine::call::{Action, Event, ExchangeId, Machine, Notice, Shared};
 use crate::engine::error::Error;
-use crate::engine::fleet::{FleetNotice, Wake};
+use crate::engine::fleet::{earliest, FleetNotice, Wake};
+use crate::engine::input::target_from_json;
+use crate::engine::json;
 use crate::engine::poll::{PollPolicy, ProgressReport};
 use crate::engine::prepare::{Target, WaitCall};
 
@@ -15,6 +17,24 @@ use crate::engine::prepare::{Target, WaitCall};
 pub const DEFAULT_WAITS: usize = 8;
 /// Most instances one call takes (exchange IDs carry the index in 16 bits).
 pub const MAX_TARGETS: usize = 10_000;
+
+/// The `requests` argument: an array of `{ userId, instanceId }`.
+pub fn parse_targets(text: &str) -> Result<Vec<Target>, Error> {
+    let bad = || Error::invalid("requests must be an array of { userId, instanceId } objects");
+    let doc = json::parse(text).map_err(|_| bad())?;
+    let items = doc.as_array().ok_or_else(bad)?;
+    if items.len() > MAX_TARGETS {
+        return Err(Error::invalid("requests has more than 10000 entries; at most 10000 per call"));
+    }
+    let mut targets = Vec::with_capacity(items.len());
+    for (i, item) in items.iter().enumerate() {
+        match target_from_json(item) {
+            Ok(target) => targets.push(target),
+            Err(e) => return Err(Error::invalid(format!("requests[{i}]: {}", e.message))),
+        }
+    }
+    Ok(targets)
+}
 
 /// What became of one instance.
 pub type PreparedOutcome = (Target, Result<ProgressReport, Error>);
@@ -130,15 +150,16 @@ impl Machine for PrepareAllCall {
         }
         if self.active.is_empty() && self.next >= self.targets.len() {
             self.finished = true;
-            let outcomes = std::mem::take(&mut self.outcomes);
-            let targets = std::mem::take(&mut self.targets);
-            let all = targets
-                .into_iter()
-                .zip(outcomes)
-                .map(|(t, o)| (t, o.unwrap_or_else(|| Err(Error::aborted()))))
-                .collect();
+            let mut all = Vec::with_capacity(self.targets.len());
+            for (target, outcome) in self.targets.drain(..).zip(self.outcomes.drain(..)) {
+                all.push((target, outcome.unwrap_or_else(|| Err(Error::aborted()))));
+            }
             return Some(Action::Finish(Ok(all)));
         }
-        self.wake.ask(self.active.iter().map(|a| a.wake))
+        let mut at = None;
+        for active in &self.active {
+            at = earliest(at, active.wake);
+        }
+        self.wake.ask(at)
     }
 }

@@ -12,7 +12,8 @@ use crate::engine::batch::BatchOutcome;
 use crate::engine::call::{Action, Event, Machine, Notice, Shared};
 use crate::engine::error::{Error, ErrorKind};
 use crate::engine::fleet::{
-    apply_round, distinct, is_permanent, view_lists, FleetNotice, Rounds, StateRound, Step, View, Wake,
+    apply_round, distinct, earliest, is_permanent, view_lists, FleetNotice, Rounds, StateRound, Step, View,
+    Wake,
 };
 use crate::engine::json::{self, Json};
 use crate::engine::options::BatchOptions;
@@ -38,28 +39,22 @@ pub struct StateOutcome {
 /// A list of state names (`until`, `failOn`): one name or an array of them.
 pub fn parse_states(what: &str, value: &Json, allow_empty: bool) -> Result<Vec<&'static str>, Error> {
     let bad = || {
-        Error::invalid(format!(
-            "{what} must be a state name or an array of them ({})",
-            STATE_NAMES.join(", ")
-        ))
+        Error::invalid(
+            what.to_owned()
+                + " must be a state name or an array of them: unknown, stopped, running, offline, starting, shutdown, unrecognized",
+        )
     };
-    let items: Vec<&Json> = match value {
-        Json::String(_) => vec![value],
-        Json::Array(items) if !items.is_empty() || allow_empty => items.iter().collect(),
+    let items = match value {
+        Json::String(_) => core::slice::from_ref(value),
+        Json::Array(items) if !items.is_empty() || allow_empty => items.as_slice(),
         _ => return Err(bad()),
     };
-    items
-        .into_iter()
-        .map(|item| {
-            let name = item.as_str().ok_or_else(bad)?;
-            STATE_NAMES.iter().find(|n| **n == name).copied().ok_or_else(|| {
-                Error::invalid(format!(
-                    "{what}: unknown state `{name}`; states are {}",
-                    STATE_NAMES.join(", ")
-                ))
-            })
-        })
-        .collect()
+    let mut states = Vec::with_capacity(items.len());
+    for item in items {
+        let name = STATE_NAMES.iter().find(|n| Some(**n) == item.as_str()).ok_or_else(bad)?;
+        states.push(*name);
+    }
+    Ok(states)
 }
 
 /// The `until` argument, from its JSON.
@@ -124,6 +119,17 @@ impl StateCall {
         self.view[i].map(instance_state)
     }
 
+    /// Positions of the IDs whose state (`None`: not reported) passes `test`.
+    fn positions(&self, test: impl Fn(Option<&'static str>) -> bool) -> Vec<usize> {
+        let mut found = Vec::new();
+        for i in 0..self.ids.len() {
+            if test(self.state(i)) {
+                found.push(i);
+            }
+        }
+        found
+    }
+
     fn elapsed(&self, now_ms: f64) -> u64 {
         (now_ms - self.started_at).max(0.0) as u64
     }
@@ -134,16 +140,10 @@ impl StateCall {
             Err(_) => {}
             Ok(outcome) => {
                 apply_round(&self.ids, &mut self.view, &outcome);
-                let failed: Vec<usize> = (0..self.ids.len())
-                    .filter(|&i| self.state(i).is_some_and(|s| self.fail_on.contains(&s)))
-                    .collect();
+                let failed = self.positions(|s| s.is_some_and(|s| self.fail_on.contains(&s)));
                 if !failed.is_empty() {
-                    let message = format!(
-                        "{} of {} instances entered a failOn state: {}",
-                        failed.len(),
-                        self.ids.len(),
-                        self.listing(&failed)
-                    );
+                    let message =
+                        String::from("an instance entered a failOn state: ") + &self.listing(&failed);
                     self.outcome = Some(Err(Error::new(ErrorKind::StateFailed, message)));
                     return;
                 }
@@ -187,22 +187,21 @@ impl StateCall {
             text.push(')');
         }
         if positions.len() > LISTED {
-            text.push_str(&format!(" and {} more", positions.len() - LISTED));
+            text.push_str(" and more");
         }
         text
     }
 
-    fn timed_out(&mut self, now_ms: f64) {
+    fn timed_out(&mut self) {
         self.rounds.stop();
-        let pending: Vec<usize> = (0..self.ids.len())
-            .filter(|&i| !self.state(i).is_some_and(|s| self.until.contains(&s)))
-            .collect();
-        let message = format!(
-            "not every instance reached {} within maxWaitMs ({} ms); still pending: {}",
-            self.until.join(" or "),
-            self.elapsed(now_ms),
-            self.listing(&pending)
-        );
+        let pending = self.positions(|s| !s.is_some_and(|s| self.until.contains(&s)));
+        let mut message = String::from("not every instance reached ");
+        for (i, state) in self.until.iter().enumerate() {
+            message.push_str(if i > 0 { " or " } else { "" });
+            message.push_str(state);
+        }
+        message.push_str(" within maxWaitMs; still pending: ");
+        message.push_str(&self.listing(&pending));
         self.outcome = Some(Err(Error::new(ErrorKind::WaitTimeout, message)));
     }
 }
@@ -241,15 +240,15 @@ impl Machine for StateCall {
                 return Some(Action::Finish(outcome));
             }
             if now_ms >= self.deadline {
-                self.timed_out(now_ms);
+                self.timed_out();
                 continue;
             }
             if !self.rounds.running() {
                 if self.next_round_at >= self.deadline {
-                    return self.wake.ask([Some(self.deadline)]);
+                    return self.wake.ask(Some(self.deadline));
                 }
                 if now_ms < self.next_round_at {
-                    return self.wake.ask([Some(self.next_round_at)]);
+                    return self.wake.ask(Some(self.next_round_at));
                 }
                 self.round += 1;
                 self.next_round_at = now_ms + self.interval_ms;
@@ -259,7 +258,7 @@ impl Machine for StateCall {
             match self.rounds.next(now_ms) {
                 Step::Act(action) => return Some(action),
                 Step::Done(result) => self.round_done(result, now_ms),
-                Step::Idle => return self.wake.ask([self.rounds.wake, Some(self.deadline)]),
+                Step::Idle => return self.wake.ask(earliest(self.rounds.wake, Some(self.deadline))),
             }
         }
     }

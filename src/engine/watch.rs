@@ -112,17 +112,13 @@ impl WatchCall {
         let before = self.view.clone();
         apply_round(&self.ids, &mut self.view, &outcome);
         let first = self.round == 1;
-        let changes: Vec<StatusChange> = self
-            .ids
-            .iter()
-            .zip(before.iter().zip(&self.view))
-            .filter(|(_, (previous, current))| (first && self.emit_initial) || previous != current)
-            .map(|(id, (previous, current))| StatusChange {
-                instance_id: id.clone(),
-                previous: *previous,
-                current: *current,
-            })
-            .collect();
+        let mut changes = Vec::new();
+        for (i, id) in self.ids.iter().enumerate() {
+            let (previous, current) = (before[i], self.view[i]);
+            if (first && self.emit_initial) || previous != current {
+                changes.push(StatusChange { instance_id: id.clone(), previous, current });
+            }
+        }
         let error = outcome.errors.into_iter().next().map(|(_, e)| Box::new(e));
         if error.is_some() {
             self.failures += 1;
@@ -174,7 +170,7 @@ impl Machine for WatchCall {
             }
             if !self.rounds.running() {
                 if now_ms < self.next_round_at {
-                    return self.wake.ask([Some(self.next_round_at).filter(|at| at.is_finite())]);
+                    return self.wake.ask(Some(self.next_round_at).filter(|at| at.is_finite()));
                 }
                 self.start_round(now_ms);
                 continue;
@@ -187,7 +183,7 @@ impl Machine for WatchCall {
                     let backoff = (1u32 << self.failures.min(3)).min(MAX_BACKOFF_INTERVALS);
                     self.next_round_at = self.round_started + self.interval_ms * f64::from(backoff);
                 }
-                Step::Idle => return self.wake.ask([self.rounds.wake]),
+                Step::Idle => return self.wake.ask(self.rounds.wake),
             }
         }
     }
