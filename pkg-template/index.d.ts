@@ -412,8 +412,9 @@ export type PreparedOutcome =
 
 /**
  * Live status of a set of instances: rounds of `batch-query-status` every `intervalMs`, yielding
- * an event when something changed or a round failed. `break`, `return()` and `signal` stop it at
- * once (a pending `next()` settles with `done: true`); a non-retryable error ends it by throwing.
+ * an event when something changed, a round failed, or the first round after failed ones succeeded.
+ * `break`, `return()` and `signal` stop it at once (a pending `next()` settles with `done: true`);
+ * a non-retryable error ends it by throwing.
  */
 export declare function watchStatus(
   instanceIds: readonly string[],

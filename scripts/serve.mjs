@@ -6,7 +6,9 @@
 // As a command it also starts the bundled mock KooPhone server with the scenario,
 // in the same process, and offers POST /demo/replay, which restarts the mock's
 // preparation scripts (they advance per request and their last step repeats, so
-// a second wait on prep-ok would otherwise be "normal" at once). Ctrl-C stops both.
+// a second wait on prep-ok would otherwise be "normal" at once), and POST /demo/outage?on=1|0,
+// which makes the mock's batch-query-status answer 503 or stops it (the fleet console's
+// outage banner). The fleet scenario's instances join the mock for www/fleet.html. Ctrl-C stops both.
 // --check starts both, checks that the page, its config, the package and the mock
 // answer, prints the result and exits (0 when all is well).
 //
@@ -34,7 +36,7 @@ const TYPES = {
  * Start the static server; resolves to `{ url, port, close() }`.
  * `config` is served as /www/config.json; `onReplay` (optional) answers POST /demo/replay.
  */
-export function startStaticServer({ host = "127.0.0.1", port = 0, config = null, onReplay = null } = {}) {
+export function startStaticServer({ host = "127.0.0.1", port = 0, config = null, onReplay = null, onOutage = null } = {}) {
   const sockets = new Set();
   const server = createServer(async (req, res) => {
     let path;
@@ -55,6 +57,11 @@ export function startStaticServer({ host = "127.0.0.1", port = 0, config = null,
       } catch (error) {
         res.writeHead(500, { "content-type": "text/plain" }).end(String(error?.message ?? error));
       }
+      return;
+    }
+    if (path === "/demo/outage" && onOutage && req.method === "POST") {
+      await onOutage(new URL(req.url, "http://x").searchParams.get("on") === "1");
+      res.writeHead(204).end();
       return;
     }
     if (req.method !== "GET" && req.method !== "HEAD") {
@@ -132,6 +139,21 @@ export function demoConfig(scenario, mockUrl) {
   };
 }
 
+/**
+ * Add the fleet scenario's instances to `mock` (their timelines start now), and return the
+ * fleet console's pre-fill and the outage switch for the static server.
+ */
+export function addFleet(mock, fleetScenario) {
+  for (const instance of fleetScenario.instances ?? []) mock.setInstance(instance);
+  let fault = null;
+  const onOutage = (on) => {
+    if (fault !== null) mock.removeFault(fault);
+    fault = on ? mock.setFault({ endpoint: "batch-query-status", type: "http", status: 503 }) : null;
+  };
+  const ids = (fleetScenario.instances ?? []).map((i) => i.id);
+  return { fleet: { instanceIds: ids, userId: fleetScenario.instances?.[0]?.owner ?? "fleet-user", outage: "/demo/outage" }, onOutage };
+}
+
 async function main() {
   const { values } = parseArgs({
     options: {
@@ -154,18 +176,21 @@ async function main() {
   let mock = null;
   let config = null;
   let onReplay = null;
+  let onOutage = null;
   if (!values["no-mock"]) {
     const { startMockServer, loadScenario } = await import("../mock/index.mjs");
     const scenario = loadScenario(values.scenario);
     mock = await startMockServer({ ...scenario, host: values.host, port: mockPort });
-    config = { ...demoConfig(scenario, mock.url), replay: "/demo/replay" };
+    const fleet = addFleet(mock, loadScenario(join(ROOT, "mock/scenarios/fleet.json")));
+    onOutage = fleet.onOutage;
+    config = { ...demoConfig(scenario, mock.url), replay: "/demo/replay", fleet: fleet.fleet };
     onReplay = () => {
       for (const instance of scenario.instances ?? []) if (instance.prepare) mock.setInstance(instance);
     };
   }
   let site;
   try {
-    site = await startStaticServer({ host: values.host, port: pagePort, config, onReplay });
+    site = await startStaticServer({ host: values.host, port: pagePort, config, onReplay, onOutage });
   } catch (error) {
     await mock?.close();
     throw error;

@@ -249,6 +249,23 @@ fn failed_rounds_keep_the_last_statuses_and_back_off_up_to_eight_intervals() {
     assert!(failed.iter().all(|e| e.changes.is_empty() && e.statuses[0].status == 2), "last known kept");
     let recovered = events.iter().find(|e| e.error.is_none() && e.round > 1).unwrap();
     assert_eq!((recovered.changes[0].previous, recovered.changes[0].current), (Some(2), Some(3)));
+    assert_eq!(events.len(), 6, "initial, four failed rounds, the recovery; nothing after");
+}
+
+#[test]
+fn the_first_good_round_after_failures_is_reported_even_without_changes() {
+    let mut sim = Sim::new(vec![watch(&["a"], 1_000, true, 1)]);
+    sim.run(10_000.0, |out, now| {
+        if (500.0..1_500.0).contains(&now) {
+            (503, "{}".into())
+        } else {
+            statuses(out, |_| Some(2))
+        }
+    });
+    let events = sim.watch_events();
+    let rounds: Vec<(u32, bool, usize)> =
+        events.iter().map(|e| (e.round, e.error.is_some(), e.changes.len())).collect();
+    assert_eq!(rounds, [(1, false, 1), (2, true, 0), (3, false, 0)]);
 }
 
 #[test]

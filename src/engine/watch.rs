@@ -4,7 +4,7 @@
 //!
 //! A failed round keeps the last known statuses, reports its error and
 //! backs off: the next round starts 2, 4, then 8 intervals after it (reset
-//! by a success). An error the next round would meet again (see
+//! by a success, which is reported even when nothing changed). An error the next round would meet again (see
 //! [`is_permanent`]) ends the watch with it; so does the caller's abort. A
 //! watch never ends on its own otherwise.
 
@@ -120,14 +120,16 @@ impl WatchCall {
             }
         }
         let error = outcome.errors.into_iter().next().map(|(_, e)| Box::new(e));
+        // The first good round after failed ones is reported even without
+        // changes: it tells the caller the statuses are current again.
+        let recovered = self.failures > 0 && error.is_none();
         if error.is_some() {
             self.failures += 1;
         } else {
             self.failures = 0;
         }
-        if (first && !self.emit_initial && error.is_none())
-            || (changes.is_empty() && error.is_none() && !first)
-        {
+        let quiet = changes.is_empty() && error.is_none() && !recovered;
+        if (first && !self.emit_initial && error.is_none()) || (quiet && !first) {
             return;
         }
         let (statuses, missing) = view_lists(&self.ids, &self.view);
