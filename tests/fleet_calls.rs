@@ -492,8 +492,8 @@ fn a_throttled_client_slows_down_and_recovers() {
         statuses(out, |_| Some(2))
     });
     assert!(!throttled_at.is_empty(), "the gateway throttled at first");
-    let late = throttled_at.iter().filter(|t| **t > 5_000.0).count();
-    assert!(late * 20 < throttled_at.len().max(20), "429s after 5 s: {late} of {}", throttled_at.len());
+    let late: Vec<&f64> = throttled_at.iter().filter(|t| **t > 5_000.0).collect();
+    assert_eq!(late, Vec::<&f64>::new(), "no 429 after 5 s (of {})", throttled_at.len());
     let sent_after = sim.sends.iter().filter(|s| (5_000.0..15_000.0).contains(&s.1)).count();
     assert!(sent_after >= 850, "throughput {sent_after} per 10 s");
     assert!(s.borrow().rate() <= 200.0);

@@ -456,11 +456,11 @@ impl Request {
             Ok(response) => parse(&response, &request_id),
             Err(failure) => Err(transport_error(failure, &sh.endpoint.url(path), sh.timeout_ms)),
         };
-        self.slot = None;
-        if let Some(scheduler) = &sh.scheduler {
+        let epoch = self.slot.take().map(|slot| slot.epoch());
+        if let (Some(scheduler), Some(epoch)) = (&sh.scheduler, epoch) {
             let throttled = status == Some(429);
             if throttled || parsed.is_ok() {
-                scheduler.borrow_mut().answered(throttled, now_ms);
+                scheduler.borrow_mut().answered(throttled, epoch, now_ms);
             }
         }
         let (attempt, duration_ms) = (self.attempts, (now_ms - self.sent_at).max(0.0) as u64);

@@ -3,12 +3,18 @@
 //! retry budget). Pure and clock-fed like the machines; a client owns one
 //! behind `Rc<RefCell<_>>` and hands it to each call's [`Shared`].
 //!
-//! - Rate: a token bucket of `burst` tokens refilled at the current rate. The
-//!   rate adapts as in the AWS SDKs' "adaptive" retry mode: a throttled answer
-//!   (HTTP 429) lowers it to 70 % of the rate measured when it happened (at
-//!   most once a second, so one burst of 429s counts once); answers that
-//!   succeed raise it again, quickly back to 95 % of that rate, then slowly
-//!   (1 % of it per second), never above the configured rate.
+//! - Rate: a token bucket refilled at the current rate, holding `burst`
+//!   tokens but never more than one second of the current rate (so an idle
+//!   client does not burst past a limit it has learnt). The rate adapts as in
+//!   the AWS SDKs' "adaptive" retry mode: a throttled answer (HTTP 429) lowers
+//!   it to 70 %, once per rate: 429s of requests sent before the last
+//!   decrease do not lower it again, and the saved-up burst is dropped.
+//!   From 20 s after the last decrease, answers that succeed raise it again
+//!   additively, by 0.2 % of the configured rate per second, never above the
+//!   configured rate. (The AWS SDKs raise it along a cubic curve and probe
+//!   past the old rate sooner; this slower climb keeps a limit it has found
+//!   from being hit again for a while: about 40 s with a gateway limit of 100
+//!   per second and a client set to 200.)
 //! - Concurrency: at most `max_concurrent` requests hold a slot; a slot is
 //!   held from the moment a request is due until its answer (or until the
 //!   request is dropped).
@@ -37,11 +43,10 @@ pub const SUCCESS_REFUND: u32 = 1;
 const DECREASE: f64 = 0.7;
 /// Lowest adaptive rate, requests per second.
 const MIN_RATE: f64 = 0.5;
-/// Throttles within this long of a decrease belong to the same burst.
-const THROTTLE_COOLDOWN_MS: f64 = 1_000.0;
-/// The send rate is measured over buckets of this length, smoothed.
-const MEASURE_BUCKET_MS: f64 = 500.0;
-const MEASURE_SMOOTHING: f64 = 0.8;
+/// After a decrease, successes raise the rate by this share of the configured rate per second,
+/// once this long has passed.
+const RAISE_PER_SECOND: f64 = 0.002;
+const HOLD_MS: f64 = 20_000.0;
 
 /// What a client was configured with.
 #[derive(Clone, Copy, Debug, PartialEq)]
@@ -84,14 +89,12 @@ pub struct Scheduler {
     /// Someone was refused a slot since the last [`Scheduler::take_slot_waiters`].
     slot_wanted: bool,
     budget: u32,
-    /// The rate measured when last throttled, and when the rate was lowered.
-    throttled_rate: Option<f64>,
-    decreased_at: f64,
+    /// Counts decreases: a request sent under an older rate does not lower it again.
+    epoch: u32,
+    /// When the rate was last raised (or held).
     raised_at: f64,
-    /// Sends in the current measuring bucket, when it started, the smoothed rate.
-    bucket_sends: u32,
-    bucket_start: f64,
-    measured: f64,
+    /// No raise before this time (a while after a decrease).
+    hold_until: f64,
 }
 
 impl Scheduler {
@@ -103,12 +106,9 @@ impl Scheduler {
             in_flight: 0,
             slot_wanted: false,
             budget: RETRY_CAPACITY,
-            throttled_rate: None,
-            decreased_at: f64::NEG_INFINITY,
+            epoch: 0,
             raised_at: 0.0,
-            bucket_sends: 0,
-            bucket_start: 0.0,
-            measured: 0.0,
+            hold_until: 0.0,
             config,
         }
     }
@@ -136,8 +136,8 @@ impl Scheduler {
     fn refill(&mut self, now_ms: f64) {
         let last = *self.refilled_at.get_or_insert(now_ms);
         if now_ms > last {
-            self.tokens =
-                (self.tokens + (now_ms - last) * self.rate / 1000.0).min(f64::from(self.config.burst));
+            let capacity = f64::from(self.config.burst).min(self.rate.ceil()).max(1.0);
+            self.tokens = (self.tokens + (now_ms - last) * self.rate / 1000.0).min(capacity);
             self.refilled_at = Some(now_ms);
         }
     }
@@ -154,7 +154,6 @@ impl Scheduler {
         }
         self.tokens -= 1.0;
         self.in_flight += 1;
-        self.measure(now_ms, 1);
         Ok(())
     }
 
@@ -169,36 +168,27 @@ impl Scheduler {
         std::mem::take(&mut self.slot_wanted)
     }
 
-    fn measure(&mut self, now_ms: f64, sends: u32) {
-        self.bucket_sends += sends;
-        let elapsed = now_ms - self.bucket_start;
-        if elapsed >= MEASURE_BUCKET_MS {
-            let current = f64::from(self.bucket_sends) * 1000.0 / elapsed;
-            self.measured = current * MEASURE_SMOOTHING + self.measured * (1.0 - MEASURE_SMOOTHING);
-            self.bucket_sends = 0;
-            self.bucket_start = now_ms;
-        }
-    }
-
-    /// An answer came back: `throttled` for HTTP 429.
-    pub fn answered(&mut self, throttled: bool, now_ms: f64) {
+    /// An answer came back to a request sent under rate `epoch` (see
+    /// [`Slot::epoch`]): `throttled` for HTTP 429.
+    pub fn answered(&mut self, throttled: bool, epoch: u32, now_ms: f64) {
         self.refill(now_ms);
         if throttled {
-            if now_ms - self.decreased_at >= THROTTLE_COOLDOWN_MS {
-                let at = if self.measured > 0.0 { self.measured.min(self.rate) } else { self.rate };
-                self.throttled_rate = Some(at);
-                self.rate = (at * DECREASE).max(MIN_RATE);
-                self.decreased_at = now_ms;
-                self.raised_at = now_ms;
+            if epoch == self.epoch {
+                self.epoch = self.epoch.wrapping_add(1);
+                self.rate = (self.rate * DECREASE).max(MIN_RATE);
+                // Over the limit now: no saved-up burst either.
+                self.tokens = self.tokens.min(0.0);
+                self.hold_until = now_ms + HOLD_MS;
             }
             return;
         }
         self.budget = (self.budget + SUCCESS_REFUND).min(RETRY_CAPACITY);
-        let Some(peak) = self.throttled_rate else { return };
-        let seconds = ((now_ms - self.raised_at) / 1000.0).clamp(0.0, 1.0);
+        let configured = self.config.requests_per_second;
+        if self.rate < configured && now_ms >= self.hold_until {
+            let seconds = ((now_ms - self.raised_at) / 1000.0).clamp(0.0, 1.0);
+            self.rate = (self.rate + configured * RAISE_PER_SECOND * seconds).min(configured);
+        }
         self.raised_at = now_ms;
-        let step = if self.rate < peak * 0.95 { peak * 0.25 } else { peak * 0.01 };
-        self.rate = (self.rate + step * seconds).min(self.config.requests_per_second);
     }
 
     /// May a failed request be tried again? Takes its cost from the budget.
@@ -217,13 +207,22 @@ impl Scheduler {
 
 /// A slot held by one request; dropping it gives the slot back.
 #[derive(Debug)]
-pub struct Slot(SharedScheduler);
+pub struct Slot(SharedScheduler, u32);
 
 impl Slot {
     /// Take a slot and a token from `scheduler` at `now_ms`.
     pub fn acquire(scheduler: &SharedScheduler, now_ms: f64) -> Result<Slot, Wait> {
-        scheduler.borrow_mut().acquire(now_ms)?;
-        Ok(Slot(scheduler.clone()))
+        let epoch = {
+            let mut s = scheduler.borrow_mut();
+            s.acquire(now_ms)?;
+            s.epoch
+        };
+        Ok(Slot(scheduler.clone(), epoch))
+    }
+
+    /// The rate the request was sent under (it changes with each decrease).
+    pub fn epoch(&self) -> u32 {
+        self.1
     }
 }
 
@@ -255,6 +254,18 @@ mod tests {
     }
 
     #[test]
+    fn a_lowered_rate_also_lowers_the_burst() {
+        let mut s = Scheduler::new(config(200.0, 200, 1000));
+        s.answered(true, 0, 0.0);
+        // Idle for 10 s: at most one second of the lowered rate (140) is saved up.
+        let mut sent = 0;
+        while s.acquire(10_000.0).is_ok() {
+            sent += 1;
+        }
+        assert_eq!(sent, 140);
+    }
+
+    #[test]
     fn slots_are_held_until_released() {
         let shared = Scheduler::shared(config(1000.0, 100, 2));
         let a = Slot::acquire(&shared, 0.0).unwrap();
@@ -276,7 +287,7 @@ mod tests {
         }
         assert_eq!(retries, RETRY_CAPACITY / RETRY_COST);
         for _ in 0..9 {
-            s.answered(false, 0.0);
+            s.answered(false, 0, 0.0);
         }
         assert!(!s.allow_retry(true), "a timeout retry costs 10");
         assert!(s.allow_retry(false));
@@ -285,23 +296,24 @@ mod tests {
     }
 
     #[test]
-    fn a_throttle_lowers_the_rate_once_per_burst_and_successes_restore_it() {
+    fn a_throttle_lowers_the_rate_once_per_rate_and_successes_restore_it() {
         let mut s = Scheduler::new(config(100.0, 100, 100));
-        let mut now = 0.0;
-        // Send at the full rate for two seconds so the rate is measured.
-        while now < 2_000.0 {
-            while s.acquire(now).is_ok() {
-                s.release();
-            }
-            now += 10.0;
+        s.answered(true, 0, 2_000.0);
+        assert_eq!(s.rate(), 70.0);
+        s.answered(true, 0, 2_010.0);
+        assert_eq!(s.rate(), 70.0, "429s of requests sent at the old rate count once");
+        s.answered(true, 1, 2_020.0);
+        assert_eq!(s.rate(), 49.0, "a 429 at the lowered rate lowers it again");
+        for i in 1..=19 {
+            s.answered(false, 2, 2_020.0 + f64::from(i) * 1_000.0);
         }
-        s.answered(true, now);
-        let lowered = s.rate();
-        assert!((60.0..=75.0).contains(&lowered), "lowered to {lowered}");
-        s.answered(true, now + 10.0);
-        assert_eq!(s.rate(), lowered, "one burst of 429s counts once");
-        for i in 1..=100 {
-            s.answered(false, now + f64::from(i) * 100.0);
+        assert_eq!(s.rate(), 49.0, "held for 20 s after a decrease");
+        for i in 20..=29 {
+            s.answered(false, 2, 2_020.0 + f64::from(i) * 1_000.0);
+        }
+        assert!((s.rate() - 51.0).abs() < 1e-9, "0.2 % of the configured rate per second: {}", s.rate());
+        for i in 30..=1_000 {
+            s.answered(false, 2, 2_020.0 + f64::from(i) * 1_000.0);
         }
         assert_eq!(s.rate(), 100.0, "recovers to the configured rate, never above");
     }
