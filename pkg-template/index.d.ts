@@ -93,6 +93,45 @@ export interface CallOptions {
   signal?: AbortSignalLike;
   /** `fetch` to use. Default: the global `fetch`. */
   fetch?: FetchLike;
+  /** Logging, metrics and tracing. Read-only; a hook that throws or rejects is ignored. */
+  hooks?: Hooks;
+}
+
+/** Which attempt of which request a hook event is about. No token, header or body. */
+export interface HookAttempt {
+  operation: "batch-query-status" | "prepare-progress";
+  /** The `x-request-id` of the attempt. */
+  requestId: string;
+  /** 1 for the first attempt of a request. */
+  attempt: number;
+}
+
+export interface RequestEvent extends HookAttempt {
+  url: string;
+  /** IDs in a `batch-query-status` request. */
+  idCount?: number;
+}
+
+export interface ResponseEvent extends HookAttempt {
+  /** `null` when no response came (network failure, timeout). */
+  httpStatus: number | null;
+  /** The server's `error_code` when it sent a failure one. */
+  errorCode: string | null;
+  /** The library's error code when the attempt failed. */
+  code: KooPhoneErrorCode | null;
+  durationMs: number;
+}
+
+export interface RetryEvent extends HookAttempt {
+  /** Wait before the next attempt. */
+  delayMs: number;
+  error: KooPhoneError;
+}
+
+export interface Hooks {
+  onRequest?: (event: RequestEvent) => unknown;
+  onResponse?: (event: ResponseEvent) => unknown;
+  onRetry?: (event: RetryEvent) => unknown;
 }
 
 /** Options of {@link batchStatus}. */
@@ -107,6 +146,11 @@ export interface BatchStatusOptions extends CallOptions {
    * aborts the others and rejects the call.
    */
   allowPartial?: boolean;
+  /**
+   * `"reject"` (default): an invalid ID rejects the call with `INVALID_ARGUMENT`. `"report"`: invalid
+   * IDs are left out of the requests and listed in the result's `invalid` (an empty list is then valid).
+   */
+  invalidIds?: "reject" | "report";
 }
 
 /** Options of {@link waitPrepared}. */
@@ -158,6 +202,20 @@ export interface BatchStatusResult {
   requestIds: string[];
   /** Present when `allowPartial` was set: the chunks that failed (empty when all succeeded). */
   errors?: ChunkError[];
+  /** Present with `invalidIds: "report"`: the entries left out, and why. */
+  invalid?: InvalidId[];
+}
+
+/** An entry of `instanceIds` that is not a valid ID. */
+export interface InvalidId {
+  instanceId: unknown;
+  reason: string;
+}
+
+/** What {@link checkInstanceIds} finds. */
+export interface CheckedInstanceIds {
+  valid: string[];
+  invalid: InvalidId[];
 }
 
 /** A chunk of a `batchStatus` call that failed, with the IDs it carried. */
@@ -205,6 +263,7 @@ export type KooPhoneErrorCode =
   | "BAD_RESPONSE"
   | "PREPARE_FAILED"
   | "WAIT_TIMEOUT"
+  | "STATE_FAILED"
   | "AUTH"
   | "REDIRECT"
   | "INTERNAL";
@@ -295,8 +354,122 @@ export declare function prepareProgress(request: PrepareRequest, options: CallOp
  */
 export declare function waitPrepared(request: PrepareRequest, options: WaitPreparedOptions): Promise<WaitProgress>;
 
-/** Options of {@link createClient}: any call option, used as defaults. */
-export type ClientOptions = Partial<BatchStatusOptions & WaitPreparedOptions>;
+/** Options of {@link watchStatus}. */
+export interface WatchStatusOptions extends BatchStatusOptions {
+  /** From the start of one round to the start of the next, in ms; at least 100. Default 5 000. */
+  intervalMs?: number;
+  /** Yield every ID as a change from `null` after the first round. Default `true`. */
+  emitInitial?: boolean;
+}
+
+/** One change of an instance's status; `null` = not reported by the server in that round. */
+export interface StatusChange {
+  instanceId: string;
+  previous: InstanceStatus | null;
+  current: InstanceStatus | null;
+}
+
+export interface WatchEvent {
+  /** 1 for the first round. */
+  round: number;
+  /** Epoch ms of the round's answer. */
+  at: number;
+  changes: StatusChange[];
+  /** The current view, in input order (last known statuses after a failed round). */
+  statuses: InstanceStatus[];
+  missing: string[];
+  /** The round failed after its retries; the statuses are the last known ones. */
+  error?: KooPhoneError;
+  /** With `invalidIds: "report"`. */
+  invalid?: InvalidId[];
+}
+
+/** Options of {@link waitForState}. */
+export interface WaitForStateOptions extends BatchStatusOptions {
+  /** From the start of one round to the start of the next, in ms; at least 100. Default 5 000. */
+  intervalMs?: number;
+  /** Give up with `WAIT_TIMEOUT` after this many ms. Default 600 000 (10 minutes). */
+  maxWaitMs?: number;
+  /** States that end the wait with `STATE_FAILED`. */
+  failOn?: readonly InstanceState[];
+  /** Called after every round. Exceptions it throws and promises it rejects are ignored. */
+  onProgress?: (progress: StateProgress) => unknown;
+}
+
+export interface StateProgress {
+  round: number;
+  elapsedMs: number;
+  done: string[];
+  /** Not yet in a wanted state, missing IDs included. */
+  pending: string[];
+  missing: string[];
+}
+
+export interface WaitForStateResult {
+  statuses: InstanceStatus[];
+  elapsedMs: number;
+  rounds: number;
+  /** With `invalidIds: "report"`. */
+  invalid?: InvalidId[];
+}
+
+/** Options of {@link waitPreparedAll}. */
+export interface WaitPreparedAllOptions extends Omit<WaitPreparedOptions, "onProgress"> {
+  /** Waits in flight at once, 1 to 32. Default 8. */
+  concurrency?: number;
+  /** Called with every reading of every instance. */
+  onProgress?: (progress: WaitProgress & PrepareRequest) => unknown;
+}
+
+export type PreparedOutcome =
+  | { userId: string; instanceId: string; ok: true; progress: WaitProgress }
+  | { userId: string; instanceId: string; ok: false; error: KooPhoneError };
+
+/**
+ * Live status of a set of instances: rounds of `batch-query-status` every `intervalMs`, yielding
+ * an event when something changed, a round failed, or the first round after failed ones succeeded.
+ * `break`, `return()` and `signal` stop it at once (a pending `next()` settles with `done: true`);
+ * a non-retryable error ends it by throwing.
+ */
+export declare function watchStatus(
+  instanceIds: readonly string[],
+  options: WatchStatusOptions,
+): AsyncIterableIterator<WatchEvent>;
+
+/**
+ * Wait until every instance is in `until` (a state or several). Rejects with `STATE_FAILED` when one
+ * enters a `failOn` state, `WAIT_TIMEOUT` after `maxWaitMs`, `ABORTED` on the signal.
+ */
+export declare function waitForState(
+  instanceIds: readonly string[],
+  until: InstanceState | readonly InstanceState[],
+  options: WaitForStateOptions,
+): Promise<WaitForStateResult>;
+
+/**
+ * `waitPrepared` for many instances, at most `concurrency` at once; outcomes in input order. Rejects
+ * only for invalid arguments and `ABORTED`.
+ */
+export declare function waitPreparedAll(
+  requests: readonly PrepareRequest[],
+  options: WaitPreparedAllOptions,
+): Promise<PreparedOutcome[]>;
+
+/** Split `instanceIds` into valid IDs and invalid entries by the library's own rules. */
+export declare function checkInstanceIds(instanceIds: readonly unknown[]): Promise<CheckedInstanceIds>;
+
+/** Settings of a client's scheduler, shared by every request of every call of the client. */
+export interface SchedulerOptions {
+  /** Token bucket; adaptive (lowered after a 429, recovers after successes). Default 50 per second. */
+  rateLimit?: { requestsPerSecond: number; burst?: number };
+  /** Requests in flight at once across the client. Default 16. */
+  maxConcurrentRequests?: number;
+  /** Client-wide retry quota (capacity 500, a retry costs 5, 10 after a timeout, a success gives 1). Default `true`. */
+  retryBudget?: boolean;
+}
+
+/** Options of {@link createClient}: the scheduler's settings, and any call option as defaults. */
+export type ClientOptions = SchedulerOptions & Partial<WatchStatusOptions & WaitForStateOptions & WaitPreparedOptions>;
 
 /** Partial options for a client call: the client's defaults fill the rest. */
 export interface Client<Defaults extends ClientOptions = ClientOptions> {
@@ -310,9 +483,19 @@ export interface Client<Defaults extends ClientOptions = ClientOptions> {
   ): Promise<Defaults extends { allowPartial: true } ? PartialBatchStatusResult : BatchStatusResult>;
   prepareProgress(request: PrepareRequest, options?: Partial<CallOptions>): Promise<PrepareProgress>;
   waitPrepared(request: PrepareRequest, options?: Partial<WaitPreparedOptions>): Promise<WaitProgress>;
+  watchStatus(instanceIds: readonly string[], options?: Partial<WatchStatusOptions>): AsyncIterableIterator<WatchEvent>;
+  waitForState(
+    instanceIds: readonly string[],
+    until: InstanceState | readonly InstanceState[],
+    options?: Partial<WaitForStateOptions>,
+  ): Promise<WaitForStateResult>;
+  waitPreparedAll(
+    requests: readonly PrepareRequest[],
+    options?: Partial<WaitPreparedAllOptions>,
+  ): Promise<PreparedOutcome[]>;
 }
 
-/** The three calls with `defaults` bound (per-call options override them). */
+/** The calls with `defaults` bound (per-call options override them) and one scheduler for all their requests. */
 export declare function createClient<const Defaults extends ClientOptions>(defaults: Defaults): Client<Defaults>;
 
 /** Options of {@link iamTokenProvider} (also `createProxy({ iam })` and the CLI's `KOOPHONE_IAM_*`). */

@@ -4,6 +4,7 @@
 #   scripts/bench.sh              build and pack first (scripts/pack.sh), then measure
 #   scripts/bench.sh --no-build   measure the last build (build/ from scripts/pack.sh)
 #   BENCH_QUICK=1 scripts/bench.sh --no-build   quick smoke run (fewer rounds; marked in the results)
+#   FLEET_WATCH_ROUNDS=20 ... scripts/bench.sh  shorter fleet benchmarks (marked in the results)
 # Not part of scripts/test.sh: it takes a few minutes and its figures depend on the machine.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -30,4 +31,7 @@ for try in 1 2 3 4 5 6 7 8 9 10; do
   sleep 3
 done
 node bench/run.mjs
-echo "bench: wrote bench/RESULTS.md and bench/results.json"
+# The fleet features (issue 13): about 6 minutes; shorter with FLEET_WATCH_ROUNDS, FLEET_RATE_SECONDS,
+# FLEET_ADAPTIVE_SECONDS, FLEET_OUTAGE_SECONDS (see bench/fleet.mjs).
+node --expose-gc bench/fleet.mjs
+echo "bench: wrote bench/RESULTS.md, bench/results.json and bench/fleet-results.json"

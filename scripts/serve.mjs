@@ -8,7 +8,9 @@
 // As a command it also starts the bundled mock KooPhone server with the scenario,
 // in the same process, and offers POST /demo/replay, which restarts the mock's
 // preparation scripts (they advance per request and their last step repeats, so
-// a second wait on prep-ok would otherwise be "normal" at once). Ctrl-C stops both.
+// a second wait on prep-ok would otherwise be "normal" at once), and POST /demo/outage?on=1|0,
+// which makes the mock's batch-query-status answer 503 or stops it (the fleet console's
+// outage banner). The fleet scenario's instances join the mock for www/fleet.html. Ctrl-C stops both.
 // --check starts both, checks that the page, its config, the package and the mock
 // answer, prints the result and exits (0 when all is well).
 //
@@ -39,7 +41,14 @@ const TYPES = {
  * `config` is served as /www/config.json; `onReplay` (optional) answers POST /demo/replay;
  * `proxy` (optional, a `(req, res)` handler) answers everything under PROXY_PATH.
  */
-export function startStaticServer({ host = "127.0.0.1", port = 0, config = null, onReplay = null, proxy = null } = {}) {
+export function startStaticServer({
+  host = "127.0.0.1",
+  port = 0,
+  config = null,
+  onReplay = null,
+  onOutage = null,
+  proxy = null,
+} = {}) {
   const sockets = new Set();
   const server = createServer(async (req, res) => {
     let path;
@@ -64,6 +73,11 @@ export function startStaticServer({ host = "127.0.0.1", port = 0, config = null,
       } catch (error) {
         res.writeHead(500, { "content-type": "text/plain" }).end(String(error?.message ?? error));
       }
+      return;
+    }
+    if (path === "/demo/outage" && onOutage && req.method === "POST") {
+      await onOutage(new URL(req.url, "http://x").searchParams.get("on") === "1");
+      res.writeHead(204).end();
       return;
     }
     if (req.method !== "GET" && req.method !== "HEAD") {
@@ -149,6 +163,24 @@ export function demoConfig(scenario, mockUrl) {
   };
 }
 
+/**
+ * Add the fleet scenario's instances to `mock` (their timelines start now), and return the
+ * fleet console's pre-fill and the outage switch for the static server.
+ */
+export function addFleet(mock, fleetScenario) {
+  for (const instance of fleetScenario.instances ?? []) mock.setInstance(instance);
+  let fault = null;
+  const onOutage = (on) => {
+    if (fault !== null) mock.removeFault(fault);
+    fault = on ? mock.setFault({ endpoint: "batch-query-status", type: "http", status: 503 }) : null;
+  };
+  const ids = (fleetScenario.instances ?? []).map((i) => i.id);
+  return {
+    fleet: { instanceIds: ids, userId: fleetScenario.instances?.[0]?.owner ?? "fleet-user", outage: "/demo/outage" },
+    onOutage,
+  };
+}
+
 async function main() {
   const { values } = parseArgs({
     options: {
@@ -174,11 +206,14 @@ async function main() {
   let onReplay = null;
   let proxy = null;
   let token = null;
+  let onOutage = null;
   if (!values["no-mock"]) {
     const { startMockServer, loadScenario } = await import("../mock/index.mjs");
     const scenario = loadScenario(values.scenario);
     mock = await startMockServer({ ...scenario, host: values.host, port: mockPort });
-    config = { ...demoConfig(scenario, mock.url), replay: "/demo/replay" };
+    const fleet = addFleet(mock, loadScenario(join(ROOT, "mock/scenarios/fleet.json")));
+    onOutage = fleet.onOutage;
+    config = { ...demoConfig(scenario, mock.url), replay: "/demo/replay", fleet: fleet.fleet };
     token = demoToken(scenario);
     proxy = await demoProxy(scenario, mock.url);
     onReplay = () => {
@@ -187,7 +222,7 @@ async function main() {
   }
   let site;
   try {
-    site = await startStaticServer({ host: values.host, port: pagePort, config, onReplay, proxy });
+    site = await startStaticServer({ host: values.host, port: pagePort, config, onReplay, onOutage, proxy });
   } catch (error) {
     await mock?.close();
     throw error;

@@ -9,7 +9,7 @@
 
 #![cfg(target_arch = "wasm32")]
 
-use koophone_wasm::api::{start_batch_status, start_prepare_progress, start_wait_prepared};
+use koophone_wasm::api::{start_batch_status, start_prepare_progress, start_wait_prepared, ClientScheduler};
 use koophone_wasm::engine::json::{parse, Json};
 use wasm_bindgen::prelude::*;
 use wasm_bindgen_test::*;
@@ -20,7 +20,7 @@ export class Recorder {
   send(id, url, headers, body, timeoutMs, maxBodyBytes) { this.log.push(["send", id, url, headers, body, timeoutMs, maxBodyBytes]); }
   getToken(id) { this.log.push(["getToken", id]); }
   sleep(ms) { this.log.push(["sleep", ms]); }
-  notify(json) { this.log.push(["notify", JSON.parse(json)]); }
+  notify(kind, json) { this.log.push(["notify", kind, JSON.parse(json)]); }
   settle(ok, json) { this.log.push(["settle", ok, JSON.parse(json)]); }
 }
 export function logOf(recorder) { return JSON.stringify(recorder.log); }
@@ -60,8 +60,17 @@ fn field(entry: &Json, index: usize) -> &Json {
 #[wasm_bindgen_test]
 fn one_id_batch_is_one_send_and_one_settle() {
     let (recorder, host) = host();
-    let mut call = start_batch_status(host.unchecked_into(), r#"["a1"]"#, OPTIONS, None, false, 0.0, 7.0)
-        .expect("started");
+    let mut call = start_batch_status(
+        host.unchecked_into(),
+        r#"["a1"]"#,
+        OPTIONS,
+        None,
+        false,
+        0.0,
+        7.0,
+        &ClientScheduler::none(),
+    )
+    .expect("started");
     let sent = log(&recorder);
     assert_eq!(sent.len(), 1, "{sent:?}");
     assert_eq!(kind(&sent[0]), "send");
@@ -85,8 +94,18 @@ fn one_id_batch_is_one_send_and_one_settle() {
 #[wasm_bindgen_test]
 fn bad_arguments_throw_an_error_payload_before_any_host_call() {
     let (recorder, host) = host();
-    let thrown =
-        start_batch_status(host.unchecked_into(), "[]", OPTIONS, None, false, 0.0, 1.0).err().unwrap();
+    let thrown = start_batch_status(
+        host.unchecked_into(),
+        "[]",
+        OPTIONS,
+        None,
+        false,
+        0.0,
+        1.0,
+        &ClientScheduler::none(),
+    )
+    .err()
+    .unwrap();
     let payload = parse(&thrown.as_string().expect("a JSON payload")).unwrap();
     assert_eq!(payload.get("code").and_then(Json::as_str), Some("INVALID_ARGUMENT"));
     assert_eq!(log(&recorder).len(), 0);
@@ -97,8 +116,17 @@ fn a_token_function_is_asked_before_sending() {
     let (recorder, host) = host();
     let options = r#"{"token":{"$":"function"},"endpoint":"http://127.0.0.1:9"}"#;
     let target = r#"{"userId":"u1","instanceId":"i1"}"#;
-    let mut call =
-        start_prepare_progress(host.unchecked_into(), target, options, None, false, 0.0, 1.0).unwrap();
+    let mut call = start_prepare_progress(
+        host.unchecked_into(),
+        target,
+        options,
+        None,
+        false,
+        0.0,
+        1.0,
+        &ClientScheduler::none(),
+    )
+    .unwrap();
     let first = log(&recorder);
     // The sleep bounds the token function by the attempt's timeout.
     assert_eq!(first.iter().map(kind).collect::<Vec<_>>(), ["getToken", "sleep"]);
@@ -112,8 +140,17 @@ fn a_token_function_is_asked_before_sending() {
 #[wasm_bindgen_test]
 fn a_network_failure_sleeps_then_retries_with_a_new_request_id() {
     let (recorder, host) = host();
-    let mut call =
-        start_batch_status(host.unchecked_into(), r#"["a1"]"#, OPTIONS, None, false, 0.0, 3.0).unwrap();
+    let mut call = start_batch_status(
+        host.unchecked_into(),
+        r#"["a1"]"#,
+        OPTIONS,
+        None,
+        false,
+        0.0,
+        3.0,
+        &ClientScheduler::none(),
+    )
+    .unwrap();
     let first = log(&recorder);
     let id = field(&first[0], 1).as_i64().unwrap() as u32;
     let detail = r#"{"name":"TypeError","message":"fetch failed","code":"ECONNREFUSED"}"#;
@@ -130,8 +167,17 @@ fn a_network_failure_sleeps_then_retries_with_a_new_request_id() {
 #[wasm_bindgen_test]
 fn an_abort_before_the_start_sends_nothing() {
     let (recorder, host) = host();
-    let _call =
-        start_batch_status(host.unchecked_into(), r#"["a1"]"#, OPTIONS, None, true, 0.0, 1.0).unwrap();
+    let _call = start_batch_status(
+        host.unchecked_into(),
+        r#"["a1"]"#,
+        OPTIONS,
+        None,
+        true,
+        0.0,
+        1.0,
+        &ClientScheduler::none(),
+    )
+    .unwrap();
     let all = log(&recorder);
     assert_eq!(all.iter().map(kind).collect::<Vec<_>>(), ["settle"]);
     assert_eq!(field(&all[0], 2).get("code").and_then(Json::as_str), Some("ABORTED"));
@@ -140,8 +186,17 @@ fn an_abort_before_the_start_sends_nothing() {
 #[wasm_bindgen_test]
 fn a_redirect_fails_the_call_without_a_retry() {
     let (recorder, host) = host();
-    let mut call =
-        start_batch_status(host.unchecked_into(), r#"["a1"]"#, OPTIONS, None, false, 0.0, 1.0).unwrap();
+    let mut call = start_batch_status(
+        host.unchecked_into(),
+        r#"["a1"]"#,
+        OPTIONS,
+        None,
+        false,
+        0.0,
+        1.0,
+        &ClientScheduler::none(),
+    )
+    .unwrap();
     let id = field(&log(&recorder)[0], 1).as_i64().unwrap() as u32;
     call.exchanged(id, 1.0, 1.0, 3, 307, None, None, None);
     let all = log(&recorder);
@@ -156,8 +211,17 @@ fn a_redirect_fails_the_call_without_a_retry() {
 fn wait_prepared_notifies_every_reading_then_settles() {
     let (recorder, host) = host();
     let target = r#"{"userId":"u1","instanceId":"i1"}"#;
-    let mut call =
-        start_wait_prepared(host.unchecked_into(), target, OPTIONS, None, false, 0.0, 1.0).unwrap();
+    let mut call = start_wait_prepared(
+        host.unchecked_into(),
+        target,
+        OPTIONS,
+        None,
+        false,
+        0.0,
+        1.0,
+        &ClientScheduler::none(),
+    )
+    .unwrap();
     let id = field(&log(&recorder)[0], 1).as_i64().unwrap() as u32;
     call.exchanged(
         id,

@@ -54,6 +54,26 @@ function describe(value) {
   }
 }
 
+/** Most entries copied from an option that is an array or object (`failOn`, `rateLimit`, `hooks`). */
+const MAX_OPTION_ENTRIES = 64;
+
+/** An array or plain-object option, one level deep; functions stay in `functions`. */
+function describeNested(label, value, functions) {
+  if (Array.isArray(value)) {
+    const length = guarded(`${label}.length`, () => value.length);
+    if (!(length <= MAX_OPTION_ENTRIES)) return { $: "array" };
+    return Array.from({ length }, (_, i) => describe(guarded(`${label}[${i}]`, () => value[i])));
+  }
+  const copy = {};
+  const keys = guarded(`the keys of ${label}`, () => Object.keys(value));
+  for (const key of keys.slice(0, MAX_OPTION_ENTRIES)) {
+    const member = guarded(`${label}.${key}`, () => value[key]);
+    if (typeof member === "function" && functions) functions[key] = member;
+    copy[key] = describe(member);
+  }
+  return copy;
+}
+
 function isSignal(value) {
   return typeof value.aborted === "boolean" && typeof value.addEventListener === "function";
 }
@@ -64,7 +84,7 @@ function isSignal(value) {
  */
 export function readOptions(known, defaults, options) {
   const data = {};
-  const handles = { fetch: undefined, token: undefined, signal: undefined, onProgress: undefined };
+  const handles = { fetch: undefined, token: undefined, signal: undefined, onProgress: undefined, hooks: undefined };
   const sources =
     defaults === undefined
       ? [[options, "options"]]
@@ -80,6 +100,16 @@ export function readOptions(known, defaults, options) {
     for (const name of known) {
       const value = guarded(`${label}.${name}`, () => source[name]);
       if (value === undefined) continue;
+      if (name === "hooks" && value !== null && typeof value === "object" && !Array.isArray(value)) {
+        // Hooks merge by name: a call's onRetry replaces the client's, the others stay.
+        handles.hooks = { ...handles.hooks };
+        data.hooks = { ...data.hooks, ...describeNested(`${label}.hooks`, value, handles.hooks) };
+        continue;
+      }
+      if (name !== "signal" && value !== null && typeof value === "object") {
+        data[name] = describeNested(`${label}.${name}`, value);
+        continue;
+      }
       if (name in handles) {
         handles[name] = undefined;
         if (typeof value === "function") {
@@ -172,9 +202,32 @@ export function readIds(value) {
 
 /** The `{ userId, instanceId }` argument as JSON. */
 export function readTarget(value) {
-  if (value === null || typeof value !== "object") return JSON.stringify(describe(value));
-  return JSON.stringify({
-    userId: describe(guarded("userId", () => value.userId)),
-    instanceId: describe(guarded("instanceId", () => value.instanceId)),
+  return JSON.stringify(target(value, ""));
+}
+
+function target(value, label) {
+  if (value === null || typeof value !== "object") return describe(value);
+  return {
+    userId: describe(guarded(`${label}userId`, () => value.userId)),
+    instanceId: describe(guarded(`${label}instanceId`, () => value.instanceId)),
+  };
+}
+
+/** Most requests `waitPreparedAll` copies; the module refuses more. */
+const MAX_TARGETS = 10_000;
+
+/** The `requests` argument of `waitPreparedAll` (an array of `{ userId, instanceId }`) as JSON. */
+export function readTargets(value) {
+  return guarded("requests", () => {
+    if (!Array.isArray(value)) return JSON.stringify(describe(value));
+    const length = Math.min(value.length, MAX_TARGETS + 1);
+    const copy = new Array(length);
+    for (let i = 0; i < length; i++) {
+      copy[i] = target(
+        guarded(`requests[${i}]`, () => value[i]),
+        `requests[${i}].`,
+      );
+    }
+    return JSON.stringify(copy);
   });
 }

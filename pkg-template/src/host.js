@@ -8,6 +8,7 @@
 // alone; every caller-supplied function is called behind a guard.
 
 import { exchange, describeError } from "./exchange.js";
+import { fromPayload } from "./error.js";
 
 const now = () => performance.now();
 
@@ -26,11 +27,14 @@ export class Host {
     this.timer = undefined;
     this.inFlight = new Set();
     this.trapped = false;
+    /** Set by a client: called after each answer and at the end (its other calls may take a freed slot). */
+    this.onAnswer = undefined;
     this.onAbort = () => this.enter((call) => call.aborted(now()));
   }
 
   /** Start the call with `start(host, aborted, now)`, which returns the `Call` handle. */
   begin(start) {
+    if (this.settled) return;
     const { signal } = this.handles;
     let aborted = false;
     if (signal) {
@@ -66,6 +70,7 @@ export class Host {
     exchange(fetchFn, url, headers, body, timeoutMs, maxBodyBytes, controller).then((r) => {
       this.inFlight.delete(controller);
       this.enter((call) => call.exchanged(id, now(), r.wall, r.failure, r.status, r.retryAfter, r.body, r.detail));
+      this.answered();
     });
   }
 
@@ -92,14 +97,20 @@ export class Host {
     this.timer = setTimeout(() => this.enter((call) => call.woke(now())), delayMs);
   }
 
-  notify(json) {
-    const { onProgress } = this.handles;
-    if (!onProgress) return;
+  notify(kind, json) {
+    const { onProgress, onWatch, hooks } = this.handles;
+    if (kind === "watch") {
+      if (onWatch) onWatch(JSON.parse(json));
+      return;
+    }
+    const callback = kind === "progress" ? onProgress : hooks?.[kind];
+    if (typeof callback !== "function") return;
     const report = JSON.parse(json);
+    if (report.error) report.error = fromPayload(report.error);
     // Later, outside the module, and contained: a callback's throw or rejection is its own.
     queueMicrotask(() => {
       try {
-        const result = onProgress(report);
+        const result = callback(report);
         if (result !== null && typeof result === "object" && typeof result.then === "function") {
           result.then(undefined, () => {});
         }
@@ -114,7 +125,32 @@ export class Host {
     this.done(ok, JSON.parse(json));
   }
 
+  // ---- called by the entry ----
+
+  /** Wake the call now: a client's slot it may be waiting for was freed. */
+  kick() {
+    this.enter((call) => call.woke(now()));
+  }
+
+  /** Stop the call without settling it (a watch's `return()`): nothing runs after this. */
+  cancel() {
+    if (this.settled) return;
+    this.finish();
+    this.done(false, { code: "ABORTED", message: "the watch was stopped" });
+    this.release();
+    this.answered();
+  }
+
   // ---- internals ----
+
+  answered() {
+    if (!this.onAnswer) return;
+    try {
+      this.onAnswer(this);
+    } catch {
+      // A client's bookkeeping must not break this call.
+    }
+  }
 
   /** Run `step(call)` inside the module; a throw there fails this call with INTERNAL. */
   enter(step) {
@@ -133,7 +169,10 @@ export class Host {
         this.fail("INTERNAL", `internal error in koophone-wasm: ${message(error)}`, error, true);
       }
     } finally {
-      if (this.settled) this.release();
+      if (this.settled && this.call) {
+        this.release();
+        this.answered();
+      }
     }
   }
 

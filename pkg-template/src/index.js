@@ -8,19 +8,29 @@
 // (host.js) perform what the machine asks for. If the module ever traps, the
 // calls running on it fail with INTERNAL and the next call gets a fresh one.
 
-import { initSync, knownOptions, startBatchStatus, startPrepareProgress, startWaitPrepared } from "./glue.js";
+import {
+  ClientScheduler,
+  checkInstanceIds as checkIds,
+  initSync,
+  knownOptions,
+  startBatchStatus,
+  startPrepareProgress,
+  startWaitPrepared,
+} from "./glue.js";
 import { loadModule } from "./load.js";
 import { KooPhoneError, fromPayload, isKooPhoneError } from "./error.js";
 import { ArgumentError, readIds, readOptions, readTarget } from "./args.js";
 import { Host } from "./host.js";
 import { makeIamTokenProvider } from "./iam.js";
+import { fleetCalls, SCHEDULER_OPTIONS } from "./fleet.js";
 
 export { KooPhoneError, isKooPhoneError };
 
 let ready = null;
 let known = null;
-/** Which module instance is running (a fresh one after a trap): handles belong to one. */
-let instance = 0;
+/** Counts module instances (a fresh one after a trap): a client's scheduler and an IAM provider's handle belong to one. */
+let generation = 0;
+let standalone = null;
 /** Hosts of the calls running on the current module instance. */
 const live = new Set();
 
@@ -30,8 +40,9 @@ let compiled = null;
 async function instantiate() {
   compiled ??= loadModule();
   initSync({ module: await compiled });
+  generation++;
+  standalone = ClientScheduler.none();
   known = knownOptions().split(",");
-  instance += 1;
 }
 
 /** Load the WebAssembly module now instead of on the first call. Idempotent. */
@@ -63,19 +74,33 @@ const origin = () => {
   return typeof value === "string" && value !== "null" ? value : undefined;
 };
 
-/** Run one call: `start(host, firstArgJson, optionsJson, origin, aborted, now, seed)`. */
-async function run(start, readFirst, first, options, defaults) {
+/**
+ * Run one call: `start(host, firstArgJson, optionsJson, origin, aborted, now, seed, scheduler)`.
+ * `client` is a client's bookkeeping (see createClient); `attach(host, invalid)` lets a
+ * watch take the host's events.
+ */
+async function run(start, readFirst, first, options, defaults, client, attach) {
   await init();
   let firstJson;
   let described;
+  let invalid;
+  let scheduler = standalone;
   try {
     described = readOptions(known, defaults, options);
     firstJson = readFirst(first);
+    if (client) scheduler = client.scheduler();
+    if (readFirst === readIds && /"invalidIds":"report"/.test(described.json)) {
+      // Invalid IDs are set aside by the module's own rules, then listed in the result.
+      const checked = JSON.parse(checkIds(firstJson));
+      firstJson = JSON.stringify(checked.valid);
+      invalid = checked.invalid;
+    }
   } catch (error) {
+    if (typeof error === "string") throw fromPayload(JSON.parse(error));
     if (!(error instanceof ArgumentError)) throw error;
     throw new KooPhoneError(error.message, { code: "INVALID_ARGUMENT" });
   }
-  return new Promise((resolve, reject) => {
+  const result = await new Promise((resolve, reject) => {
     const host = new Host(
       described.handles,
       (ok, payload) => {
@@ -86,9 +111,13 @@ async function run(start, readFirst, first, options, defaults) {
       trapped,
     );
     live.add(host);
+    if (client) client.adopt(host);
+    if (attach) attach(host, invalid);
     const seed = Math.floor(Math.random() * 2 ** 53);
-    host.begin((self, aborted, now) => start(self, firstJson, described.json, origin(), aborted, now, seed));
+    host.begin((self, aborted, now) => start(self, firstJson, described.json, origin(), aborted, now, seed, scheduler));
   });
+  if (invalid && result !== null && typeof result === "object") result.invalid = invalid;
+  return result;
 }
 
 function withErrors(result) {
@@ -112,7 +141,39 @@ export function waitPrepared(request, options) {
 
 /** A token function getting (and caching) project-scoped IAM tokens with a password. */
 export function iamTokenProvider(options) {
-  return makeIamTokenProvider(() => init().then(() => instance), options);
+  return makeIamTokenProvider(() => init().then(() => generation), options);
+}
+
+const fleet = fleetCalls({ run, init, checkIds: (json) => checkIds(json) });
+export const { watchStatus, waitForState, waitPreparedAll, checkInstanceIds } = fleet;
+
+/** A client's scheduler, made on first use for the current module instance. */
+function clientState(settings) {
+  const hosts = new Set();
+  let made = null;
+  return {
+    scheduler() {
+      if (!made || made.generation !== generation) {
+        let json;
+        try {
+          json = JSON.stringify(settings);
+        } catch (error) {
+          throw new ArgumentError(`reading the createClient options threw: ${error?.message ?? error}`);
+        }
+        made = { generation, handle: new ClientScheduler(json) };
+      }
+      return made.handle;
+    },
+    adopt(host) {
+      hosts.add(host);
+      host.onAnswer = (self) => {
+        if (self.settled) hosts.delete(self);
+        if (made && made.generation === generation && made.handle.takeSlotWaiters()) {
+          for (const other of [...hosts]) if (other !== self) other.kick();
+        }
+      };
+    },
+  };
 }
 
 export function createClient(defaults = {}) {
@@ -123,14 +184,22 @@ export function createClient(defaults = {}) {
   try {
     bound = { ...defaults };
   } catch (error) {
-    // biome-ignore lint/complexity/useOptionalChain: a thrown null, 0 or "" is named as itself, not as undefined
-    throw new KooPhoneError(`reading the createClient options threw: ${error && error.message}`, {
+    throw new KooPhoneError(`reading the createClient options threw: ${error?.message ?? error}`, {
       code: "INVALID_ARGUMENT",
     });
   }
+  const settings = {};
+  for (const name of SCHEDULER_OPTIONS) {
+    if (bound[name] !== undefined) settings[name] = bound[name];
+    delete bound[name];
+  }
+  const client = clientState(settings);
+  const calls = fleet.bind(bound, client);
   return Object.freeze({
-    batchStatus: (instanceIds, options) => run(startBatchStatus, readIds, instanceIds, options, bound).then(withErrors),
-    prepareProgress: (request, options) => run(startPrepareProgress, readTarget, request, options, bound),
-    waitPrepared: (request, options) => run(startWaitPrepared, readTarget, request, options, bound),
+    batchStatus: (instanceIds, options) =>
+      run(startBatchStatus, readIds, instanceIds, options, bound, client).then(withErrors),
+    prepareProgress: (request, options) => run(startPrepareProgress, readTarget, request, options, bound, client),
+    waitPrepared: (request, options) => run(startWaitPrepared, readTarget, request, options, bound, client),
+    ...calls,
   });
 }

@@ -8,11 +8,15 @@
 //! and `KooPhoneError`s.
 
 mod credentials;
+mod fleet;
+
+pub use fleet::ClientScheduler;
 
 use crate::driver::{start_error, Call, Host};
 use crate::engine::batch::BatchCall;
 use crate::engine::call::{Auth, Shared};
-use crate::engine::input::{parse_instance_ids, parse_target};
+use crate::engine::id_check::read_ids;
+use crate::engine::input::parse_target;
 use crate::engine::options::{CallOptions, KNOWN_OPTIONS};
 use crate::engine::output::{batch_json, progress_json, report_json};
 use crate::engine::prepare::{PrepareCall, WaitCall};
@@ -39,13 +43,16 @@ pub fn known_options() -> String {
     names
 }
 
-/// Options and the shared state of a call's requests.
-/// `now_ms` is the call's (monotonic) clock at its start.
+/// Options and the shared state of a call's requests (with the client's
+/// scheduler, when the call belongs to a client: `ClientScheduler.none()`
+/// for the standalone functions). `now_ms` is the call's (monotonic) clock
+/// at its start.
 fn setup(
     options: &str,
     page_origin: Option<String>,
     seed: f64,
     now_ms: f64,
+    client: &ClientScheduler,
 ) -> Result<(CallOptions, Shared), Error> {
     let call = CallOptions::from_json(options, page_origin.as_deref())?;
     let o = &call.options;
@@ -54,11 +61,14 @@ fn setup(
     if matches!(call.auth, Auth::AkSk(_)) {
         shared = shared.with_wall_clock(now_ms, date_now());
     }
+    shared.scheduler = client.shared();
+    shared.hooks = call.fleet.hooks;
     Ok((call, shared))
 }
 
 /// `batchStatus(instanceIds, options)`.
 #[wasm_bindgen(js_name = startBatchStatus)]
+#[allow(clippy::too_many_arguments)]
 pub fn start_batch_status(
     host: Host,
     ids: &str,
@@ -67,15 +77,18 @@ pub fn start_batch_status(
     aborted: bool,
     now_ms: f64,
     seed: f64,
+    client: &ClientScheduler,
 ) -> Result<Call, JsValue> {
-    let (call, shared) = setup(options, page_origin, seed, now_ms).map_err(|e| start_error(&e))?;
-    let ids = parse_instance_ids(ids).map_err(|e| start_error(&e))?;
+    let (call, shared) = setup(options, page_origin, seed, now_ms, client).map_err(|e| start_error(&e))?;
+    let report = call.fleet.report_invalid;
+    let (ids, _) = read_ids(ids, report, report).map_err(|e| start_error(&e))?;
     let machine = BatchCall::new(ids, call.options.batch, shared);
     Ok(Call::start(host, machine, |m, out| batch_json(out, m.allow_partial()), aborted, now_ms))
 }
 
 /// `prepareProgress({ userId, instanceId }, options)`: one reading.
 #[wasm_bindgen(js_name = startPrepareProgress)]
+#[allow(clippy::too_many_arguments)]
 pub fn start_prepare_progress(
     host: Host,
     target: &str,
@@ -84,8 +97,9 @@ pub fn start_prepare_progress(
     aborted: bool,
     now_ms: f64,
     seed: f64,
+    client: &ClientScheduler,
 ) -> Result<Call, JsValue> {
-    let (_, shared) = setup(options, page_origin, seed, now_ms).map_err(|e| start_error(&e))?;
+    let (_, shared) = setup(options, page_origin, seed, now_ms, client).map_err(|e| start_error(&e))?;
     let target = parse_target(target).map_err(|e| start_error(&e))?;
     let machine = PrepareCall::new(target, shared, now_ms);
     Ok(Call::start(
@@ -99,6 +113,7 @@ pub fn start_prepare_progress(
 
 /// `waitPrepared({ userId, instanceId }, options)`: poll until final.
 #[wasm_bindgen(js_name = startWaitPrepared)]
+#[allow(clippy::too_many_arguments)]
 pub fn start_wait_prepared(
     host: Host,
     target: &str,
@@ -107,8 +122,9 @@ pub fn start_wait_prepared(
     aborted: bool,
     now_ms: f64,
     seed: f64,
+    client: &ClientScheduler,
 ) -> Result<Call, JsValue> {
-    let (call, shared) = setup(options, page_origin, seed, now_ms).map_err(|e| start_error(&e))?;
+    let (call, shared) = setup(options, page_origin, seed, now_ms, client).map_err(|e| start_error(&e))?;
     let target = parse_target(target).map_err(|e| start_error(&e))?;
     let machine = WaitCall::new(target, shared, call.options.poll, now_ms);
     Ok(Call::start(host, machine, |_, report| report_json(report), aborted, now_ms))

@@ -10,6 +10,7 @@
 
 use crate::engine::call::{Action, Event, Machine, Notice, TransportFailure};
 use crate::engine::error::{Cause, Error};
+use crate::engine::fleet_output::{fleet_notice_json, hook_json};
 use crate::engine::json::{self, Json};
 use crate::engine::output::{error_json, report_json};
 use crate::engine::response::RawResponse;
@@ -28,9 +29,10 @@ extern "C" {
     /// Call back `woke` after `delay_ms` (replacing any earlier timer).
     #[wasm_bindgen(method)]
     fn sleep(this: &Host, delay_ms: f64);
-    /// Hand a progress report (JSON) to the caller's `onProgress`.
+    /// Hand an event (JSON) to the caller: `kind` is `progress` (`onProgress`),
+    /// a hook's name (`onRequest`, `onResponse`, `onRetry`) or `watch`.
     #[wasm_bindgen(method)]
-    fn notify(this: &Host, json: &str);
+    fn notify(this: &Host, kind: &str, json: &str);
     /// The call is over: resolve with `json`, or reject with the error payload `json`.
     #[wasm_bindgen(method)]
     fn settle(this: &Host, ok: bool, json: &str);
@@ -60,39 +62,61 @@ impl<M: Machine> Run for Driven<M> {
 
     fn run(&mut self, host: &Host, now_ms: f64) -> bool {
         while let Some(action) = self.machine.next_action(now_ms) {
-            match action {
-                Action::Send(out) => {
-                    let mut headers = String::with_capacity(256);
-                    for (name, value) in &out.request.headers {
-                        headers.push_str(name);
-                        headers.push('\n');
-                        headers.push_str(value);
-                        headers.push('\n');
-                    }
-                    host.send(
-                        out.id,
-                        &out.request.url,
-                        &headers,
-                        &out.request.body,
-                        out.timeout_ms,
-                        out.max_body_bytes,
-                    );
+            // Only the result is typed by the machine; everything else is
+            // performed by one function shared by every machine.
+            let settled = match action {
+                Action::Finish(Ok(output)) => Some((true, (self.render)(&self.machine, &output))),
+                Action::Finish(Err(error)) => Some((false, error_json(&error))),
+                Action::Send(out) => perform(host, Action::Send(out), now_ms),
+                Action::GetToken { id, force_refresh } => {
+                    perform(host, Action::GetToken { id, force_refresh }, now_ms)
                 }
-                Action::GetToken { id, force_refresh } => host.get_token(id, force_refresh),
-                Action::WakeAt(at) => host.sleep((at - now_ms).max(0.0)),
-                Action::Notify(Notice::Progress(report)) => host.notify(&report_json(&report)),
-                Action::Finish(Ok(output)) => {
-                    host.settle(true, &(self.render)(&self.machine, &output));
-                    return true;
-                }
-                Action::Finish(Err(error)) => {
-                    host.settle(false, &error_json(&error));
-                    return true;
-                }
+                Action::WakeAt(at) => perform(host, Action::WakeAt(at), now_ms),
+                Action::Notify(notice) => perform(host, Action::Notify(notice), now_ms),
+            };
+            if let Some((ok, json)) = settled {
+                host.settle(ok, &json);
+                return true;
             }
         }
         false
     }
+}
+
+/// Perform an action that does not end the call.
+#[inline(never)]
+fn perform(host: &Host, action: Action<()>, now_ms: f64) -> Option<(bool, String)> {
+    match action {
+        Action::Send(out) => {
+            let mut headers = String::with_capacity(256);
+            for (name, value) in &out.request.headers {
+                headers.push_str(name);
+                headers.push('\n');
+                headers.push_str(value);
+                headers.push('\n');
+            }
+            host.send(
+                out.id,
+                &out.request.url,
+                &headers,
+                &out.request.body,
+                out.timeout_ms,
+                out.max_body_bytes,
+            );
+        }
+        Action::GetToken { id, force_refresh } => host.get_token(id, force_refresh),
+        Action::WakeAt(at) => host.sleep((at - now_ms).max(0.0)),
+        Action::Notify(notice) => {
+            let (kind, json) = match &notice {
+                Notice::Progress(report) => ("progress", report_json(report)),
+                Notice::Hook(hook) => hook_json(hook),
+                Notice::Fleet(notice) => fleet_notice_json(notice),
+            };
+            host.notify(kind, &json);
+        }
+        Action::Finish(_) => {}
+    }
+    None
 }
 
 /// One call in progress, owned by its JavaScript host.

@@ -69,6 +69,12 @@ impl BatchCall {
         }
     }
 
+    /// The shared state of its requests, for the next call of a series
+    /// (rounds of a watch keep numbering exchanges where the last one stopped).
+    pub fn into_shared(self) -> Shared {
+        self.shared
+    }
+
     /// Whether failed chunks are reported beside the statuses.
     pub fn allow_partial(&self) -> bool {
         self.options.allow_partial
@@ -168,6 +174,9 @@ impl Machine for BatchCall {
     }
 
     fn next_action(&mut self, now_ms: f64) -> Option<Action<BatchOutcome>> {
+        if let Some(notice) = self.shared.take_notice() {
+            return Some(Action::Notify(notice));
+        }
         if self.finished {
             return None;
         }
@@ -176,7 +185,10 @@ impl Machine for BatchCall {
                 break;
             }
             while self.slots.len() < self.options.concurrency && self.next_chunk < self.plan.chunk_count() {
-                self.slots.push(Slot { chunk: self.next_chunk, request: Request::new(now_ms) });
+                self.slots.push(Slot {
+                    chunk: self.next_chunk,
+                    request: Request::for_ids(now_ms, self.plan.chunk(self.next_chunk).len()),
+                });
                 self.next_chunk += 1;
             }
             let mut failed = None;

@@ -12,11 +12,13 @@
 pub use crate::engine::auth::Auth;
 use crate::engine::auth::{is_refusal, Refresh};
 use crate::engine::error::{Cause, Error, ErrorKind};
+use crate::engine::hooks::{Attempt, Hook};
 use crate::engine::poll::ProgressReport;
 use crate::engine::redact::Secret;
 use crate::engine::request::{format_request_id, HttpRequest};
 use crate::engine::response::{RawResponse, MAX_BODY_BYTES};
 use crate::engine::retry::{RetryDecision, RetryPolicy};
+use crate::engine::scheduler::{SharedScheduler, Slot, Wait};
 use crate::engine::validate::{validate_token, Endpoint};
 
 /// Identifies one exchange (one attempt of one request) within a call.
@@ -86,6 +88,10 @@ pub enum Action<T> {
 pub enum Notice {
     /// A `waitPrepared` reading.
     Progress(ProgressReport),
+    /// A hook event (only made when the call has hooks).
+    Hook(Hook),
+    /// Fleet calls' events (watch events, wait rounds, readings of many waits).
+    Fleet(crate::engine::fleet::FleetNotice),
 }
 
 /// A call state machine.
@@ -143,6 +149,11 @@ pub struct Shared {
     pub wall_offset_ms: f64,
     /// The forced token refresh the call's requests share.
     refresh: Refresh,
+    /// The client's scheduler, when the call belongs to a client.
+    pub scheduler: Option<SharedScheduler>,
+    /// Whether hook events are wanted; they wait in `notices` for the machine.
+    pub hooks: bool,
+    notices: Vec<Notice>,
     next_id: ExchangeId,
 }
 
@@ -157,6 +168,9 @@ impl Shared {
             deadline_ms: None,
             wall_offset_ms: 0.0,
             refresh: Refresh::Idle,
+            scheduler: None,
+            hooks: false,
+            notices: Vec::new(),
             next_id: 1,
         }
     }
@@ -165,6 +179,32 @@ impl Shared {
     pub fn with_wall_clock(mut self, now_ms: f64, wall_ms: f64) -> Self {
         self.wall_offset_ms = wall_ms - now_ms;
         self
+    }
+
+    /// A copy for a sub-call (one wait of many): same settings and scheduler,
+    /// its own randomness, exchange IDs starting at `first_id` so that the
+    /// owner can route events by ID.
+    pub fn fork(&mut self, first_id: ExchangeId) -> Shared {
+        let seed = self.rng.next_u64();
+        Shared {
+            scheduler: self.scheduler.clone(),
+            hooks: self.hooks,
+            wall_offset_ms: self.wall_offset_ms,
+            next_id: first_id,
+            ..Shared::new(self.endpoint.clone(), self.auth.clone(), self.retry, self.timeout_ms, seed)
+        }
+    }
+
+    /// The next hook event waiting to be handed out.
+    pub fn take_notice(&mut self) -> Option<Notice> {
+        // At most a few wait here at a time.
+        (!self.notices.is_empty()).then(|| self.notices.remove(0))
+    }
+
+    fn hook(&mut self, make: impl FnOnce() -> Hook) {
+        if self.hooks {
+            self.notices.push(Notice::Hook(make()));
+        }
     }
 
     fn exchange_id(&mut self) -> ExchangeId {
@@ -179,6 +219,8 @@ impl Shared {
 enum Stage {
     /// Due to be (re)sent at this time.
     DueAt(f64),
+    /// Due, waiting for a slot of the client's scheduler.
+    Blocked,
     /// Waiting for the token function of attempt `id` (`force`: a forced refresh).
     Token { id: ExchangeId, started_at: f64, force: bool },
     /// The API refused the token: to be re-sent with the call's forced refresh.
@@ -208,18 +250,39 @@ pub enum Answer<V> {
 /// reading the answer, retries with backoff or `Retry-After`. `build` makes
 /// the request (without auth) for an endpoint and `x-request-id`; `parse`
 /// reads a response.
-#[derive(Clone, Debug)]
+#[derive(Debug)]
 pub struct Request {
     stage: Stage,
     attempts: u32,
     /// Already re-sent once after a refusal: a second refusal fails it.
     refreshed: bool,
+    /// The client scheduler's slot, held from due to answered.
+    slot: Option<Slot>,
+    /// When the current attempt was sent (for `onResponse`'s `durationMs`).
+    sent_at: f64,
+    /// How many IDs the request carries (for `onRequest`'s `idCount`).
+    id_count: Option<u32>,
+    /// `"batch-query-status"` or `"prepare-progress"`, for hook events.
+    operation: &'static str,
 }
 
 impl Request {
-    /// A request due at `now_ms`.
+    /// A `prepare-progress` request due at `now_ms`.
     pub fn new(now_ms: f64) -> Self {
-        Request { stage: Stage::DueAt(now_ms), attempts: 0, refreshed: false }
+        Request {
+            stage: Stage::DueAt(now_ms),
+            attempts: 0,
+            refreshed: false,
+            slot: None,
+            sent_at: now_ms,
+            id_count: None,
+            operation: "prepare-progress",
+        }
+    }
+
+    /// A `batch-query-status` request for `count` instance IDs, due at `now_ms`.
+    pub fn for_ids(now_ms: f64, count: usize) -> Self {
+        Request { id_count: Some(count as u32), operation: "batch-query-status", ..Request::new(now_ms) }
     }
 
     /// Attempts started so far.
@@ -257,46 +320,10 @@ impl Request {
         build: impl FnOnce(&Endpoint, &str) -> HttpRequest,
     ) -> Result<Option<Action<T>>, Answer<V>> {
         match std::mem::replace(&mut self.stage, Stage::Done) {
-            Stage::DueAt(at) if at <= now_ms => {
-                self.attempts += 1;
-                let id = sh.exchange_id();
-                if sh.auth == Auth::TokenFunction {
-                    self.stage = Stage::Token { id, started_at: now_ms, force: false };
-                    return Ok(Some(Action::GetToken { id, force_refresh: false }));
-                }
-                let mut request = build(&sh.endpoint, &sh.rng.request_id());
-                if let Err(error) = sh.auth.apply(&mut request, now_ms + sh.wall_offset_ms) {
-                    return Err(self.failed(error, now_ms, sh));
-                }
-                Ok(Some(Action::Send(self.send(id, request, sh.timeout_ms))))
-            }
-            Stage::Refresh => match &sh.refresh {
-                Refresh::Asking(_) => {
-                    self.stage = Stage::Refresh;
-                    Ok(None)
-                }
-                Refresh::Got(token) => {
-                    let token = token.clone();
-                    let id = sh.exchange_id();
-                    let mut request = build(&sh.endpoint, &sh.rng.request_id());
-                    request.set_token(&token);
-                    let outgoing = self.send(id, request, sh.timeout_ms);
-                    self.stage = Stage::InFlight {
-                        id,
-                        request_id: outgoing.request.request_id.clone(),
-                        token: Some(token),
-                    };
-                    Ok(Some(Action::Send(outgoing)))
-                }
-                Refresh::Failed(error) => Err(Answer::GaveUp(error.as_ref().clone())),
-                Refresh::Idle => {
-                    let id = sh.exchange_id();
-                    sh.refresh = Refresh::Asking(id);
-                    self.stage = Stage::Token { id, started_at: now_ms, force: true };
-                    Ok(Some(Action::GetToken { id, force_refresh: true }))
-                }
-            },
+            Stage::DueAt(at) if at <= now_ms => self.take_slot(now_ms, sh, build),
+            Stage::Blocked => self.take_slot(now_ms, sh, build),
             Stage::Ready(outgoing, token) => {
+                self.sent(&outgoing, now_ms, sh);
                 self.stage = Stage::InFlight {
                     id: outgoing.id,
                     request_id: outgoing.request.request_id.clone(),
@@ -304,6 +331,7 @@ impl Request {
                 };
                 Ok(Some(Action::Send(*outgoing)))
             }
+            Stage::Refresh => self.refreshed_send(now_ms, sh, build),
             Stage::Token { started_at, id, force } if now_ms >= started_at + f64::from(sh.timeout_ms) => {
                 self.stage = Stage::Token { started_at, id, force };
                 let error = Error::new(
@@ -320,6 +348,104 @@ impl Request {
                 Ok(None)
             }
         }
+    }
+
+    /// Due now: take the scheduler's slot (if any), then start the attempt.
+    fn take_slot<T, V>(
+        &mut self,
+        now_ms: f64,
+        sh: &mut Shared,
+        build: impl FnOnce(&Endpoint, &str) -> HttpRequest,
+    ) -> Result<Option<Action<T>>, Answer<V>> {
+        if let Some(scheduler) = &sh.scheduler {
+            match Slot::acquire(scheduler, now_ms) {
+                Ok(slot) => self.slot = Some(slot),
+                Err(Wait::Until(at)) => {
+                    self.stage = Stage::DueAt(at);
+                    return Ok(None);
+                }
+                Err(Wait::ForSlot) => {
+                    self.stage = Stage::Blocked;
+                    return Ok(None);
+                }
+            }
+        }
+        self.start_attempt(now_ms, sh, build)
+    }
+
+    /// Re-send after the API refused the token, with the call's one forced
+    /// refresh (asked by the first refused request; the others wait for it).
+    fn refreshed_send<T, V>(
+        &mut self,
+        now_ms: f64,
+        sh: &mut Shared,
+        build: impl FnOnce(&Endpoint, &str) -> HttpRequest,
+    ) -> Result<Option<Action<T>>, Answer<V>> {
+        match &sh.refresh {
+            Refresh::Asking(_) => {
+                self.stage = Stage::Refresh;
+                Ok(None)
+            }
+            Refresh::Got(token) => {
+                let token = token.clone();
+                let id = sh.exchange_id();
+                let mut request = build(&sh.endpoint, &sh.rng.request_id());
+                request.set_token(&token);
+                let outgoing = self.send(id, request, sh.timeout_ms);
+                self.sent(&outgoing, now_ms, sh);
+                self.stage = Stage::InFlight {
+                    id,
+                    request_id: outgoing.request.request_id.clone(),
+                    token: Some(token),
+                };
+                Ok(Some(Action::Send(outgoing)))
+            }
+            Refresh::Failed(error) => Err(Answer::GaveUp(error.as_ref().clone())),
+            Refresh::Idle => {
+                let id = sh.exchange_id();
+                sh.refresh = Refresh::Asking(id);
+                self.stage = Stage::Token { id, started_at: now_ms, force: true };
+                Ok(Some(Action::GetToken { id, force_refresh: true }))
+            }
+        }
+    }
+
+    /// Start an attempt: send it (signed, or with the fixed token), or first
+    /// ask the token function.
+    fn start_attempt<T, V>(
+        &mut self,
+        now_ms: f64,
+        sh: &mut Shared,
+        build: impl FnOnce(&Endpoint, &str) -> HttpRequest,
+    ) -> Result<Option<Action<T>>, Answer<V>> {
+        self.attempts += 1;
+        let id = sh.exchange_id();
+        if sh.auth == Auth::TokenFunction {
+            self.stage = Stage::Token { id, started_at: now_ms, force: false };
+            return Ok(Some(Action::GetToken { id, force_refresh: false }));
+        }
+        let mut request = build(&sh.endpoint, &sh.rng.request_id());
+        if let Err(error) = sh.auth.apply(&mut request, now_ms + sh.wall_offset_ms) {
+            return Err(self.failed(error, now_ms, sh));
+        }
+        let outgoing = self.send(id, request, sh.timeout_ms);
+        self.sent(&outgoing, now_ms, sh);
+        Ok(Some(Action::Send(outgoing)))
+    }
+
+    /// Attempt `outgoing` goes on the wire now.
+    fn sent(&mut self, outgoing: &Outgoing, now_ms: f64, sh: &mut Shared) {
+        self.sent_at = now_ms;
+        let (attempt, id_count) = (self.attempts, self.id_count);
+        sh.hook(|| Hook::Request {
+            attempt: Attempt {
+                operation: self.operation,
+                request_id: outgoing.request.request_id.clone(),
+                number: attempt,
+            },
+            url: outgoing.request.url.clone(),
+            id_count,
+        });
     }
 
     fn send(&mut self, id: ExchangeId, request: HttpRequest, timeout_ms: u32) -> Outgoing {
@@ -387,10 +513,26 @@ impl Request {
             return None;
         }
         let (request_id, token) = (request_id.clone(), token.clone());
+        let status = outcome.as_ref().ok().map(|r| r.status);
         let parsed = match outcome {
             Ok(response) => parse(&response, &request_id),
             Err(failure) => Err(transport_error(failure, &sh.endpoint.url(path), sh.timeout_ms)),
         };
+        let epoch = self.slot.take().map(|slot| slot.epoch());
+        if let (Some(scheduler), Some(epoch)) = (&sh.scheduler, epoch) {
+            let throttled = status == Some(429);
+            if throttled || parsed.is_ok() {
+                scheduler.borrow_mut().answered(throttled, epoch, now_ms);
+            }
+        }
+        let (attempt, duration_ms) = (self.attempts, (now_ms - self.sent_at).max(0.0) as u64);
+        sh.hook(|| Hook::Response {
+            attempt: Attempt { operation: self.operation, request_id: request_id.clone(), number: attempt },
+            http_status: status,
+            error_code: parsed.as_ref().err().and_then(|e| e.error_code.clone()),
+            code: parsed.as_ref().err().map(|e| e.kind.code()),
+            duration_ms,
+        });
         match parsed {
             Ok(value) => {
                 self.stage = Stage::Done;
@@ -424,6 +566,7 @@ impl Request {
     /// The current attempt failed with `error`: retry later, or give up.
     fn failed<V>(&mut self, error: Error, now_ms: f64, sh: &mut Shared) -> Answer<V> {
         self.stage = Stage::Done;
+        self.slot = None;
         let RetryDecision::RetryIn(delay) = sh.retry.decide(self.attempts, &error, sh.rng.unit()) else {
             return Answer::GaveUp(error);
         };
@@ -431,6 +574,20 @@ impl Request {
         if sh.deadline_ms.is_some_and(|deadline| at >= deadline) {
             return Answer::Deadline(error);
         }
+        let timed_out = error.kind == ErrorKind::Timeout;
+        if sh.scheduler.as_ref().is_some_and(|s| !s.borrow_mut().allow_retry(timed_out)) {
+            return Answer::GaveUp(error);
+        }
+        let attempt = self.attempts;
+        sh.hook(|| Hook::Retry {
+            attempt: Attempt {
+                operation: self.operation,
+                request_id: error.request_id.clone().unwrap_or_default(),
+                number: attempt,
+            },
+            delay_ms: delay,
+            error: Box::new(error),
+        });
         self.stage = Stage::DueAt(at);
         Answer::Retrying
     }

@@ -33,8 +33,10 @@ pub enum ErrorKind {
     BadResponse,
     /// `waitPrepared`: the instance reported preparation failure (status -1).
     PrepareFailed,
-    /// `waitPrepared`: `maxWaitMs` passed before the instance was ready.
+    /// `waitPrepared`, `waitForState`: `maxWaitMs` passed first.
     WaitTimeout,
+    /// `waitForState`: an instance entered a `failOn` state.
+    StateFailed,
     /// The `token` function threw, rejected or returned something unusable.
     Auth,
     /// The server answered with a redirect; requests are never re-sent elsewhere.
@@ -44,7 +46,7 @@ pub enum ErrorKind {
 }
 
 /// Every kind, for exhaustive tests (the typings list the same codes).
-pub const ALL_KINDS: [ErrorKind; 12] = [
+pub const ALL_KINDS: [ErrorKind; 13] = [
     ErrorKind::InvalidArgument,
     ErrorKind::Network,
     ErrorKind::Timeout,
@@ -54,6 +56,7 @@ pub const ALL_KINDS: [ErrorKind; 12] = [
     ErrorKind::BadResponse,
     ErrorKind::PrepareFailed,
     ErrorKind::WaitTimeout,
+    ErrorKind::StateFailed,
     ErrorKind::Auth,
     ErrorKind::Redirect,
     ErrorKind::Internal,
@@ -72,6 +75,7 @@ impl ErrorKind {
             ErrorKind::BadResponse => "BAD_RESPONSE",
             ErrorKind::PrepareFailed => "PREPARE_FAILED",
             ErrorKind::WaitTimeout => "WAIT_TIMEOUT",
+            ErrorKind::StateFailed => "STATE_FAILED",
             ErrorKind::Auth => "AUTH",
             ErrorKind::Redirect => "REDIRECT",
             ErrorKind::Internal => "INTERNAL",
@@ -258,6 +262,7 @@ mod tests {
                 "BAD_RESPONSE",
                 "PREPARE_FAILED",
                 "WAIT_TIMEOUT",
+                "STATE_FAILED",
                 "AUTH",
                 "REDIRECT",
                 "INTERNAL"

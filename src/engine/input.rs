@@ -53,21 +53,25 @@ pub fn parse_instance_ids(text: &str) -> Result<Vec<String>, Error> {
 
 /// The `{ userId, instanceId }` argument of the prepare-progress calls.
 pub fn parse_target(text: &str) -> Result<Target, Error> {
-    let bad = || Error::invalid("the first argument must be an object { userId, instanceId }");
-    let doc = match json::parse(text) {
-        Ok(doc @ Json::Object(_)) => doc,
-        Err(e) if e.reason == "unpaired surrogate" => {
-            return Err(Error::invalid(
-                "userId or instanceId contains a lone UTF-16 surrogate (half of a character); IDs must be well-formed text",
-            ))
-        }
-        _ => return Err(bad()),
-    };
+    match json::parse(text) {
+        Ok(doc) => target_from_json(&doc),
+        Err(e) if e.reason == "unpaired surrogate" => Err(Error::invalid(
+            "userId or instanceId contains a lone UTF-16 surrogate (half of a character); IDs must be well-formed text",
+        )),
+        Err(_) => target_from_json(&Json::Null),
+    }
+}
+
+/// A `{ userId, instanceId }` object, checked.
+pub fn target_from_json(doc: &Json) -> Result<Target, Error> {
+    if !matches!(doc, Json::Object(_)) {
+        return Err(Error::invalid("the first argument must be an object { userId, instanceId }"));
+    }
     let field = |name: &str| {
         let id = doc
             .get(name)
             .and_then(Json::as_str)
-            .ok_or_else(|| Error::invalid(format!("{name} must be a string")))?;
+            .ok_or_else(|| Error::invalid(name.to_owned() + " must be a string"))?;
         validate_id(name, id)?;
         Ok::<_, Error>(id.to_owned())
     };

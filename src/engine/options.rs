@@ -6,6 +6,7 @@
 
 use crate::engine::auth::{parse_credentials, Auth};
 use crate::engine::error::Error;
+use crate::engine::fleet_options::FleetOptions;
 use crate::engine::json::{self, Json};
 use crate::engine::poll::PollPolicy;
 use crate::engine::retry::RetryPolicy;
@@ -57,7 +58,7 @@ pub struct BatchOptions {
 }
 
 /// Every option name the library knows, in the typings' order.
-pub const KNOWN_OPTIONS: [&str; 14] = [
+pub const KNOWN_OPTIONS: [&str; 22] = [
     "token",
     "credentials",
     "endpoint",
@@ -72,6 +73,14 @@ pub const KNOWN_OPTIONS: [&str; 14] = [
     "signal",
     "fetch",
     "onProgress",
+    "intervalMs",
+    "emitInitial",
+    "failOn",
+    "invalidIds",
+    "hooks",
+    "rateLimit",
+    "maxConcurrentRequests",
+    "retryBudget",
 ];
 
 /// Options of one call, read from the JSON description the JS entry makes of
@@ -81,6 +90,9 @@ pub const KNOWN_OPTIONS: [&str; 14] = [
 pub struct CallOptions {
     pub options: Options,
     pub auth: Auth,
+    /// As given, for calls whose defaults differ (`waitForState`'s `maxWaitMs`).
+    pub raw: RawOptions,
+    pub fleet: FleetOptions,
 }
 
 impl CallOptions {
@@ -92,6 +104,7 @@ impl CallOptions {
             return Err(Error::invalid("options must be an object with at least a `token`"));
         };
         let mut raw = RawOptions::default();
+        let mut fleet = FleetOptions::default();
         let mut auth = None;
         let mut keys = None;
         for (name, value) in members {
@@ -158,6 +171,7 @@ impl CallOptions {
                 },
                 "signal" => expect_tag("signal", "an AbortSignal")?,
                 "fetch" | "onProgress" => expect_tag("function", "a function")?,
+                other if fleet.read(other, value)? => {}
                 unknown => {
                     return Err(Error::invalid(format!(
                         "unknown option `{unknown}`; did you mean `{}`?",
@@ -183,7 +197,7 @@ impl CallOptions {
                      or `credentials` (AK/SK, on a server only), or a same-origin proxy path as `endpoint`",
                 )),
             };
-        Ok(CallOptions { options, auth })
+        Ok(CallOptions { options, auth, raw, fleet })
     }
 }
 

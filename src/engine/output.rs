@@ -11,18 +11,18 @@ use crate::engine::response::PrepareProgress;
 use crate::engine::state::instance_state;
 
 /// A JSON object being written: `{"key":value,...}`.
-struct Object<'a> {
+pub(crate) struct Object<'a> {
     out: &'a mut String,
     empty: bool,
 }
 
 impl<'a> Object<'a> {
-    fn new(out: &'a mut String) -> Self {
+    pub(crate) fn new(out: &'a mut String) -> Self {
         out.push('{');
         Object { out, empty: true }
     }
 
-    fn key(&mut self, key: &str) -> &mut String {
+    pub(crate) fn key(&mut self, key: &str) -> &mut String {
         if !self.empty {
             self.out.push(',');
         }
@@ -32,48 +32,48 @@ impl<'a> Object<'a> {
         self.out
     }
 
-    fn str(&mut self, key: &str, value: &str) -> &mut Self {
+    pub(crate) fn str(&mut self, key: &str, value: &str) -> &mut Self {
         write_string(self.key(key), value);
         self
     }
 
-    fn opt_str(&mut self, key: &str, value: Option<&str>) -> &mut Self {
+    pub(crate) fn opt_str(&mut self, key: &str, value: Option<&str>) -> &mut Self {
         match value {
             Some(value) => self.str(key, value),
             None => self.raw(key, "null"),
         }
     }
 
-    fn int(&mut self, key: &str, value: i64) -> &mut Self {
+    pub(crate) fn int(&mut self, key: &str, value: i64) -> &mut Self {
         let out = self.key(key);
         write_int(out, value);
         self
     }
 
-    fn opt_int(&mut self, key: &str, value: Option<i64>) -> &mut Self {
+    pub(crate) fn opt_int(&mut self, key: &str, value: Option<i64>) -> &mut Self {
         match value {
             Some(value) => self.int(key, value),
             None => self.raw(key, "null"),
         }
     }
 
-    fn raw(&mut self, key: &str, json: &str) -> &mut Self {
+    pub(crate) fn raw(&mut self, key: &str, json: &str) -> &mut Self {
         self.key(key).push_str(json);
         self
     }
 
-    fn with(&mut self, key: &str, write: impl FnOnce(&mut String)) -> &mut Self {
+    pub(crate) fn with(&mut self, key: &str, write: impl FnOnce(&mut String)) -> &mut Self {
         write(self.key(key));
         self
     }
 
-    fn end(&mut self) {
+    pub(crate) fn end(&mut self) {
         self.out.push('}');
     }
 }
 
 /// Integers without `core::fmt` (its machinery costs kilobytes of wasm).
-fn write_int(out: &mut String, value: i64) {
+pub(crate) fn write_int(out: &mut String, value: i64) {
     if value < 0 {
         out.push('-');
     }
@@ -93,7 +93,7 @@ fn write_int(out: &mut String, value: i64) {
     }
 }
 
-fn write_strings<'a>(out: &mut String, items: impl IntoIterator<Item = &'a String>) {
+pub(crate) fn write_strings<'a>(out: &mut String, items: impl IntoIterator<Item = &'a String>) {
     out.push('[');
     for (i, item) in items.into_iter().enumerate() {
         if i > 0 {
@@ -104,7 +104,7 @@ fn write_strings<'a>(out: &mut String, items: impl IntoIterator<Item = &'a Strin
     out.push(']');
 }
 
-fn write_array<T>(out: &mut String, items: &[T], mut write: impl FnMut(&mut String, &T)) {
+pub(crate) fn write_array<T>(out: &mut String, items: &[T], mut write: impl FnMut(&mut String, &T)) {
     out.push('[');
     for (i, item) in items.iter().enumerate() {
         if i > 0 {
@@ -153,7 +153,7 @@ pub fn progress_json(progress: &PrepareProgress, request_id: &str) -> String {
     out
 }
 
-fn progress_fields<'o, 'a>(
+pub(crate) fn progress_fields<'o, 'a>(
     o: &'o mut Object<'a>,
     p: &PrepareProgress,
     request_id: &str,
@@ -171,7 +171,7 @@ pub fn report_json(report: &ProgressReport) -> String {
     out
 }
 
-fn write_report(out: &mut String, r: &ProgressReport) {
+pub(crate) fn write_report(out: &mut String, r: &ProgressReport) {
     let mut o = Object::new(out);
     progress_fields(&mut o, &r.progress, &r.request_id)
         .int("attempt", i64::from(r.attempt))
@@ -186,7 +186,7 @@ pub fn error_json(error: &Error) -> String {
     out
 }
 
-fn write_error(out: &mut String, e: &Error) {
+pub(crate) fn write_error(out: &mut String, e: &Error) {
     let mut o = Object::new(out);
     o.str("code", e.kind.code())
         .str("message", &e.message)

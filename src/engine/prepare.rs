@@ -88,6 +88,9 @@ impl Machine for PrepareCall {
     }
 
     fn next_action(&mut self, now_ms: f64) -> Option<Action<Self::Output>> {
+        if let Some(notice) = self.shared.take_notice() {
+            return Some(Action::Notify(notice));
+        }
         if self.finished {
             return None;
         }
@@ -199,6 +202,9 @@ impl Machine for WaitCall {
     }
 
     fn next_action(&mut self, now_ms: f64) -> Option<Action<ProgressReport>> {
+        if let Some(notice) = self.shared.take_notice() {
+            return Some(Action::Notify(notice));
+        }
         if self.finished {
             return None;
         }

@@ -65,7 +65,7 @@ test("the README's Node example compiles under tsc --strict, where process.env v
   assert.equal(errors, "", `the README example does not compile:\n${errors}\n--- example ---\n${example}`);
 });
 
-for (const file of ["partial-errors.ts", "error-api.ts"]) {
+for (const file of ["partial-errors.ts", "error-api.ts", "fleet.ts"]) {
   test(`types/${file} compiles under tsc --strict`, async () => {
     const source = readFileSync(new URL(`./types/${file}`, import.meta.url), "utf8");
     const errors = await compile(file, source);

@@ -1,0 +1,135 @@
+//! Exports of the fleet features: a client's scheduler handle, `watchStatus`,
+//! `waitForState`, `waitPreparedAll` and `checkInstanceIds`.
+
+use super::setup;
+use crate::driver::{start_error, Call, Host};
+use crate::engine::fleet_options::parse_scheduler_config;
+use crate::engine::fleet_output::{checked_json, prepared_all_json, state_outcome_json};
+use crate::engine::id_check::read_ids;
+use crate::engine::prepare_all::{parse_targets, PrepareAllCall, DEFAULT_WAITS};
+use crate::engine::scheduler::{Scheduler, SharedScheduler};
+use crate::engine::wait_state::{parse_until, StateCall, DEFAULT_MAX_WAIT_MS};
+use crate::engine::watch::{WatchCall, DEFAULT_INTERVAL_MS};
+use wasm_bindgen::prelude::*;
+
+/// The scheduler of one client (`createClient`), shared by all its calls.
+#[wasm_bindgen]
+pub struct ClientScheduler {
+    inner: Option<SharedScheduler>,
+}
+
+impl ClientScheduler {
+    pub(super) fn shared(&self) -> Option<SharedScheduler> {
+        self.inner.clone()
+    }
+}
+
+#[wasm_bindgen]
+impl ClientScheduler {
+    /// From the described `{ rateLimit, maxConcurrentRequests, retryBudget }`.
+    #[wasm_bindgen(constructor)]
+    pub fn new(options: &str) -> Result<ClientScheduler, JsValue> {
+        let config = parse_scheduler_config(options).map_err(|e| start_error(&e))?;
+        Ok(ClientScheduler { inner: Some(Scheduler::shared(config)) })
+    }
+
+    /// No scheduler: the standalone functions' per-call behaviour.
+    pub fn none() -> ClientScheduler {
+        ClientScheduler { inner: None }
+    }
+
+    /// Whether a request waited for a slot since the last call: the client
+    /// then wakes its calls so they try again.
+    #[wasm_bindgen(js_name = takeSlotWaiters)]
+    pub fn take_slot_waiters(&self) -> bool {
+        let scheduler = self.inner.as_ref().and_then(|s| s.try_borrow_mut().ok());
+        scheduler.is_some_and(|mut s| s.take_slot_waiters())
+    }
+}
+
+/// `checkInstanceIds(ids)`: `{ valid, invalid }` as JSON; throws the error
+/// payload when `ids` is not an array at all.
+#[wasm_bindgen(js_name = checkInstanceIds)]
+pub fn check_instance_ids(ids: &str) -> Result<String, JsValue> {
+    let (valid, invalid) = read_ids(ids, true, true).map_err(|e| start_error(&e))?;
+    Ok(checked_json(&valid, &invalid))
+}
+
+/// `watchStatus(instanceIds, options)`: events come through `host.notify("watch", …)`.
+#[wasm_bindgen(js_name = startWatchStatus)]
+#[allow(clippy::too_many_arguments)]
+pub fn start_watch_status(
+    host: Host,
+    ids: &str,
+    options: &str,
+    page_origin: Option<String>,
+    aborted: bool,
+    now_ms: f64,
+    seed: f64,
+    client: &ClientScheduler,
+) -> Result<Call, JsValue> {
+    let (call, shared) = setup(options, page_origin, seed, now_ms, client).map_err(|e| start_error(&e))?;
+    let (ids, _) = read_ids(ids, call.fleet.report_invalid, true).map_err(|e| start_error(&e))?;
+    let f = &call.fleet;
+    let machine = WatchCall::new(
+        ids,
+        call.options.batch,
+        shared,
+        f.interval_ms.unwrap_or(DEFAULT_INTERVAL_MS),
+        f.emit_initial.unwrap_or(true),
+        now_ms,
+    );
+    Ok(Call::start(host, machine, |_, ()| "null".to_owned(), aborted, now_ms))
+}
+
+/// `waitForState(instanceIds, until, options)`.
+#[wasm_bindgen(js_name = startWaitForState)]
+#[allow(clippy::too_many_arguments)]
+pub fn start_wait_for_state(
+    host: Host,
+    ids: &str,
+    until: &str,
+    options: &str,
+    page_origin: Option<String>,
+    aborted: bool,
+    now_ms: f64,
+    seed: f64,
+    client: &ClientScheduler,
+) -> Result<Call, JsValue> {
+    let (call, shared) = setup(options, page_origin, seed, now_ms, client).map_err(|e| start_error(&e))?;
+    let report = call.fleet.report_invalid;
+    let (ids, _) = read_ids(ids, report, report).map_err(|e| start_error(&e))?;
+    let until = parse_until(until).map_err(|e| start_error(&e))?;
+    let max_wait_ms = call.raw.max_wait_ms.map_or(DEFAULT_MAX_WAIT_MS, |_| call.options.poll.max_wait_ms);
+    let machine = StateCall::new(
+        ids,
+        until,
+        call.fleet.fail_on.clone(),
+        call.options.batch,
+        shared,
+        call.fleet.interval_ms.unwrap_or(DEFAULT_INTERVAL_MS),
+        max_wait_ms,
+        now_ms,
+    );
+    Ok(Call::start(host, machine, |_, outcome| state_outcome_json(outcome), aborted, now_ms))
+}
+
+/// `waitPreparedAll(requests, options)`.
+#[wasm_bindgen(js_name = startWaitPreparedAll)]
+#[allow(clippy::too_many_arguments)]
+pub fn start_wait_prepared_all(
+    host: Host,
+    requests: &str,
+    options: &str,
+    page_origin: Option<String>,
+    aborted: bool,
+    now_ms: f64,
+    seed: f64,
+    client: &ClientScheduler,
+) -> Result<Call, JsValue> {
+    let (call, shared) = setup(options, page_origin, seed, now_ms, client).map_err(|e| start_error(&e))?;
+    let targets = parse_targets(requests).map_err(|e| start_error(&e))?;
+    let concurrency = call.raw.concurrency.map_or(DEFAULT_WAITS, |_| call.options.batch.concurrency);
+    let machine = PrepareAllCall::new(targets, shared, call.options.poll, concurrency);
+    Ok(Call::start(host, machine, |_, outcomes| prepared_all_json(outcomes), aborted, now_ms))
+}

@@ -1,0 +1,91 @@
+//! `checkInstanceIds` and `invalidIds: "report"`: the `instanceIds` argument
+//! split into the valid IDs and the invalid entries with the reason, by the
+//! same rules `batchStatus` applies.
+
+use crate::engine::error::Error;
+use crate::engine::input::{parse_instance_ids, MAX_IDS_PER_CALL};
+use crate::engine::json::{self, Json};
+use crate::engine::validate::validate_id;
+
+/// An entry that is not a valid ID: the value given and why.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Invalid {
+    pub value: Json,
+    pub reason: String,
+}
+
+/// The valid IDs (input order) and the invalid entries.
+pub type CheckedIds = (Vec<String>, Vec<Invalid>);
+
+/// Read `instanceIds`: with `report`, invalid entries are set aside instead of
+/// failing the call; `allow_empty` accepts an empty list (always accepted
+/// with `report`). A value that is not an array, or a longer one than
+/// [`MAX_IDS_PER_CALL`], still fails.
+pub fn read_ids(text: &str, report: bool, allow_empty: bool) -> Result<CheckedIds, Error> {
+    if !report {
+        let empty = json::parse(text).ok().is_some_and(|d| d.as_array().is_some_and(<[Json]>::is_empty));
+        if empty && allow_empty {
+            return Ok((Vec::new(), Vec::new()));
+        }
+        return parse_instance_ids(text).map(|ids| (ids, Vec::new()));
+    }
+    let doc = json::parse(text).map_err(|_| parse_instance_ids(text).err().unwrap_or_else(not_array))?;
+    let Some(items) = doc.as_array() else {
+        // Let the strict reader word the refusal (not an array, or too long).
+        return Err(parse_instance_ids(text).err().unwrap_or_else(not_array));
+    };
+    if items.len() > MAX_IDS_PER_CALL {
+        return Err(parse_instance_ids(text).err().unwrap_or_else(not_array));
+    }
+    let mut valid = Vec::with_capacity(items.len());
+    let mut invalid = Vec::new();
+    for (i, item) in items.iter().enumerate() {
+        if let Some(id) = item.as_str().filter(|id| validate_id("", id).is_ok()) {
+            valid.push(id.to_owned());
+            continue;
+        }
+        // Only an invalid entry pays for naming it.
+        let field = format!("instanceIds[{i}]");
+        let reason = match item.as_str() {
+            Some(id) => validate_id(&field, id).err().map(|e| e.message).unwrap_or_default(),
+            None => field + " must be a string",
+        };
+        invalid.push(Invalid { value: item.clone(), reason });
+    }
+    Ok((valid, invalid))
+}
+
+fn not_array() -> Error {
+    Error::invalid("instanceIds must be an array of instance ID strings")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn invalid_entries_are_set_aside_with_their_reason() {
+        let (valid, invalid) = read_ids(r#"["a",5,"","b c","b"]"#, true, false).unwrap();
+        assert_eq!(valid, ["a", "b"]);
+        assert_eq!(invalid.len(), 3);
+        assert_eq!(
+            invalid[0],
+            Invalid { value: Json::Number(5.0), reason: "instanceIds[1] must be a string".into() }
+        );
+        assert!(invalid[1].reason.starts_with("instanceIds[2] is empty"));
+        assert!(invalid[2].reason.starts_with("instanceIds[3] contains whitespace"));
+    }
+
+    #[test]
+    fn empty_lists_and_refusals() {
+        assert_eq!(read_ids("[]", true, false).unwrap(), (vec![], vec![]));
+        assert_eq!(read_ids("[]", false, true).unwrap(), (vec![], vec![]));
+        assert!(read_ids("[]", false, false).unwrap_err().message.starts_with("instanceIds is empty"));
+        assert!(read_ids(r#"["a",5]"#, false, true).is_err());
+        assert!(read_ids(r#"{"$":"object"}"#, true, false).is_err());
+        assert!(read_ids(r#"{"$":"array","length":100001}"#, true, false)
+            .unwrap_err()
+            .message
+            .contains("100001"));
+    }
+}
