@@ -289,23 +289,11 @@ async function waitPrepared(values) {
   return EXIT.OK;
 }
 
-/** The fleet API of issue 13, when this build of the package has it. */
-function fleet(name) {
-  // biome-ignore lint/performance/noDynamicNamespaceImportAccess: a feature check by name, two names, once per run
-  if (typeof lib[name] !== "function") {
-    const error = new Error(`this build of koophone-wasm has no ${name}(); update the package`);
-    error.code = "UNSUPPORTED";
-    throw error;
-  }
-  // biome-ignore lint/performance/noDynamicNamespaceImportAccess: as above
-  return lib[name];
-}
-
 async function waitState(values, positionals) {
   const [until, ...rest] = positionals;
   if (!until) throw new UsageError(`which state?\nusage: ${COMMANDS["wait-state"].usage}`);
   const ids = await readIds(values, rest);
-  const waitForState = fleet("waitForState");
+  const { waitForState } = lib;
   const maxWaitMs = number(values, "max-wait-ms");
   const intervalMs = number(values, "interval-ms");
   const options = {
@@ -330,7 +318,7 @@ async function waitState(values, positionals) {
 
 async function watch(values, positionals) {
   const ids = await readIds(values, positionals);
-  const watchStatus = fleet("watchStatus");
+  const { watchStatus } = lib;
   const intervalMs = number(values, "interval-ms");
   const options = { ...callOptions(values), ...(intervalMs !== undefined ? { intervalMs } : {}) };
   const events = watchStatus(ids, options);

@@ -1,7 +1,6 @@
 // The `koophone` CLI as a child process against the mock: each command, terminal
 // (a pseudo-terminal from util-linux `script`) and piped output, stdin input,
-// every exit code, and Ctrl-C. The `wait-state` and `watch` tests run only when the
-// package exports the fleet API (issue 13: waitForState, watchStatus).
+// every exit code, and Ctrl-C.
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import { spawn } from "node:child_process";
@@ -14,7 +13,6 @@ const CLI = join(PKG_DIR, "cli", "koophone.mjs");
 const PASSWORD = "Pw-cli-s3cret!";
 const USER = { domainName: "acme", userName: "carol", password: PASSWORD, projectName: "cn-south-1" };
 const KEY = { accessKey: "AK-CLI", secretKey: "SK-cli-s3cret-0123456789" };
-const hasFleet = typeof lib.waitForState === "function" && typeof lib.watchStatus === "function";
 
 const INSTANCES = [
   { id: "run00001", status: 2, owner: "u1" },
@@ -274,9 +272,7 @@ test("Ctrl-C aborts the request in flight and exits 130 within a second", async 
   assert.equal(apiRequests(server, "prepare-progress").length, 2, "the hanging poll was in flight");
 });
 
-test("wait-state: all running (0), a failOn state (1), a timeout (4)", {
-  skip: !hasFleet && "needs waitForState (issue 13)",
-}, async (t) => {
+test("wait-state: all running (0), a failOn state (1), a timeout (4)", async (t) => {
   const server = await mock(t);
   const env = tokenEnv(server);
   const ok = await run(["wait-state", "running", "boot0001", "run00001", "--interval-ms", "100"], { env });
@@ -295,9 +291,7 @@ test("wait-state: all running (0), a failOn state (1), a timeout (4)", {
   assert.match(slow.stderr, /code WAIT_TIMEOUT/);
 });
 
-test("watch: NDJSON change events when piped, until Ctrl-C (130)", {
-  skip: !hasFleet && "needs watchStatus (issue 13)",
-}, async (t) => {
+test("watch: NDJSON change events when piped, until Ctrl-C (130)", async (t) => {
   const server = await mock(t);
   const r = await run(["watch", "boot0001", "run00001", "--interval-ms", "100"], {
     env: tokenEnv(server),
@@ -323,12 +317,6 @@ test("watch: NDJSON change events when piped, until Ctrl-C (130)", {
     [["boot0001", "starting", "running"]],
   );
 });
-
-test("watch and wait-state say plainly when this build has no fleet API", {
-  skip: hasFleet && "the fleet API is here",
-}, async (t) => {
-  const server = await mock(t);
-  const r = await run(["watch", "run00001"], { env: tokenEnv(server) });
   assert.equal(r.code, 1);
   assert.match(r.stderr, /this build of koophone-wasm has no watchStatus\(\)/);
 });
