@@ -7,7 +7,7 @@ import { spawn } from "node:child_process";
 import { writeFileSync, mkdtempSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { lib, mockFor, PKG_DIR, TOKEN, apiRequests } from "./support.mjs";
+import { mockFor, PKG_DIR, TOKEN, apiRequests } from "./support.mjs";
 
 const CLI = join(PKG_DIR, "cli", "koophone.mjs");
 const PASSWORD = "Pw-cli-s3cret!";
