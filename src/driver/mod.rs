@@ -105,7 +105,9 @@ fn perform(host: &Host, action: Action<()>, now_ms: f64) -> Option<(bool, String
             );
         }
         Action::GetToken { id, force_refresh } => host.get_token(id, force_refresh),
-        Action::WakeAt(at) => host.sleep((at - now_ms).max(0.0)),
+        // Rounded up: timers count whole milliseconds, and one that fires a
+        // fraction early would find nothing due and have to sleep again.
+        Action::WakeAt(at) => host.sleep((at - now_ms).max(0.0).ceil()),
         Action::Notify(notice) => {
             let (kind, json) = match &notice {
                 Notice::Progress(report) => ("progress", report_json(report)),
