@@ -145,14 +145,24 @@ impl Rounds {
         self.wake = None;
     }
 
-    /// Pass an event on to the round under way.
-    pub fn handle(&mut self, event: Event, now_ms: f64) {
-        if event == Event::Woke {
-            self.wake = None;
+    /// Pass an event on to the round under way (`wake` is the owner's timer).
+    /// The caller's abort stops the round and comes back as its error.
+    pub fn handle(&mut self, event: Event, now_ms: f64, wake: &mut Wake) -> Option<Error> {
+        match event {
+            Event::Aborted => {
+                self.stop();
+                return Some(Error::aborted());
+            }
+            Event::Woke => {
+                wake.fired();
+                self.wake = None;
+            }
+            _ => {}
         }
         if let Some(batch) = &mut self.batch {
             batch.handle(event, now_ms);
         }
+        None
     }
 
     /// The next thing the round needs.

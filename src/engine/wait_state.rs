@@ -213,17 +213,7 @@ impl Machine for StateCall {
         if self.outcome.is_some() || self.finished {
             return;
         }
-        match event {
-            Event::Aborted => {
-                self.rounds.stop();
-                self.outcome = Some(Err(Error::aborted()));
-            }
-            Event::Woke => {
-                self.wake.fired();
-                self.rounds.handle(Event::Woke, now_ms);
-            }
-            other => self.rounds.handle(other, now_ms),
-        }
+        self.outcome = self.rounds.handle(event, now_ms, &mut self.wake).map(Err);
     }
 
     fn next_action(&mut self, now_ms: f64) -> Option<Action<StateOutcome>> {

@@ -144,17 +144,7 @@ impl Machine for WatchCall {
         if self.outcome.is_some() || self.finished {
             return;
         }
-        match event {
-            Event::Aborted => {
-                self.rounds.stop();
-                self.outcome = Some(Error::aborted());
-            }
-            Event::Woke => {
-                self.wake.fired();
-                self.rounds.handle(Event::Woke, now_ms);
-            }
-            other => self.rounds.handle(other, now_ms),
-        }
+        self.outcome = self.rounds.handle(event, now_ms, &mut self.wake);
     }
 
     fn next_action(&mut self, now_ms: f64) -> Option<Action<()>> {
