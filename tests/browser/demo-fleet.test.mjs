@@ -7,7 +7,7 @@ import assert from "node:assert/strict";
 import { mkdirSync } from "node:fs";
 import { fileURLToPath } from "node:url";
 import { startMockServer, loadScenario } from "../../mock/index.mjs";
-import { startStaticServer, demoConfig, addFleet } from "../../scripts/serve.mjs";
+import { startStaticServer, demoConfig, demoProxy, addFleet } from "../../scripts/serve.mjs";
 import { launchChromium } from "../support/chromium.mjs";
 
 const SHOTS = fileURLToPath(new URL("../../results/demo/", import.meta.url));
@@ -33,6 +33,8 @@ before(async () => {
     port: 0,
     config: { ...demoConfig(scenario, mock.url), fleet: fleet.fleet },
     onOutage: fleet.onOutage,
+    // The page has no token: the demo server's proxy adds it, as in scripts/serve.mjs.
+    proxy: await demoProxy(scenario, mock.url),
   });
   browser = await launchChromium();
   page = await browser.newPage({ viewport: { width: 1000, height: 1100 } });
