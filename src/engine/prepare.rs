@@ -25,6 +25,29 @@ impl Target {
     }
 }
 
+/// What `event` means for a prepare-progress request: its answer, if it has
+/// one now (a wake-up clears `wake_asked`; an abort gives up).
+fn prepare_answer(
+    request: &mut Request,
+    shared: &mut Shared,
+    target: &Target,
+    wake_asked: &mut Option<f64>,
+    event: Event,
+    now_ms: f64,
+) -> Option<Answer<PrepareProgress>> {
+    match event {
+        Event::Aborted => Some(Answer::GaveUp(Error::aborted())),
+        Event::Woke => {
+            *wake_asked = None;
+            None
+        }
+        Event::Token { id, outcome } => request.token_arrived(id, outcome, now_ms, shared, target.request()),
+        Event::Exchanged { id, outcome } => {
+            request.exchanged(id, outcome, now_ms, shared, PREPARE_PROGRESS_PATH, parse_prepare_progress)
+        }
+    }
+}
+
 /// A `prepareProgress` call: one reading and the `x-request-id` that got it.
 #[derive(Debug)]
 pub struct PrepareCall {
@@ -64,24 +87,14 @@ impl Machine for PrepareCall {
         if self.outcome.is_some() {
             return;
         }
-        let answer = match event {
-            Event::Aborted => Some(Answer::GaveUp(Error::aborted())),
-            Event::Woke => {
-                self.wake_asked = None;
-                None
-            }
-            Event::Token { id, outcome } => {
-                self.request.token_arrived(id, outcome, now_ms, &mut self.shared, self.target.request())
-            }
-            Event::Exchanged { id, outcome } => self.request.exchanged(
-                id,
-                outcome,
-                now_ms,
-                &mut self.shared,
-                PREPARE_PROGRESS_PATH,
-                parse_prepare_progress,
-            ),
-        };
+        let answer = prepare_answer(
+            &mut self.request,
+            &mut self.shared,
+            &self.target,
+            &mut self.wake_asked,
+            event,
+            now_ms,
+        );
         if let Some(answer) = answer {
             self.answered(answer);
         }
@@ -178,24 +191,14 @@ impl Machine for WaitCall {
         if self.outcome.is_some() {
             return;
         }
-        let answer = match event {
-            Event::Aborted => Some(Answer::GaveUp(Error::aborted())),
-            Event::Woke => {
-                self.wake_asked = None;
-                None
-            }
-            Event::Token { id, outcome } => {
-                self.poll.token_arrived(id, outcome, now_ms, &mut self.shared, self.target.request())
-            }
-            Event::Exchanged { id, outcome } => self.poll.exchanged(
-                id,
-                outcome,
-                now_ms,
-                &mut self.shared,
-                PREPARE_PROGRESS_PATH,
-                parse_prepare_progress,
-            ),
-        };
+        let answer = prepare_answer(
+            &mut self.poll,
+            &mut self.shared,
+            &self.target,
+            &mut self.wake_asked,
+            event,
+            now_ms,
+        );
         if let Some(answer) = answer {
             self.answered(answer, now_ms);
         }
