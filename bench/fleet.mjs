@@ -28,7 +28,7 @@ const OriginalInstance = WebAssembly.Instance;
 WebAssembly.Instance = new Proxy(OriginalInstance, {
   construct(target, args, newTarget) {
     const instance = Reflect.construct(target, args, newTarget);
-    if (typeof instance.exports.startWatchStatus === "function") wasm = instance.exports;
+    if (typeof instance.exports.knownOptions === "function") wasm = instance.exports;
     return instance;
   },
 });

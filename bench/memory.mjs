@@ -12,7 +12,7 @@ let wasmMemory = null;
 let externrefs = null;
 function capture(instance) {
   const exports = instance.exports;
-  if (typeof exports.startBatchStatus === "function") {
+  if (typeof exports.knownOptions === "function") {
     wasmMemory = Object.values(exports).find((v) => v instanceof WebAssembly.Memory) ?? null;
     externrefs = Object.values(exports).find((v) => v instanceof WebAssembly.Table) ?? null;
   }

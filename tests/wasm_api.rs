@@ -9,7 +9,7 @@
 
 #![cfg(target_arch = "wasm32")]
 
-use koophone_wasm::api::{start_batch_status, start_prepare_progress, start_wait_prepared, ClientScheduler};
+use koophone_wasm::api::{kind, start, ClientScheduler};
 use koophone_wasm::engine::json::{parse, Json};
 use wasm_bindgen::prelude::*;
 use wasm_bindgen_test::*;
@@ -60,9 +60,11 @@ fn field(entry: &Json, index: usize) -> &Json {
 #[wasm_bindgen_test]
 fn one_id_batch_is_one_send_and_one_settle() {
     let (recorder, host) = host();
-    let mut call = start_batch_status(
+    let mut call = start(
+        kind::BATCH_STATUS,
         host.unchecked_into(),
         r#"["a1"]"#,
+        "",
         OPTIONS,
         None,
         false,
@@ -94,9 +96,11 @@ fn one_id_batch_is_one_send_and_one_settle() {
 #[wasm_bindgen_test]
 fn bad_arguments_throw_an_error_payload_before_any_host_call() {
     let (recorder, host) = host();
-    let thrown = start_batch_status(
+    let thrown = start(
+        kind::BATCH_STATUS,
         host.unchecked_into(),
         "[]",
+        "",
         OPTIONS,
         None,
         false,
@@ -116,9 +120,11 @@ fn a_token_function_is_asked_before_sending() {
     let (recorder, host) = host();
     let options = r#"{"token":{"$":"function"},"endpoint":"http://127.0.0.1:9"}"#;
     let target = r#"{"userId":"u1","instanceId":"i1"}"#;
-    let mut call = start_prepare_progress(
+    let mut call = start(
+        kind::PREPARE_PROGRESS,
         host.unchecked_into(),
         target,
+        "",
         options,
         None,
         false,
@@ -140,9 +146,11 @@ fn a_token_function_is_asked_before_sending() {
 #[wasm_bindgen_test]
 fn a_network_failure_sleeps_then_retries_with_a_new_request_id() {
     let (recorder, host) = host();
-    let mut call = start_batch_status(
+    let mut call = start(
+        kind::BATCH_STATUS,
         host.unchecked_into(),
         r#"["a1"]"#,
+        "",
         OPTIONS,
         None,
         false,
@@ -167,9 +175,11 @@ fn a_network_failure_sleeps_then_retries_with_a_new_request_id() {
 #[wasm_bindgen_test]
 fn an_abort_before_the_start_sends_nothing() {
     let (recorder, host) = host();
-    let _call = start_batch_status(
+    let _call = start(
+        kind::BATCH_STATUS,
         host.unchecked_into(),
         r#"["a1"]"#,
+        "",
         OPTIONS,
         None,
         true,
@@ -186,9 +196,11 @@ fn an_abort_before_the_start_sends_nothing() {
 #[wasm_bindgen_test]
 fn a_redirect_fails_the_call_without_a_retry() {
     let (recorder, host) = host();
-    let mut call = start_batch_status(
+    let mut call = start(
+        kind::BATCH_STATUS,
         host.unchecked_into(),
         r#"["a1"]"#,
+        "",
         OPTIONS,
         None,
         false,
@@ -211,9 +223,11 @@ fn a_redirect_fails_the_call_without_a_retry() {
 fn wait_prepared_notifies_every_reading_then_settles() {
     let (recorder, host) = host();
     let target = r#"{"userId":"u1","instanceId":"i1"}"#;
-    let mut call = start_wait_prepared(
+    let mut call = start(
+        kind::WAIT_PREPARED,
         host.unchecked_into(),
         target,
+        "",
         OPTIONS,
         None,
         false,

@@ -3,7 +3,7 @@
 // (src/engine/watch.rs, wait_state.rs, prepare_all.rs); this file shapes their events
 // and results and implements the iterator protocol.
 
-import { startWaitForState, startWaitPreparedAll, startWatchStatus } from "./glue.js";
+import { startWaitForState, startWaitPreparedAll, startWatchStatus } from "./calls.js";
 import { KooPhoneError, fromPayload } from "./error.js";
 import { ArgumentError, readIds, readTargets } from "./args.js";
 
@@ -143,8 +143,7 @@ export function fleetCalls({ run, init, checkIds }) {
     },
     async waitForState(instanceIds, until, options) {
       const untilJson = readUntil(until);
-      const start = (host, ids, json, ...rest) => startWaitForState(host, ids, untilJson, json, ...rest);
-      return run(start, readIds, instanceIds, options, defaults, client);
+      return run(startWaitForState(untilJson), readIds, instanceIds, options, defaults, client);
     },
     waitPreparedAll(requests, options) {
       return run(startWaitPreparedAll, readTargets, requests, options, defaults, client).then(withOutcomeErrors);

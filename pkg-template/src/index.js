@@ -8,15 +8,8 @@
 // (host.js) perform what the machine asks for. If the module ever traps, the
 // calls running on it fail with INTERNAL and the next call gets a fresh one.
 
-import {
-  ClientScheduler,
-  checkInstanceIds as checkIds,
-  initSync,
-  knownOptions,
-  startBatchStatus,
-  startPrepareProgress,
-  startWaitPrepared,
-} from "./glue.js";
+import { ClientScheduler, checkInstanceIds as checkIds, initSync, knownOptions } from "./glue.js";
+import { startBatchStatus, startPrepareProgress, startWaitPrepared } from "./calls.js";
 import { loadModule } from "./load.js";
 import { KooPhoneError, fromPayload, isKooPhoneError } from "./error.js";
 import { ArgumentError, readIds, readOptions, readTarget } from "./args.js";

@@ -1,15 +1,18 @@
 //! Exports of the fleet features: a client's scheduler handle, `watchStatus`,
 //! `waitForState`, `waitPreparedAll` and `checkInstanceIds`.
 
-use super::setup;
-use crate::driver::{start_error, Call, Host};
+use super::Start;
+use crate::driver::{start_error, Call};
+use crate::engine::call::Shared;
 use crate::engine::fleet_options::parse_scheduler_config;
 use crate::engine::fleet_output::{checked_json, prepared_all_json, state_outcome_json};
 use crate::engine::id_check::read_ids;
+use crate::engine::options::CallOptions;
 use crate::engine::prepare_all::{parse_targets, PrepareAllCall, DEFAULT_WAITS};
 use crate::engine::scheduler::{Scheduler, SharedScheduler};
 use crate::engine::wait_state::{parse_until, StateCall, DEFAULT_MAX_WAIT_MS};
 use crate::engine::watch::{WatchCall, DEFAULT_INTERVAL_MS};
+use crate::engine::Error;
 use wasm_bindgen::prelude::*;
 
 /// The scheduler of one client (`createClient`), shared by all its calls.
@@ -56,20 +59,13 @@ pub fn check_instance_ids(ids: &str) -> Result<String, JsValue> {
 }
 
 /// `watchStatus(instanceIds, options)`: events come through `host.notify("watch", …)`.
-#[wasm_bindgen(js_name = startWatchStatus)]
-#[allow(clippy::too_many_arguments)]
-pub fn start_watch_status(
-    host: Host,
+pub(super) fn watch_status(
+    start: Start,
     ids: &str,
-    options: &str,
-    page_origin: Option<String>,
-    aborted: bool,
-    now_ms: f64,
-    seed: f64,
-    client: &ClientScheduler,
-) -> Result<Call, JsValue> {
-    let (call, shared) = setup(options, page_origin, seed, now_ms, client).map_err(|e| start_error(&e))?;
-    let (ids, _) = read_ids(ids, call.fleet.report_invalid, true).map_err(|e| start_error(&e))?;
+    call: CallOptions,
+    shared: Shared,
+) -> Result<Call, Error> {
+    let (ids, _) = read_ids(ids, call.fleet.report_invalid, true)?;
     let f = &call.fleet;
     let machine = WatchCall::new(
         ids,
@@ -77,29 +73,22 @@ pub fn start_watch_status(
         shared,
         f.interval_ms.unwrap_or(DEFAULT_INTERVAL_MS),
         f.emit_initial.unwrap_or(true),
-        now_ms,
+        start.now_ms,
     );
-    Ok(Call::start(host, machine, |_, ()| "null".to_owned(), aborted, now_ms))
+    start.call(machine, |_, ()| "null".to_owned())
 }
 
 /// `waitForState(instanceIds, until, options)`.
-#[wasm_bindgen(js_name = startWaitForState)]
-#[allow(clippy::too_many_arguments)]
-pub fn start_wait_for_state(
-    host: Host,
+pub(super) fn wait_for_state(
+    start: Start,
     ids: &str,
     until: &str,
-    options: &str,
-    page_origin: Option<String>,
-    aborted: bool,
-    now_ms: f64,
-    seed: f64,
-    client: &ClientScheduler,
-) -> Result<Call, JsValue> {
-    let (call, shared) = setup(options, page_origin, seed, now_ms, client).map_err(|e| start_error(&e))?;
+    call: CallOptions,
+    shared: Shared,
+) -> Result<Call, Error> {
     let report = call.fleet.report_invalid;
-    let (ids, _) = read_ids(ids, report, report).map_err(|e| start_error(&e))?;
-    let until = parse_until(until).map_err(|e| start_error(&e))?;
+    let (ids, _) = read_ids(ids, report, report)?;
+    let until = parse_until(until)?;
     let max_wait_ms = call.raw.max_wait_ms.map_or(DEFAULT_MAX_WAIT_MS, |_| call.options.poll.max_wait_ms);
     let machine = StateCall::new(
         ids,
@@ -109,27 +98,21 @@ pub fn start_wait_for_state(
         shared,
         call.fleet.interval_ms.unwrap_or(DEFAULT_INTERVAL_MS),
         max_wait_ms,
-        now_ms,
+        start.now_ms,
     );
-    Ok(Call::start(host, machine, |_, outcome| state_outcome_json(outcome), aborted, now_ms))
+    start.call(machine, |_, outcome| state_outcome_json(outcome))
 }
 
 /// `waitPreparedAll(requests, options)`.
-#[wasm_bindgen(js_name = startWaitPreparedAll)]
-#[allow(clippy::too_many_arguments)]
-pub fn start_wait_prepared_all(
-    host: Host,
+pub(super) fn wait_prepared_all(
+    start: Start,
     requests: &str,
-    options: &str,
-    page_origin: Option<String>,
-    aborted: bool,
-    now_ms: f64,
-    seed: f64,
-    client: &ClientScheduler,
-) -> Result<Call, JsValue> {
-    let (call, shared) = setup(options, page_origin, seed, now_ms, client).map_err(|e| start_error(&e))?;
-    let targets = parse_targets(requests).map_err(|e| start_error(&e))?;
+    call: CallOptions,
+    shared: Shared,
+) -> Result<Call, Error> {
+    let targets = parse_targets(requests)?;
     let concurrency = call.raw.concurrency.map_or(DEFAULT_WAITS, |_| call.options.batch.concurrency);
-    let machine = PrepareAllCall::new(targets, shared, call.options.poll, concurrency);
-    Ok(Call::start(host, machine, |_, outcomes| prepared_all_json(outcomes), aborted, now_ms))
+    start.call(PrepareAllCall::new(targets, shared, call.options.poll, concurrency), |_, outcomes| {
+        prepared_all_json(outcomes)
+    })
 }

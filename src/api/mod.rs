@@ -12,8 +12,9 @@ mod fleet;
 
 pub use fleet::ClientScheduler;
 
-use crate::driver::{start_error, Call, Host};
+use crate::driver::{start_error, Call, Host, Render};
 use crate::engine::batch::BatchCall;
+use crate::engine::call::Machine;
 use crate::engine::call::{Auth, Shared};
 use crate::engine::id_check::read_ids;
 use crate::engine::input::parse_target;
@@ -66,12 +67,28 @@ fn setup(
     Ok((call, shared))
 }
 
-/// `batchStatus(instanceIds, options)`.
-#[wasm_bindgen(js_name = startBatchStatus)]
+/// The calls [`start`] begins, numbered as `pkg-template/src/index.js` numbers them.
+pub mod kind {
+    pub const BATCH_STATUS: u8 = 0;
+    pub const PREPARE_PROGRESS: u8 = 1;
+    pub const WAIT_PREPARED: u8 = 2;
+    pub const WATCH_STATUS: u8 = 3;
+    pub const WAIT_FOR_STATE: u8 = 4;
+    pub const WAIT_PREPARED_ALL: u8 = 5;
+}
+
+/// Start a call of `kind` (see [`kind`]): `first` is its first argument as the
+/// JS entry describes it (instance IDs, `{ userId, instanceId }`, or the
+/// requests of `waitPreparedAll`), `until` the states of `waitForState` (empty
+/// otherwise). Bad arguments throw the error payload before any host call.
+/// One export for every call: each export costs a wrapper in the wasm.
+#[wasm_bindgen]
 #[allow(clippy::too_many_arguments)]
-pub fn start_batch_status(
+pub fn start(
+    kind: u8,
     host: Host,
-    ids: &str,
+    first: &str,
+    until: &str,
     options: &str,
     page_origin: Option<String>,
     aborted: bool,
@@ -79,53 +96,51 @@ pub fn start_batch_status(
     seed: f64,
     client: &ClientScheduler,
 ) -> Result<Call, JsValue> {
-    let (call, shared) = setup(options, page_origin, seed, now_ms, client).map_err(|e| start_error(&e))?;
+    let begin = || {
+        let (call, shared) = setup(options, page_origin, seed, now_ms, client)?;
+        let start = Start { host, aborted, now_ms };
+        match kind {
+            kind::BATCH_STATUS => batch_status(start, first, call, shared),
+            kind::PREPARE_PROGRESS => prepare_progress(start, first, shared),
+            kind::WAIT_PREPARED => wait_prepared(start, first, call, shared),
+            kind::WATCH_STATUS => fleet::watch_status(start, first, call, shared),
+            kind::WAIT_FOR_STATE => fleet::wait_for_state(start, first, until, call, shared),
+            kind::WAIT_PREPARED_ALL => fleet::wait_prepared_all(start, first, call, shared),
+            _ => Err(Error::invalid("unknown call kind")),
+        }
+    };
+    begin().map_err(|e| start_error(&e))
+}
+
+/// What every call starts with besides its own arguments.
+pub(crate) struct Start {
+    pub host: Host,
+    pub aborted: bool,
+    pub now_ms: f64,
+}
+
+impl Start {
+    /// Hand `machine` to the driver.
+    pub fn call<M: Machine + 'static>(self, machine: M, render: Render<M>) -> Result<Call, Error> {
+        Ok(Call::start(self.host, machine, render, self.aborted, self.now_ms))
+    }
+}
+
+/// `batchStatus(instanceIds, options)`.
+fn batch_status(start: Start, ids: &str, call: CallOptions, shared: Shared) -> Result<Call, Error> {
     let report = call.fleet.report_invalid;
-    let (ids, _) = read_ids(ids, report, report).map_err(|e| start_error(&e))?;
-    let machine = BatchCall::new(ids, call.options.batch, shared);
-    Ok(Call::start(host, machine, |m, out| batch_json(out, m.allow_partial()), aborted, now_ms))
+    let (ids, _) = read_ids(ids, report, report)?;
+    start.call(BatchCall::new(ids, call.options.batch, shared), |m, out| batch_json(out, m.allow_partial()))
 }
 
 /// `prepareProgress({ userId, instanceId }, options)`: one reading.
-#[wasm_bindgen(js_name = startPrepareProgress)]
-#[allow(clippy::too_many_arguments)]
-pub fn start_prepare_progress(
-    host: Host,
-    target: &str,
-    options: &str,
-    page_origin: Option<String>,
-    aborted: bool,
-    now_ms: f64,
-    seed: f64,
-    client: &ClientScheduler,
-) -> Result<Call, JsValue> {
-    let (_, shared) = setup(options, page_origin, seed, now_ms, client).map_err(|e| start_error(&e))?;
-    let target = parse_target(target).map_err(|e| start_error(&e))?;
-    let machine = PrepareCall::new(target, shared, now_ms);
-    Ok(Call::start(
-        host,
-        machine,
-        |_, (progress, request_id)| progress_json(progress, request_id),
-        aborted,
-        now_ms,
-    ))
+fn prepare_progress(start: Start, target: &str, shared: Shared) -> Result<Call, Error> {
+    let machine = PrepareCall::new(parse_target(target)?, shared, start.now_ms);
+    start.call(machine, |_, (progress, request_id)| progress_json(progress, request_id))
 }
 
 /// `waitPrepared({ userId, instanceId }, options)`: poll until final.
-#[wasm_bindgen(js_name = startWaitPrepared)]
-#[allow(clippy::too_many_arguments)]
-pub fn start_wait_prepared(
-    host: Host,
-    target: &str,
-    options: &str,
-    page_origin: Option<String>,
-    aborted: bool,
-    now_ms: f64,
-    seed: f64,
-    client: &ClientScheduler,
-) -> Result<Call, JsValue> {
-    let (call, shared) = setup(options, page_origin, seed, now_ms, client).map_err(|e| start_error(&e))?;
-    let target = parse_target(target).map_err(|e| start_error(&e))?;
-    let machine = WaitCall::new(target, shared, call.options.poll, now_ms);
-    Ok(Call::start(host, machine, |_, report| report_json(report), aborted, now_ms))
+fn wait_prepared(start: Start, target: &str, call: CallOptions, shared: Shared) -> Result<Call, Error> {
+    let machine = WaitCall::new(parse_target(target)?, shared, call.options.poll, start.now_ms);
+    start.call(machine, |_, report| report_json(report))
 }
