@@ -164,9 +164,10 @@ export class Host {
         this.done(false, JSON.parse(error));
       } else {
         // A trap, or an exception that unwound through the module: its state
-        // may be corrupt. `onTrap` stops every call on it, this one included.
-        this.onTrap(error);
+        // may be corrupt. This call fails with what happened; `onTrap` then
+        // stops the other calls on the module and lets the next call start afresh.
         this.fail("INTERNAL", `internal error in koophone-wasm: ${message(error)}`, error, true);
+        this.onTrap(error);
       }
     } finally {
       if (this.settled && this.call) {
