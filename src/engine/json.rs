@@ -138,16 +138,22 @@ impl Parser<'_> {
         JsonError { offset: self.pos, reason }
     }
 
+    // Called per byte of every answer: inlined even at opt-level "z" (bench/analysis.md).
+    #[inline(always)]
     fn peek(&self) -> Option<u8> {
         self.bytes.get(self.pos).copied()
     }
 
+    // Called per byte of every answer: inlined even at opt-level "z" (bench/analysis.md).
+    #[inline(always)]
     fn skip_ws(&mut self) {
         while let Some(b' ' | b'\t' | b'\n' | b'\r') = self.peek() {
             self.pos += 1;
         }
     }
 
+    // Called per byte of every answer: inlined even at opt-level "z" (bench/analysis.md).
+    #[inline(always)]
     fn eat(&mut self, byte: u8) -> bool {
         if self.peek() == Some(byte) {
             self.pos += 1;
