@@ -3,7 +3,7 @@
 // every exit code, and Ctrl-C.
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import { spawn } from "node:child_process";
+import { execFileSync, spawn } from "node:child_process";
 import { writeFileSync, mkdtempSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -316,4 +316,39 @@ test("watch: NDJSON change events when piped, until Ctrl-C (130)", async (t) => 
     events[1].changes.map((c) => [c.instanceId, c.previous?.state, c.current?.state]),
     [["boot0001", "starting", "running"]],
   );
+});
+
+test("watch on a terminal redraws a live table each round, until Ctrl-C (130)", async (t) => {
+  const server = await mock(t);
+  const CLEAR = "\x1b[H\x1b[2J";
+  const colours = new RegExp(`${"\x1b"}\\[[0-9;]*m`, "g");
+  let interrupted = false;
+  const interrupt = () => {
+    if (interrupted) return;
+    interrupted = true;
+    // The pseudo-terminal's program is in a session of its own: Ctrl-C reaches it by PID.
+    const pids = execFileSync("pgrep", ["-f", `${CLI} watch`], { encoding: "utf8" })
+      .trim()
+      .split("\n");
+    for (const pid of pids) process.kill(Number(pid), "SIGINT");
+  };
+  const deadline = setTimeout(interrupt, 10_000); // a hung watch fails the assertions below, not the run
+  t.after(() => clearTimeout(deadline));
+  const r = await run(["watch", "boot0001", "run00001", "--interval-ms", "100"], {
+    env: tokenEnv(server),
+    tty: true,
+    // The second frame is boot0001's change: rounds without a change redraw nothing.
+    onOutput: (text) => text.split(CLEAR).length > 2 && interrupt(),
+  });
+  assert.equal(r.code, 130, r.stdout + r.stderr);
+  const frames = r.stdout
+    .split(CLEAR)
+    .map((f) => f.replace(colours, ""))
+    .filter((f) => f.trim());
+  assert.ok(frames.length >= 2, JSON.stringify(r.stdout));
+  assert.match(frames[0], /boot0001\s+starting/);
+  assert.match(frames[0], /run00001\s+running/);
+  assert.match(frames[0], /round 1 at .* · Ctrl-C to stop/);
+  assert.match(frames[1], /boot0001\s+running/);
+  assert.ok(r.stdout.includes("\x1b[32mrunning\x1b[0m"), "state badges in colour");
 });
