@@ -9,7 +9,7 @@
 //! the first error, every chunk's error attached. The caller's abort always
 //! ends the call with `ABORTED`.
 
-use crate::engine::call::{Action, Answer, Event, Machine, Request, Shared};
+use crate::engine::call::{Action, Answer, Event, Machine, Request, Shared, Wake};
 use crate::engine::chunk::{ChunkMerge, ChunkPlan, MergedStatuses};
 use crate::engine::error::Error;
 use crate::engine::options::BatchOptions;
@@ -47,7 +47,7 @@ pub struct BatchCall {
     /// The error that ends the call, once there is one.
     fatal: Option<Error>,
     finished: bool,
-    wake_asked: Option<f64>,
+    wake: Wake,
 }
 
 impl BatchCall {
@@ -65,7 +65,7 @@ impl BatchCall {
             errors: Vec::new(),
             fatal: None,
             finished: false,
-            wake_asked: None,
+            wake: Wake::default(),
         }
     }
 
@@ -138,7 +138,7 @@ impl Machine for BatchCall {
                 return;
             }
             Event::Woke => {
-                self.wake_asked = None;
+                self.wake.fired();
                 return;
             }
             Event::Token { id, outcome } => {
@@ -214,11 +214,7 @@ impl Machine for BatchCall {
             let Some((slot, answer)) = failed else {
                 let timeout_ms = self.shared.timeout_ms;
                 let wake = self.slots.iter().filter_map(|s| s.request.wake_at(timeout_ms)).reduce(f64::min);
-                if wake.is_some() && wake != self.wake_asked {
-                    self.wake_asked = wake;
-                    return wake.map(Action::WakeAt);
-                }
-                return None;
+                return self.wake.ask(wake);
             };
             self.answered(slot, answer);
         }

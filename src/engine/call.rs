@@ -134,6 +134,35 @@ impl Rng {
     }
 }
 
+/// One timer for several wants: asks the driver again only when the
+/// earliest wanted time changes.
+#[derive(Debug, Default)]
+pub struct Wake {
+    asked: Option<f64>,
+}
+
+impl Wake {
+    /// The driver's timer fired (it is gone).
+    pub fn fired(&mut self) {
+        self.asked = None;
+    }
+
+    /// A `WakeAt` for `at` (the earliest wanted time), unless already asked for.
+    pub fn ask<T>(&mut self, at: Option<f64>) -> Option<Action<T>> {
+        let at = self.due(at)?;
+        Some(Action::WakeAt(at))
+    }
+
+    #[inline(never)]
+    fn due(&mut self, at: Option<f64>) -> Option<f64> {
+        if at.is_some() && at != self.asked {
+            self.asked = at;
+            return at;
+        }
+        None
+    }
+}
+
 /// What every request of a call shares: where and how to send, the retry
 /// policy, randomness and exchange numbering.
 #[derive(Debug)]

@@ -1,9 +1,9 @@
 //! Pieces the fleet calls share: their events ([`FleetNotice`]), rounds of
 //! `batch-query-status` ([`Rounds`]), one timer for several wants
-//! ([`Wake`]), and which errors end a watch or wait at once.
+//! ([`Wake`](crate::engine::call::Wake)), and which errors end a watch or wait at once.
 
 use crate::engine::batch::{BatchCall, BatchOutcome};
-use crate::engine::call::{Action, Event, Machine, Shared};
+use crate::engine::call::{Action, Event, Machine, Shared, Wake};
 use crate::engine::error::{Error, ErrorKind};
 use crate::engine::options::BatchOptions;
 use crate::engine::poll::ProgressReport;
@@ -182,35 +182,6 @@ impl Rounds {
             Some(Action::GetToken { id, force_refresh }) => Step::Act(Action::GetToken { id, force_refresh }),
             Some(Action::Notify(notice)) => Step::Act(Action::Notify(notice)),
         }
-    }
-}
-
-/// One timer for several wants: asks the driver again only when the
-/// earliest wanted time changes.
-#[derive(Debug, Default)]
-pub struct Wake {
-    asked: Option<f64>,
-}
-
-impl Wake {
-    /// The driver's timer fired (it is gone).
-    pub fn fired(&mut self) {
-        self.asked = None;
-    }
-
-    /// A `WakeAt` for `at` (the earliest wanted time), unless already asked for.
-    pub fn ask<T>(&mut self, at: Option<f64>) -> Option<Action<T>> {
-        let at = self.due(at)?;
-        Some(Action::WakeAt(at))
-    }
-
-    #[inline(never)]
-    fn due(&mut self, at: Option<f64>) -> Option<f64> {
-        if at.is_some() && at != self.asked {
-            self.asked = at;
-            return at;
-        }
-        None
     }
 }
 

@@ -2,7 +2,7 @@
 //! until the instance is ready, has failed, or `maxWaitMs` passed) as state
 //! machines. The poll policy itself is [`Poller`]'s.
 
-use crate::engine::call::{Action, Answer, Event, Machine, Notice, Request, Shared};
+use crate::engine::call::{Action, Answer, Event, Machine, Notice, Request, Shared, Wake};
 use crate::engine::error::Error;
 use crate::engine::poll::{PollDecision, PollPolicy, Poller, ProgressReport};
 use crate::engine::request::{prepare_progress_request, PREPARE_PROGRESS_PATH};
@@ -26,19 +26,19 @@ impl Target {
 }
 
 /// What `event` means for a prepare-progress request: its answer, if it has
-/// one now (a wake-up clears `wake_asked`; an abort gives up).
+/// one now (a wake-up means the timer is gone; an abort gives up).
 fn prepare_answer(
     request: &mut Request,
     shared: &mut Shared,
     target: &Target,
-    wake_asked: &mut Option<f64>,
+    wake: &mut Wake,
     event: Event,
     now_ms: f64,
 ) -> Option<Answer<PrepareProgress>> {
     match event {
         Event::Aborted => Some(Answer::GaveUp(Error::aborted())),
         Event::Woke => {
-            *wake_asked = None;
+            wake.fired();
             None
         }
         Event::Token { id, outcome } => request.token_arrived(id, outcome, now_ms, shared, target.request()),
@@ -56,7 +56,7 @@ pub struct PrepareCall {
     request: Request,
     outcome: Option<Result<(PrepareProgress, String), Error>>,
     finished: bool,
-    wake_asked: Option<f64>,
+    wake: Wake,
 }
 
 impl PrepareCall {
@@ -67,7 +67,7 @@ impl PrepareCall {
             request: Request::new(now_ms),
             outcome: None,
             finished: false,
-            wake_asked: None,
+            wake: Wake::default(),
         }
     }
 
@@ -87,14 +87,8 @@ impl Machine for PrepareCall {
         if self.outcome.is_some() {
             return;
         }
-        let answer = prepare_answer(
-            &mut self.request,
-            &mut self.shared,
-            &self.target,
-            &mut self.wake_asked,
-            event,
-            now_ms,
-        );
+        let answer =
+            prepare_answer(&mut self.request, &mut self.shared, &self.target, &mut self.wake, event, now_ms);
         if let Some(answer) = answer {
             self.answered(answer);
         }
@@ -112,11 +106,7 @@ impl Machine for PrepareCall {
                 Ok(Some(action)) => return Some(action),
                 Ok(None) => {
                     let wake = self.request.wake_at(self.shared.timeout_ms);
-                    if wake.is_some() && wake != self.wake_asked {
-                        self.wake_asked = wake;
-                        return wake.map(Action::WakeAt);
-                    }
-                    return None;
+                    return self.wake.ask(wake);
                 }
                 Err(answer) => self.answered(answer),
             }
@@ -138,7 +128,7 @@ pub struct WaitCall {
     notice: Option<ProgressReport>,
     outcome: Option<Result<ProgressReport, Error>>,
     finished: bool,
-    wake_asked: Option<f64>,
+    wake: Wake,
 }
 
 impl WaitCall {
@@ -153,7 +143,7 @@ impl WaitCall {
             notice: None,
             outcome: None,
             finished: false,
-            wake_asked: None,
+            wake: Wake::default(),
         }
     }
 
@@ -191,14 +181,8 @@ impl Machine for WaitCall {
         if self.outcome.is_some() {
             return;
         }
-        let answer = prepare_answer(
-            &mut self.poll,
-            &mut self.shared,
-            &self.target,
-            &mut self.wake_asked,
-            event,
-            now_ms,
-        );
+        let answer =
+            prepare_answer(&mut self.poll, &mut self.shared, &self.target, &mut self.wake, event, now_ms);
         if let Some(answer) = answer {
             self.answered(answer, now_ms);
         }
@@ -219,11 +203,7 @@ impl Machine for WaitCall {
                 Ok(Some(action)) => return Some(action),
                 Ok(None) => {
                     let wake = self.poll.wake_at(self.shared.timeout_ms);
-                    if wake.is_some() && wake != self.wake_asked {
-                        self.wake_asked = wake;
-                        return wake.map(Action::WakeAt);
-                    }
-                    return None;
+                    return self.wake.ask(wake);
                 }
                 Err(answer) => {
                     self.answered(answer, now_ms);

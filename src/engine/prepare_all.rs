@@ -5,9 +5,9 @@
 //! the whole call. Each wait numbers its exchanges from `(index + 1) << 16`,
 //! so an event's ID says which wait it belongs to.
 
-use crate::engine::call::{Action, Event, ExchangeId, Machine, Notice, Shared};
+use crate::engine::call::{Action, Event, ExchangeId, Machine, Notice, Shared, Wake};
 use crate::engine::error::Error;
-use crate::engine::fleet::{earliest, FleetNotice, Wake};
+use crate::engine::fleet::{earliest, FleetNotice};
 use crate::engine::input::target_from_json;
 use crate::engine::json;
 use crate::engine::poll::{PollPolicy, ProgressReport};

@@ -9,11 +9,10 @@
 //! followed by the next one. Missing IDs count as pending.
 
 use crate::engine::batch::BatchOutcome;
-use crate::engine::call::{Action, Event, Machine, Notice, Shared};
+use crate::engine::call::{Action, Event, Machine, Notice, Shared, Wake};
 use crate::engine::error::{Error, ErrorKind};
 use crate::engine::fleet::{
     apply_round, distinct, earliest, is_permanent, view_lists, FleetNotice, Rounds, StateRound, Step, View,
-    Wake,
 };
 use crate::engine::json::{self, Json};
 use crate::engine::options::BatchOptions;

@@ -8,10 +8,10 @@
 //! [`is_permanent`]) ends the watch with it; so does the caller's abort. A
 //! watch never ends on its own otherwise.
 
-use crate::engine::call::{Action, Event, Machine, Notice, Shared};
+use crate::engine::call::{Action, Event, Machine, Notice, Shared, Wake};
 use crate::engine::error::Error;
 use crate::engine::fleet::{
-    apply_round, distinct, is_permanent, view_lists, FleetNotice, Rounds, StatusChange, Step, View, Wake,
+    apply_round, distinct, is_permanent, view_lists, FleetNotice, Rounds, StatusChange, Step, View,
     WatchEvent,
 };
 use crate::engine::options::BatchOptions;
