@@ -1,15 +1,7 @@
 // The demo console: plain DOM code on top of the package's public API, loaded
 // from the built package exactly as an application page would load it.
 import { batchStatus, waitPrepared, KooPhoneError } from "../pkg/index.mjs";
-
-const $ = (id) => document.getElementById(id);
-
-function element(tag, { dataset, ...props } = {}, ...children) {
-  const node = Object.assign(document.createElement(tag), props);
-  Object.assign(node.dataset, dataset);
-  node.append(...children);
-  return node;
-}
+import { $, element, loadConfig } from "./page.js";
 
 /** The connection options every call shares: no token, the same-origin proxy adds it. */
 function connection() {
@@ -243,13 +235,8 @@ let replayUrl = null;
  * token: its server's proxy (koophone-wasm/proxy) adds it.
  */
 async function prefill() {
-  let config = {};
-  try {
-    const response = await fetch("config.json", { cache: "no-store" });
-    if (response.ok) config = await response.json();
-  } catch {
-    // No config: the fields stay empty for the user to fill in.
-  }
+  // Without a demo server the fields stay empty for the user to fill in.
+  const config = await loadConfig();
   const query = new URLSearchParams(location.search);
   const pick = (name) => query.get(name) ?? config[name];
   $("endpoint").value = pick("endpoint") ?? "";

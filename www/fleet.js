@@ -2,15 +2,7 @@
 // highlighted and a change log; waitForState and waitPreparedAll for the selected rows; an
 // outage banner that keeps the last known states. Plain DOM code on the public API.
 import { createClient, KooPhoneError } from "../pkg/index.mjs";
-
-const $ = (id) => document.getElementById(id);
-
-function element(tag, { dataset, ...props } = {}, ...children) {
-  const node = Object.assign(document.createElement(tag), props);
-  Object.assign(node.dataset, dataset);
-  node.append(...children);
-  return node;
-}
+import { $, element, loadConfig } from "./page.js";
 
 const badge = (state) => element("span", { className: `badge state-${state}`, dataset: { state } }, state);
 const time = (ms) => new Date(ms).toLocaleTimeString();
@@ -213,12 +205,7 @@ async function toggleOutage() {
 }
 
 async function load() {
-  try {
-    const response = await fetch("config.json", { cache: "no-store" });
-    if (response.ok) config = await response.json();
-  } catch {
-    // No demo server: nothing to show.
-  }
+  config = await loadConfig();
   if (!config.fleet) {
     $("fleet-summary").textContent = "This console needs the demo server (scripts/demo.sh) for its fleet and mock.";
     $("watch").disabled = true;
