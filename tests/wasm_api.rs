@@ -9,7 +9,8 @@
 
 #![cfg(target_arch = "wasm32")]
 
-use koophone_wasm::api::{kind, start, ClientScheduler};
+use koophone_wasm::api::{kind, start, Call, ClientScheduler};
+
 use koophone_wasm::engine::json::{parse, Json};
 use wasm_bindgen::prelude::*;
 use wasm_bindgen_test::*;
@@ -41,6 +42,11 @@ fn host() -> (Recorder, JsValue) {
     (recorder, value)
 }
 
+/// Start a call of `kind` on `host` at time 0 with a fixed seed and no client.
+fn begin(kind: u8, host: JsValue, first: &str, options: &str, aborted: bool) -> Result<Call, JsValue> {
+    start(kind, host.unchecked_into(), first, "", options, None, aborted, 0.0, 1.0, &ClientScheduler::none())
+}
+
 /// The host calls so far, parsed.
 fn log(recorder: &Recorder) -> Vec<Json> {
     match parse(&log_of(recorder)) {
@@ -60,19 +66,7 @@ fn field(entry: &Json, index: usize) -> &Json {
 #[wasm_bindgen_test]
 fn one_id_batch_is_one_send_and_one_settle() {
     let (recorder, host) = host();
-    let mut call = start(
-        kind::BATCH_STATUS,
-        host.unchecked_into(),
-        r#"["a1"]"#,
-        "",
-        OPTIONS,
-        None,
-        false,
-        0.0,
-        7.0,
-        &ClientScheduler::none(),
-    )
-    .expect("started");
+    let mut call = begin(kind::BATCH_STATUS, host, r#"["a1"]"#, OPTIONS, false).expect("started");
     let sent = log(&recorder);
     assert_eq!(sent.len(), 1, "{sent:?}");
     assert_eq!(kind(&sent[0]), "send");
@@ -96,20 +90,7 @@ fn one_id_batch_is_one_send_and_one_settle() {
 #[wasm_bindgen_test]
 fn bad_arguments_throw_an_error_payload_before_any_host_call() {
     let (recorder, host) = host();
-    let thrown = start(
-        kind::BATCH_STATUS,
-        host.unchecked_into(),
-        "[]",
-        "",
-        OPTIONS,
-        None,
-        false,
-        0.0,
-        1.0,
-        &ClientScheduler::none(),
-    )
-    .err()
-    .unwrap();
+    let thrown = begin(kind::BATCH_STATUS, host, "[]", OPTIONS, false).err().unwrap();
     let payload = parse(&thrown.as_string().expect("a JSON payload")).unwrap();
     assert_eq!(payload.get("code").and_then(Json::as_str), Some("INVALID_ARGUMENT"));
     assert_eq!(log(&recorder).len(), 0);
@@ -120,19 +101,7 @@ fn a_token_function_is_asked_before_sending() {
     let (recorder, host) = host();
     let options = r#"{"token":{"$":"function"},"endpoint":"http://127.0.0.1:9"}"#;
     let target = r#"{"userId":"u1","instanceId":"i1"}"#;
-    let mut call = start(
-        kind::PREPARE_PROGRESS,
-        host.unchecked_into(),
-        target,
-        "",
-        options,
-        None,
-        false,
-        0.0,
-        1.0,
-        &ClientScheduler::none(),
-    )
-    .unwrap();
+    let mut call = begin(kind::PREPARE_PROGRESS, host, target, options, false).unwrap();
     let first = log(&recorder);
     // The sleep bounds the token function by the attempt's timeout.
     assert_eq!(first.iter().map(kind).collect::<Vec<_>>(), ["getToken", "sleep"]);
@@ -146,19 +115,7 @@ fn a_token_function_is_asked_before_sending() {
 #[wasm_bindgen_test]
 fn a_network_failure_sleeps_then_retries_with_a_new_request_id() {
     let (recorder, host) = host();
-    let mut call = start(
-        kind::BATCH_STATUS,
-        host.unchecked_into(),
-        r#"["a1"]"#,
-        "",
-        OPTIONS,
-        None,
-        false,
-        0.0,
-        3.0,
-        &ClientScheduler::none(),
-    )
-    .unwrap();
+    let mut call = begin(kind::BATCH_STATUS, host, r#"["a1"]"#, OPTIONS, false).unwrap();
     let first = log(&recorder);
     let id = field(&first[0], 1).as_i64().unwrap() as u32;
     let detail = r#"{"name":"TypeError","message":"fetch failed","code":"ECONNREFUSED"}"#;
@@ -175,19 +132,7 @@ fn a_network_failure_sleeps_then_retries_with_a_new_request_id() {
 #[wasm_bindgen_test]
 fn an_abort_before_the_start_sends_nothing() {
     let (recorder, host) = host();
-    let _call = start(
-        kind::BATCH_STATUS,
-        host.unchecked_into(),
-        r#"["a1"]"#,
-        "",
-        OPTIONS,
-        None,
-        true,
-        0.0,
-        1.0,
-        &ClientScheduler::none(),
-    )
-    .unwrap();
+    let _call = begin(kind::BATCH_STATUS, host, r#"["a1"]"#, OPTIONS, true).unwrap();
     let all = log(&recorder);
     assert_eq!(all.iter().map(kind).collect::<Vec<_>>(), ["settle"]);
     assert_eq!(field(&all[0], 2).get("code").and_then(Json::as_str), Some("ABORTED"));
@@ -196,19 +141,7 @@ fn an_abort_before_the_start_sends_nothing() {
 #[wasm_bindgen_test]
 fn a_redirect_fails_the_call_without_a_retry() {
     let (recorder, host) = host();
-    let mut call = start(
-        kind::BATCH_STATUS,
-        host.unchecked_into(),
-        r#"["a1"]"#,
-        "",
-        OPTIONS,
-        None,
-        false,
-        0.0,
-        1.0,
-        &ClientScheduler::none(),
-    )
-    .unwrap();
+    let mut call = begin(kind::BATCH_STATUS, host, r#"["a1"]"#, OPTIONS, false).unwrap();
     let id = field(&log(&recorder)[0], 1).as_i64().unwrap() as u32;
     call.exchanged(id, 1.0, 1.0, 3, 307, None, None, None);
     let all = log(&recorder);
@@ -223,19 +156,7 @@ fn a_redirect_fails_the_call_without_a_retry() {
 fn wait_prepared_notifies_every_reading_then_settles() {
     let (recorder, host) = host();
     let target = r#"{"userId":"u1","instanceId":"i1"}"#;
-    let mut call = start(
-        kind::WAIT_PREPARED,
-        host.unchecked_into(),
-        target,
-        "",
-        OPTIONS,
-        None,
-        false,
-        0.0,
-        1.0,
-        &ClientScheduler::none(),
-    )
-    .unwrap();
+    let mut call = begin(kind::WAIT_PREPARED, host, target, OPTIONS, false).unwrap();
     let id = field(&log(&recorder)[0], 1).as_i64().unwrap() as u32;
     call.exchanged(
         id,

@@ -10,9 +10,10 @@
 mod credentials;
 mod fleet;
 
+pub use crate::driver::Call;
 pub use fleet::ClientScheduler;
 
-use crate::driver::{start_error, Call, Host, Render};
+use crate::driver::{start_error, Host, Render};
 use crate::engine::batch::BatchCall;
 use crate::engine::call::Machine;
 use crate::engine::call::{Auth, Shared};
