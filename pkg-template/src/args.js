@@ -6,6 +6,8 @@
 // `handles`, for the host. Any getter, Proxy trap or array access may throw:
 // the copy then fails with a message naming what threw, before any request.
 
+import { messageOf } from "./error.js";
+
 /** Thrown by the readers; the entry turns it into an INVALID_ARGUMENT error. */
 export class ArgumentError {
   constructor(message) {
@@ -27,13 +29,7 @@ function guarded(what, read) {
 /** The error for reading `what` having thrown `error`. */
 function threw(what, error) {
   if (error instanceof ArgumentError) return error;
-  let detail;
-  try {
-    detail = String(error && typeof error === "object" ? error.message : error).slice(0, 200);
-  } catch {
-    detail = "(unreadable)";
-  }
-  return new ArgumentError(`reading ${what} threw: ${detail}`);
+  return new ArgumentError(`reading ${what} threw: ${messageOf(error, 200)}`);
 }
 
 /** A value as JSON can carry it, or its description. */

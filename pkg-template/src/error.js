@@ -40,6 +40,19 @@ export class KooPhoneError extends Error {
   }
 }
 
+/**
+ * The message of a thrown value, at most `max` characters, for wrapping it in our own
+ * error. Reading it may itself throw (a hostile getter, a revoked Proxy): never rethrows.
+ */
+export function messageOf(error, max = 1000) {
+  try {
+    const text = error && typeof error === "object" ? error.message : error;
+    return String(text).slice(0, max);
+  } catch {
+    return "an error that could not be read";
+  }
+}
+
 /** Whether `value` is a KooPhoneError from any build or copy of this package. */
 export function isKooPhoneError(value) {
   if (value === null || typeof value !== "object") return false;

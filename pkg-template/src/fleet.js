@@ -4,7 +4,7 @@
 // and results and implements the iterator protocol.
 
 import { startWaitForState, startWaitPreparedAll, startWatchStatus } from "./calls.js";
-import { KooPhoneError, fromPayload } from "./error.js";
+import { KooPhoneError, fromPayload, messageOf } from "./error.js";
 import { ArgumentError, readIds, readTargets } from "./args.js";
 
 /** Options only `createClient` takes: they configure the client's scheduler. */
@@ -127,7 +127,7 @@ function readUntil(until) {
       Array.from({ length: Math.min(until.length, 16) }, (_, i) => (typeof until[i] === "string" ? until[i] : null)),
     );
   } catch (error) {
-    throw new KooPhoneError(`reading until threw: ${error?.message ?? error}`, { code: "INVALID_ARGUMENT" });
+    throw new KooPhoneError(`reading until threw: ${messageOf(error, 200)}`, { code: "INVALID_ARGUMENT" });
   }
 }
 

@@ -8,7 +8,7 @@
 // alone; every caller-supplied function is called behind a guard.
 
 import { exchange, describeError } from "./exchange.js";
-import { fromPayload } from "./error.js";
+import { fromPayload, messageOf as message } from "./error.js";
 
 const now = () => performance.now();
 
@@ -217,15 +217,6 @@ export class Host {
         // A signal-like whose methods throw: nothing left to undo.
       }
     }
-  }
-}
-
-function message(error) {
-  try {
-    const text = error && typeof error === "object" ? error.message : error;
-    return String(text).slice(0, 1000);
-  } catch {
-    return "an error that could not be read";
   }
 }
 

@@ -11,7 +11,7 @@
 import { ClientScheduler, checkInstanceIds as checkIds, initSync, knownOptions } from "./glue.js";
 import { startBatchStatus, startPrepareProgress, startWaitPrepared } from "./calls.js";
 import { loadModule } from "./load.js";
-import { KooPhoneError, fromPayload, isKooPhoneError } from "./error.js";
+import { KooPhoneError, fromPayload, isKooPhoneError, messageOf } from "./error.js";
 import { ArgumentError, readIds, readOptions, readTarget } from "./args.js";
 import { Host } from "./host.js";
 import { makeIamTokenProvider } from "./iam.js";
@@ -151,7 +151,7 @@ function clientState(settings) {
         try {
           json = JSON.stringify(settings);
         } catch (error) {
-          throw new ArgumentError(`reading the createClient options threw: ${error?.message ?? error}`);
+          throw new ArgumentError(`reading the createClient options threw: ${messageOf(error, 200)}`);
         }
         made = { generation, handle: new ClientScheduler(json) };
       }
@@ -177,7 +177,7 @@ export function createClient(defaults = {}) {
   try {
     bound = { ...defaults };
   } catch (error) {
-    throw new KooPhoneError(`reading the createClient options threw: ${error?.message ?? error}`, {
+    throw new KooPhoneError(`reading the createClient options threw: ${messageOf(error, 200)}`, {
       code: "INVALID_ARGUMENT",
     });
   }
