@@ -54,8 +54,6 @@ export class Host {
   // ---- called by the module (src/driver/mod.rs) ----
 
   send(id, url, headers, body, timeoutMs, maxBodyBytes) {
-    const controller = new AbortController();
-    this.inFlight.add(controller);
     const fetchFn = this.handles.fetch ?? globalThis.fetch;
     if (typeof fetchFn !== "function") {
       const detail = JSON.stringify({
@@ -67,6 +65,8 @@ export class Host {
       );
       return;
     }
+    const controller = new AbortController();
+    this.inFlight.add(controller);
     exchange(fetchFn, url, headers, body, timeoutMs, maxBodyBytes, controller).then((r) => {
       this.inFlight.delete(controller);
       this.enter((call) => call.exchanged(id, now(), r.wall, r.failure, r.status, r.retryAfter, r.body, r.detail));
