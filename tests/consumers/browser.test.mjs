@@ -249,6 +249,9 @@ test(`vite ${VERSIONS.vite} dev server (dependency pre-bundling forced): page an
     {
       cwd: dir,
       stdio: ["ignore", "pipe", "pipe"],
+      // CI runners set CI, which turns Vite's colours on even through a pipe; the URL it prints
+      // then has escape codes around the port.
+      env: { ...process.env, NO_COLOR: "1", FORCE_COLOR: undefined },
     },
   );
   let output = "";
@@ -257,7 +260,10 @@ test(`vite ${VERSIONS.vite} dev server (dependency pre-bundling forced): page an
   const exited = new Promise((ok) => dev.once("exit", ok));
   try {
     const deadline = Date.now() + 30_000;
-    while (!output.includes(`127.0.0.1:${port}`)) {
+    // Escape codes are stripped anyway, whatever a terminal setting turns on.
+    const colours = new RegExp(`${"\x1b"}\\[[0-9;]*m`, "g");
+    const plain = () => output.replace(colours, "");
+    while (!plain().includes(`127.0.0.1:${port}`)) {
       assert.equal(dev.exitCode, null, `vite dev exited:\n${output}`);
       assert.ok(Date.now() < deadline, `vite dev did not start in 30 s:\n${output}`);
       await new Promise((ok) => setTimeout(ok, 100));
