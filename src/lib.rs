@@ -17,6 +17,21 @@
 // `engine::Error` is large (it carries every detail a caller may need) but cold:
 // it is built once per failure, so boxing it would buy nothing but allocations.
 #![allow(clippy::result_large_err)]
+// The release wasm goes without `std`: its panic machinery (hook, payload,
+// message formatting) is dead weight when a panic can only trap. Debug and
+// test builds (the wasm-bindgen tests link `std`) keep it. See bench/analysis.md.
+#![cfg_attr(all(target_arch = "wasm32", not(debug_assertions)), no_std)]
+
+#[cfg(all(target_arch = "wasm32", not(debug_assertions)))]
+#[macro_use]
+extern crate alloc;
+#[cfg(not(all(target_arch = "wasm32", not(debug_assertions))))]
+extern crate alloc;
+// `std::mem`, `std::str`, `std::fmt` and `std::cell` paths name `core`'s in the release wasm.
+#[cfg(all(target_arch = "wasm32", not(debug_assertions)))]
+extern crate core as std;
+
+mod prelude;
 
 pub mod engine;
 
@@ -35,3 +50,11 @@ static ALLOCATOR: lol_alloc::AssumeSingleThreaded<lol_alloc::FreeListAllocator> 
 pub mod api;
 #[cfg(target_arch = "wasm32")]
 mod driver;
+
+/// A panic traps: the host catches the trap and fails the call with `INTERNAL`.
+/// The panic's message is never read, so its formatting is not in the module.
+#[cfg(all(target_arch = "wasm32", not(debug_assertions)))]
+#[panic_handler]
+fn panic(_: &core::panic::PanicInfo) -> ! {
+    core::arch::wasm32::unreachable()
+}

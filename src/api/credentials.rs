@@ -10,6 +10,7 @@ use crate::engine::iam_session::IamSession;
 use crate::engine::json::{self, Json};
 use crate::engine::output::error_json;
 use crate::engine::sign::sign;
+use crate::prelude::*;
 use wasm_bindgen::prelude::*;
 
 /// One `iamTokenProvider`'s state: options, request and token cache.

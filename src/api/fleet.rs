@@ -13,6 +13,7 @@ use crate::engine::scheduler::{Scheduler, SharedScheduler};
 use crate::engine::wait_state::{parse_until, StateCall, DEFAULT_MAX_WAIT_MS};
 use crate::engine::watch::{WatchCall, DEFAULT_INTERVAL_MS};
 use crate::engine::Error;
+use crate::prelude::*;
 use wasm_bindgen::prelude::*;
 
 /// The scheduler of one client (`createClient`), shared by all its calls.

@@ -7,6 +7,8 @@
 //! behind guards, creates the host, and turns the settled JSON into results
 //! and `KooPhoneError`s.
 
+use crate::prelude::*;
+
 mod credentials;
 mod fleet;
 

@@ -14,6 +14,7 @@ use crate::engine::fleet_output::{fleet_notice_json, hook_json};
 use crate::engine::json::{self, Json};
 use crate::engine::output::{error_json, report_json};
 use crate::engine::response::RawResponse;
+use crate::prelude::*;
 use wasm_bindgen::prelude::*;
 
 // The host object, called structurally (any object with these methods).

@@ -14,6 +14,7 @@ use crate::engine::options::closest;
 use crate::engine::redact::Secret;
 use crate::engine::request::HttpRequest;
 use crate::engine::sign::{sign_request, AkSk};
+use crate::prelude::*;
 
 /// The API gateway's error code for refused credentials (expired or revoked
 /// token, bad signature), answered under 401 and sometimes other statuses.

@@ -15,6 +15,7 @@ use crate::engine::error::Error;
 use crate::engine::options::BatchOptions;
 use crate::engine::request::{batch_status_request, BATCH_STATUS_PATH};
 use crate::engine::response::parse_batch_status;
+use crate::prelude::*;
 
 /// The result of one `batchStatus` call.
 #[derive(Clone, Debug, PartialEq)]

@@ -20,6 +20,7 @@ use crate::engine::response::{RawResponse, MAX_BODY_BYTES};
 use crate::engine::retry::{RetryDecision, RetryPolicy};
 use crate::engine::scheduler::{SharedScheduler, Slot, Wait};
 use crate::engine::validate::{validate_token, Endpoint};
+use crate::prelude::*;
 
 /// Identifies one exchange (one attempt of one request) within a call.
 pub type ExchangeId = u32;

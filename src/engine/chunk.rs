@@ -12,6 +12,7 @@
 
 use crate::engine::response::StatusResult;
 use crate::engine::sort::heap_sort;
+use crate::prelude::*;
 
 /// The de-duplicated IDs of one call and how they are cut into requests.
 #[derive(Clone, Debug, PartialEq, Eq)]

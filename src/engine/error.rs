@@ -12,6 +12,7 @@
 
 use crate::engine::poll::ProgressReport;
 use crate::engine::redact::Secret;
+use crate::prelude::*;
 use std::fmt;
 
 /// What went wrong, coarsely. Stable: each kind is a public JavaScript `code`.

@@ -9,6 +9,7 @@ use crate::engine::options::BatchOptions;
 use crate::engine::poll::ProgressReport;
 use crate::engine::prepare::Target;
 use crate::engine::response::StatusResult;
+use crate::prelude::*;
 
 /// Events of the fleet calls, for the caller.
 #[derive(Clone, Debug, PartialEq)]

@@ -10,6 +10,7 @@ use crate::engine::scheduler::SchedulerConfig;
 use crate::engine::validate::{describe_number, positive_integer};
 use crate::engine::wait_state::parse_states;
 use crate::engine::watch::MIN_INTERVAL_MS;
+use crate::prelude::*;
 
 /// The hooks a call may have.
 pub const HOOK_NAMES: [&str; 3] = ["onRequest", "onResponse", "onRetry"];

@@ -15,6 +15,7 @@ use crate::engine::prepare_all::PreparedOutcome;
 use crate::engine::response::StatusResult;
 use crate::engine::state::instance_state;
 use crate::engine::wait_state::StateOutcome;
+use crate::prelude::*;
 
 fn write_status(out: &mut String, s: &StatusResult) {
     Object::new(out)

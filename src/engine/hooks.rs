@@ -7,6 +7,7 @@
 //! [`Notice::Hook`]: crate::engine::call::Notice::Hook
 
 use crate::engine::error::Error;
+use crate::prelude::*;
 
 /// One hook call.
 #[derive(Clone, Debug, PartialEq)]

@@ -14,6 +14,7 @@ use crate::engine::error::{Error, ErrorKind};
 use crate::engine::json::{self, write_string, Json};
 use crate::engine::redact::Secret;
 use crate::engine::validate::{parse_endpoint, validate_token, Endpoint};
+use crate::prelude::*;
 use std::fmt;
 
 /// The global IAM service.

@@ -16,6 +16,7 @@ use crate::engine::iam::{
 use crate::engine::json::{self, Json};
 use crate::engine::options::{closest, DEFAULT_TIMEOUT_MS};
 use crate::engine::redact::Secret;
+use crate::prelude::*;
 
 /// The option names of `iamTokenProvider` (also `createProxy({ iam })` and the CLI).
 pub const IAM_OPTIONS: [&str; 8] = [

@@ -6,6 +6,7 @@ use crate::engine::error::Error;
 use crate::engine::input::{parse_instance_ids, MAX_IDS_PER_CALL};
 use crate::engine::json::{self, Json};
 use crate::engine::validate::validate_id;
+use crate::prelude::*;
 
 /// An entry that is not a valid ID: the value given and why.
 #[derive(Clone, Debug, PartialEq)]

@@ -6,6 +6,7 @@ use crate::engine::error::Error;
 use crate::engine::json::{self, Json};
 use crate::engine::prepare::Target;
 use crate::engine::validate::validate_id;
+use crate::prelude::*;
 
 /// Most IDs one `batchStatus` call accepts (about 3 000 requests of 32).
 pub const MAX_IDS_PER_CALL: usize = 100_000;

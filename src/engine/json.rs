@@ -14,6 +14,8 @@
 //! 1e-289 read as 0 and the largest doubles as infinity. Exact rounding
 //! everywhere would take the standard library's float parser, 14.5 KB gzip.
 
+use crate::prelude::*;
+
 /// Deepest nesting of arrays and objects accepted.
 pub const MAX_DEPTH: usize = 64;
 

@@ -11,6 +11,7 @@ use crate::engine::json::{self, Json};
 use crate::engine::poll::PollPolicy;
 use crate::engine::retry::RetryPolicy;
 use crate::engine::validate::{parse_endpoint, positive_integer, validate_token, Endpoint};
+use crate::prelude::*;
 
 /// Default `timeoutMs`: one attempt may take this long.
 pub const DEFAULT_TIMEOUT_MS: u32 = 10_000;

@@ -9,6 +9,7 @@ use crate::engine::json::write_string;
 use crate::engine::poll::ProgressReport;
 use crate::engine::response::PrepareProgress;
 use crate::engine::state::instance_state;
+use crate::prelude::*;
 
 /// A JSON object being written: `{"key":value,...}`.
 pub(crate) struct Object<'a> {

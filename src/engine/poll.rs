@@ -15,6 +15,7 @@
 use crate::engine::error::{Error, ErrorKind};
 use crate::engine::response::PrepareProgress;
 use crate::engine::state::PrepareState;
+use crate::prelude::*;
 
 /// Growth of the poll delay while nothing changes.
 pub const BACKOFF_FACTOR: f64 = 1.5;

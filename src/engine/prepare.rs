@@ -7,6 +7,7 @@ use crate::engine::error::Error;
 use crate::engine::poll::{PollDecision, PollPolicy, Poller, ProgressReport};
 use crate::engine::request::{prepare_progress_request, PREPARE_PROGRESS_PATH};
 use crate::engine::response::{parse_prepare_progress, PrepareProgress};
+use crate::prelude::*;
 
 /// The user and instance a prepare-progress call is about (validated).
 #[derive(Clone, Debug, PartialEq, Eq)]

@@ -12,6 +12,7 @@ use crate::engine::input::target_from_json;
 use crate::engine::json;
 use crate::engine::poll::{PollPolicy, ProgressReport};
 use crate::engine::prepare::{Target, WaitCall};
+use crate::prelude::*;
 
 /// Default `concurrency` of `waitPreparedAll`.
 pub const DEFAULT_WAITS: usize = 8;

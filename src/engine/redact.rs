@@ -17,6 +17,7 @@
 //! cannot combine with its surroundings into a copy of an (ASCII) token.
 
 use crate::engine::sort::heap_sort;
+use crate::prelude::*;
 
 /// What a masked secret looks like.
 pub const REDACTED: &str = "\u{2022}\u{2022}\u{2022}";

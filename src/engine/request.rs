@@ -8,6 +8,7 @@
 
 use crate::engine::json::write_string;
 use crate::engine::validate::Endpoint;
+use crate::prelude::*;
 use std::fmt;
 
 pub const BATCH_STATUS_PATH: &str = "/v1/instances/batch-query-status";

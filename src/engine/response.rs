@@ -14,6 +14,7 @@ use crate::engine::error::{Error, ErrorKind};
 use crate::engine::json::{self, Json};
 use crate::engine::retry::parse_retry_after;
 use crate::engine::state::PrepareState;
+use crate::prelude::*;
 
 /// Largest response body read, in bytes (decompressed). Real responses are a
 /// few KiB; anything near this is not KooPhone, and reading stops there.

@@ -8,6 +8,8 @@
 //! `max_retry_after_ms`; a longer demand gives up rather than stall the caller.
 
 use crate::engine::error::Error;
+#[cfg(all(target_arch = "wasm32", not(debug_assertions)))]
+use crate::prelude::F64Ext;
 
 /// The wait after a 429 without `Retry-After`: uniform in this range (ms).
 pub const THROTTLED_DELAY_MS: (u64, u64) = (2_000, 5_000);

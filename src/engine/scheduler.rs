@@ -24,8 +24,10 @@
 //!
 //! [`Shared`]: crate::engine::call::Shared
 
+#[cfg(all(target_arch = "wasm32", not(debug_assertions)))]
+use crate::prelude::F64Ext;
+use alloc::rc::Rc;
 use std::cell::RefCell;
-use std::rc::Rc;
 
 /// A scheduler shared by the calls of one client.
 pub type SharedScheduler = Rc<RefCell<Scheduler>>;

@@ -19,6 +19,7 @@
 
 use crate::engine::error::Error;
 use crate::engine::request::HttpRequest;
+use crate::prelude::*;
 use hmac::{Hmac, Mac};
 use sha2::{Digest, Sha256};
 use std::fmt;

@@ -5,6 +5,7 @@
 //! everywhere; messages name the offending field but never echo the token.
 
 use crate::engine::error::Error;
+use crate::prelude::*;
 
 /// Longest instance or user ID the API accepts, in UTF-16 code units: the
 /// service is written in Java, whose `String.length()` counts those.

@@ -18,6 +18,7 @@ use crate::engine::json::{self, Json};
 use crate::engine::options::BatchOptions;
 use crate::engine::response::StatusResult;
 use crate::engine::state::instance_state;
+use crate::prelude::*;
 
 /// Default `maxWaitMs` of `waitForState` (10 minutes).
 pub const DEFAULT_MAX_WAIT_MS: u32 = 600_000;

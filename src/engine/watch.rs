@@ -15,6 +15,7 @@ use crate::engine::fleet::{
     WatchEvent,
 };
 use crate::engine::options::BatchOptions;
+use crate::prelude::*;
 
 /// Default and smallest `intervalMs`.
 pub const DEFAULT_INTERVAL_MS: u32 = 5_000;
