@@ -151,10 +151,14 @@ impl IamCredentials {
             let mut e = fail(format!(
                 "IAM {what} (HTTP {status}); check domainName, userName, password and the project"
             ));
-            let said: Vec<&str> =
-                [&e.error_code, &e.error_msg].into_iter().flatten().map(String::as_str).collect();
-            if !said.is_empty() {
-                e.message = format!("{}: {}", e.message, said.join(" "));
+            // What IAM said, after `: `, space-separated.
+            let mut said = false;
+            for part in [&e.error_code, &e.error_msg].into_iter().flatten() {
+                e.message.push_str(if said { " " } else { ": " });
+                e.message.push_str(part);
+                said = true;
+            }
+            if said {
                 if let Some(secret) = Secret::everywhere(&self.password) {
                     e.redact(&secret);
                 }
