@@ -8,7 +8,7 @@
 //! future, closure or timer lives on the JavaScript side, so a trap in the
 //! module surfaces in the host's `try`, where it fails that call alone.
 
-use crate::engine::call::{Action, Event, Machine, Notice, TransportFailure};
+use crate::engine::call::{Action, Event, Machine, Notice, Outgoing, TransportFailure};
 use crate::engine::error::{Cause, Error};
 use crate::engine::fleet_output::{fleet_notice_json, hook_json};
 use crate::engine::json::{self, Json};
@@ -64,62 +64,58 @@ impl<M: Machine> Run for Driven<M> {
     fn run(&mut self, host: &Host, now_ms: f64) -> bool {
         while let Some(action) = self.machine.next_action(now_ms) {
             // Only the result is typed by the machine; everything else is
-            // performed by one function shared by every machine.
-            let settled = match action {
-                Action::Finish(Ok(output)) => Some((true, (self.render)(&self.machine, &output))),
-                Action::Finish(Err(error)) => Some((false, error_json(&error))),
-                Action::Send(out) => perform(host, Action::Send(out), now_ms),
-                Action::GetToken { id, force_refresh } => {
-                    perform(host, Action::GetToken { id, force_refresh }, now_ms)
+            // performed by functions shared by every machine.
+            let (ok, json) = match action {
+                Action::Finish(Ok(output)) => (true, (self.render)(&self.machine, &output)),
+                Action::Finish(Err(error)) => (false, error_json(&error)),
+                Action::Send(out) => {
+                    send(host, &out);
+                    continue;
                 }
-                Action::WakeAt(at) => perform(host, Action::WakeAt(at), now_ms),
-                Action::Notify(notice) => perform(host, Action::Notify(notice), now_ms),
+                Action::GetToken { id, force_refresh } => {
+                    host.get_token(id, force_refresh);
+                    continue;
+                }
+                // Rounded up: timers count whole milliseconds, and one that fires a
+                // fraction early would find nothing due and have to sleep again.
+                Action::WakeAt(at) => {
+                    host.sleep((at - now_ms).max(0.0).ceil());
+                    continue;
+                }
+                Action::Notify(notice) => {
+                    notify(host, &notice);
+                    continue;
+                }
             };
-            if let Some((ok, json)) = settled {
-                host.settle(ok, &json);
-                return true;
-            }
+            host.settle(ok, &json);
+            return true;
         }
         false
     }
 }
 
-/// Perform an action that does not end the call.
+/// Hand a request to the host.
 #[inline(never)]
-fn perform(host: &Host, action: Action<()>, now_ms: f64) -> Option<(bool, String)> {
-    match action {
-        Action::Send(out) => {
-            let mut headers = String::with_capacity(256);
-            for (name, value) in &out.request.headers {
-                headers.push_str(name);
-                headers.push('\n');
-                headers.push_str(value);
-                headers.push('\n');
-            }
-            host.send(
-                out.id,
-                &out.request.url,
-                &headers,
-                &out.request.body,
-                out.timeout_ms,
-                out.max_body_bytes,
-            );
-        }
-        Action::GetToken { id, force_refresh } => host.get_token(id, force_refresh),
-        // Rounded up: timers count whole milliseconds, and one that fires a
-        // fraction early would find nothing due and have to sleep again.
-        Action::WakeAt(at) => host.sleep((at - now_ms).max(0.0).ceil()),
-        Action::Notify(notice) => {
-            let (kind, json) = match &notice {
-                Notice::Progress(report) => ("progress", report_json(report)),
-                Notice::Hook(hook) => hook_json(hook),
-                Notice::Fleet(notice) => fleet_notice_json(notice),
-            };
-            host.notify(kind, &json);
-        }
-        Action::Finish(_) => {}
+fn send(host: &Host, out: &Outgoing) {
+    let mut headers = String::with_capacity(256);
+    for (name, value) in &out.request.headers {
+        headers.push_str(name);
+        headers.push('\n');
+        headers.push_str(value);
+        headers.push('\n');
     }
-    None
+    host.send(out.id, &out.request.url, &headers, &out.request.body, out.timeout_ms, out.max_body_bytes);
+}
+
+/// Hand a notice to the caller, through the host.
+#[inline(never)]
+fn notify(host: &Host, notice: &Notice) {
+    let (kind, json) = match notice {
+        Notice::Progress(report) => ("progress", report_json(report)),
+        Notice::Hook(hook) => hook_json(hook),
+        Notice::Fleet(notice) => fleet_notice_json(notice),
+    };
+    host.notify(kind, &json);
 }
 
 /// One call in progress, owned by its JavaScript host.
