@@ -9,7 +9,7 @@
 //! the first error, every chunk's error attached. The caller's abort always
 //! ends the call with `ABORTED`.
 
-use crate::engine::call::{Action, Answer, Event, Machine, Request, Shared, Step, Wake};
+use crate::engine::call::{Action, Answer, Event, Machine, Request, Shared, Wake};
 use crate::engine::chunk::{ChunkMerge, ChunkPlan, MergedStatuses};
 use crate::engine::error::Error;
 use crate::engine::options::BatchOptions;
@@ -148,11 +148,9 @@ impl Machine for BatchCall {
                 let request = &mut self.slots[slot].request;
                 (
                     slot,
-                    request
-                        .token_arrived(id, outcome, now_ms, &mut self.shared, &|e, rid| {
-                            batch_status_request(e, ids, rid)
-                        })
-                        .map(Answer::from),
+                    request.token_arrived(id, outcome, now_ms, &mut self.shared, |e, rid| {
+                        batch_status_request(e, ids, rid)
+                    }),
                 )
             }
             Event::Exchanged { id, outcome } => {
@@ -199,17 +197,17 @@ impl Machine for BatchCall {
                 let ids = self.plan.chunk(self.slots[slot].chunk);
                 let request = &mut self.slots[slot].request;
                 match request
-                    .next_action(now_ms, &mut self.shared, &|e, rid| batch_status_request(e, ids, rid))
+                    .next_action(now_ms, &mut self.shared, |e, rid| batch_status_request(e, ids, rid))
                 {
                     Ok(None) => {}
-                    Ok(Some(step)) => {
-                        if let Step::Send(outgoing) = &step {
+                    Ok(Some(action)) => {
+                        if let Action::Send(outgoing) = &action {
                             self.request_ids.push(outgoing.request.request_id.clone());
                         }
-                        return Some(step.into());
+                        return Some(action);
                     }
-                    Err(failure) => {
-                        failed = Some((slot, failure.into()));
+                    Err(answer) => {
+                        failed = Some((slot, answer));
                         break;
                     }
                 }

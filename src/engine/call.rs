@@ -276,45 +276,6 @@ pub enum Answer<V> {
     Deadline(Error),
 }
 
-/// What became of an attempt that came back without a value (an [`Answer`]
-/// but for the value: the request's own steps are not generic, so they are
-/// in the module once, not once per kind of answer).
-#[derive(Debug, PartialEq)]
-pub enum Failure {
-    Retrying,
-    GaveUp(Error),
-    Deadline(Error),
-}
-
-impl<V> From<Failure> for Answer<V> {
-    fn from(failure: Failure) -> Self {
-        match failure {
-            Failure::Retrying => Answer::Retrying,
-            Failure::GaveUp(error) => Answer::GaveUp(error),
-            Failure::Deadline(error) => Answer::Deadline(error),
-        }
-    }
-}
-
-/// What a request asks of the driver: the [`Action`]s that are not a call's result.
-#[derive(Debug, PartialEq)]
-pub enum Step {
-    GetToken { id: ExchangeId, force_refresh: bool },
-    Send(Outgoing),
-}
-
-impl<T> From<Step> for Action<T> {
-    fn from(step: Step) -> Self {
-        match step {
-            Step::GetToken { id, force_refresh } => Action::GetToken { id, force_refresh },
-            Step::Send(outgoing) => Action::Send(outgoing),
-        }
-    }
-}
-
-/// Makes a request (without auth) for an endpoint and an `x-request-id`.
-pub type Build<'a> = &'a dyn Fn(&Endpoint, &str) -> HttpRequest;
-
 /// One logical request of a call through its attempts: token, sending,
 /// reading the answer, retries with backoff or `Retry-After`. `build` makes
 /// the request (without auth) for an endpoint and `x-request-id`; `parse`
@@ -382,12 +343,12 @@ impl Request {
     /// The next thing this request needs done at `now_ms`: ask for a token,
     /// send, or nothing. A token function that outlived the attempt's timeout
     /// fails the attempt here (the result is then `Err`).
-    pub fn next_action(
+    pub fn next_action<T, V>(
         &mut self,
         now_ms: f64,
         sh: &mut Shared,
-        build: Build,
-    ) -> Result<Option<Step>, Failure> {
+        build: impl FnOnce(&Endpoint, &str) -> HttpRequest,
+    ) -> Result<Option<Action<T>>, Answer<V>> {
         match std::mem::replace(&mut self.stage, Stage::Done) {
             Stage::DueAt(at) if at <= now_ms => self.take_slot(now_ms, sh, build),
             Stage::Blocked => self.take_slot(now_ms, sh, build),
@@ -398,7 +359,7 @@ impl Request {
                     request_id: outgoing.request.request_id.clone(),
                     token,
                 };
-                Ok(Some(Step::Send(*outgoing)))
+                Ok(Some(Action::Send(*outgoing)))
             }
             Stage::Refresh => self.refreshed_send(now_ms, sh, build),
             Stage::Token { started_at, id, force } if now_ms >= started_at + f64::from(sh.timeout_ms) => {
@@ -420,7 +381,12 @@ impl Request {
     }
 
     /// Due now: take the scheduler's slot (if any), then start the attempt.
-    fn take_slot(&mut self, now_ms: f64, sh: &mut Shared, build: Build) -> Result<Option<Step>, Failure> {
+    fn take_slot<T, V>(
+        &mut self,
+        now_ms: f64,
+        sh: &mut Shared,
+        build: impl FnOnce(&Endpoint, &str) -> HttpRequest,
+    ) -> Result<Option<Action<T>>, Answer<V>> {
         if let Some(scheduler) = &sh.scheduler {
             match Slot::acquire(scheduler, now_ms) {
                 Ok(slot) => self.slot = Some(slot),
@@ -439,12 +405,12 @@ impl Request {
 
     /// Re-send after the API refused the token, with the call's one forced
     /// refresh (asked by the first refused request; the others wait for it).
-    fn refreshed_send(
+    fn refreshed_send<T, V>(
         &mut self,
         now_ms: f64,
         sh: &mut Shared,
-        build: Build,
-    ) -> Result<Option<Step>, Failure> {
+        build: impl FnOnce(&Endpoint, &str) -> HttpRequest,
+    ) -> Result<Option<Action<T>>, Answer<V>> {
         match &sh.refresh {
             Refresh::Asking(_) => {
                 self.stage = Stage::Refresh;
@@ -462,26 +428,31 @@ impl Request {
                     request_id: outgoing.request.request_id.clone(),
                     token: Some(token),
                 };
-                Ok(Some(Step::Send(outgoing)))
+                Ok(Some(Action::Send(outgoing)))
             }
-            Refresh::Failed(error) => Err(Failure::GaveUp(error.as_ref().clone())),
+            Refresh::Failed(error) => Err(Answer::GaveUp(error.as_ref().clone())),
             Refresh::Idle => {
                 let id = sh.exchange_id();
                 sh.refresh = Refresh::Asking(id);
                 self.stage = Stage::Token { id, started_at: now_ms, force: true };
-                Ok(Some(Step::GetToken { id, force_refresh: true }))
+                Ok(Some(Action::GetToken { id, force_refresh: true }))
             }
         }
     }
 
     /// Start an attempt: send it (signed, or with the fixed token), or first
     /// ask the token function.
-    fn start_attempt(&mut self, now_ms: f64, sh: &mut Shared, build: Build) -> Result<Option<Step>, Failure> {
+    fn start_attempt<T, V>(
+        &mut self,
+        now_ms: f64,
+        sh: &mut Shared,
+        build: impl FnOnce(&Endpoint, &str) -> HttpRequest,
+    ) -> Result<Option<Action<T>>, Answer<V>> {
         self.attempts += 1;
         let id = sh.exchange_id();
         if sh.auth == Auth::TokenFunction {
             self.stage = Stage::Token { id, started_at: now_ms, force: false };
-            return Ok(Some(Step::GetToken { id, force_refresh: false }));
+            return Ok(Some(Action::GetToken { id, force_refresh: false }));
         }
         let mut request = build(&sh.endpoint, &sh.rng.request_id());
         if let Err(error) = sh.auth.apply(&mut request, now_ms + sh.wall_offset_ms) {
@@ -489,7 +460,7 @@ impl Request {
         }
         let outgoing = self.send(id, request, sh.timeout_ms);
         self.sent(&outgoing, now_ms, sh);
-        Ok(Some(Step::Send(outgoing)))
+        Ok(Some(Action::Send(outgoing)))
     }
 
     /// Attempt `outgoing` goes on the wire now.
@@ -514,14 +485,14 @@ impl Request {
 
     /// The token function of attempt `id` answered. On success the request
     /// is ready for [`Request::next_action`]; on failure the attempt failed.
-    pub fn token_arrived(
+    pub fn token_arrived<V>(
         &mut self,
         id: ExchangeId,
         outcome: Result<String, Cause>,
         now_ms: f64,
         sh: &mut Shared,
-        build: Build,
-    ) -> Option<Failure> {
+        build: impl FnOnce(&Endpoint, &str) -> HttpRequest,
+    ) -> Option<Answer<V>> {
         let Stage::Token { id: own, started_at, force } = self.stage else { return None };
         if own != id {
             return None;
@@ -565,58 +536,22 @@ impl Request {
         now_ms: f64,
         sh: &mut Shared,
         path: &str,
-        parse: fn(&RawResponse, &str) -> Result<V, Error>,
+        parse: impl FnOnce(&RawResponse, &str) -> Result<V, Error>,
     ) -> Option<Answer<V>> {
-        let (request_id, response) = self.came_back(id, outcome, sh, path)?;
-        let status = response.as_ref().ok().map(|r| r.status);
-        let (value, error) = match response.and_then(|r| parse(&r, &request_id)) {
-            Ok(value) => (Some(value), None),
-            Err(error) => (None, Some(error)),
-        };
-        match self.read(request_id, status, error, now_ms, sh) {
-            Ok(request_id) => value.map(|value| Answer::Value(value, request_id)),
-            Err(failure) => Some(failure.into()),
-        }
-    }
-
-    /// Exchange `id`, if it is this request's: its `x-request-id`, and the
-    /// response or the error of a transport failure.
-    fn came_back(
-        &self,
-        id: ExchangeId,
-        outcome: Result<RawResponse, TransportFailure>,
-        sh: &Shared,
-        path: &str,
-    ) -> Option<(String, Result<RawResponse, Error>)> {
-        let Stage::InFlight { id: own, request_id, .. } = &self.stage else { return None };
+        let Stage::InFlight { id: own, request_id, token } = &self.stage else { return None };
         if *own != id {
             return None;
         }
-        let response =
-            outcome.map_err(|failure| transport_error(failure, &sh.endpoint.url(path), sh.timeout_ms));
-        Some((request_id.clone(), response))
-    }
-
-    /// The exchange's answer was read (`error` if it failed, with the HTTP
-    /// `status` when a response came): settle the scheduler's slot, tell the
-    /// hooks, and on failure decide whether to try again. `Ok` with the
-    /// `x-request-id` when the answer is good.
-    fn read(
-        &mut self,
-        request_id: String,
-        status: Option<u16>,
-        error: Option<Error>,
-        now_ms: f64,
-        sh: &mut Shared,
-    ) -> Result<String, Failure> {
-        let token = match &self.stage {
-            Stage::InFlight { token, .. } => token.clone(),
-            _ => None,
+        let (request_id, token) = (request_id.clone(), token.clone());
+        let status = outcome.as_ref().ok().map(|r| r.status);
+        let parsed = match outcome {
+            Ok(response) => parse(&response, &request_id),
+            Err(failure) => Err(transport_error(failure, &sh.endpoint.url(path), sh.timeout_ms)),
         };
         let epoch = self.slot.take().map(|slot| slot.epoch());
         if let (Some(scheduler), Some(epoch)) = (&sh.scheduler, epoch) {
             let throttled = status == Some(429);
-            if throttled || error.is_none() {
+            if throttled || parsed.is_ok() {
                 scheduler.borrow_mut().answered(throttled, epoch, now_ms);
             }
         }
@@ -624,50 +559,54 @@ impl Request {
         sh.hook(|| Hook::Response {
             attempt: Attempt { operation: self.operation, request_id: request_id.clone(), number: attempt },
             http_status: status,
-            error_code: error.as_ref().and_then(|e| e.error_code.clone()),
-            code: error.as_ref().map(|e| e.kind.code()),
+            error_code: parsed.as_ref().err().and_then(|e| e.error_code.clone()),
+            code: parsed.as_ref().err().map(|e| e.kind.code()),
             duration_ms,
         });
-        let Some(mut error) = error else {
-            self.stage = Stage::Done;
-            return Ok(request_id);
-        };
-        error.request_id = Some(request_id);
-        let secret = match &token {
-            Some(token) => Secret::new(token),
-            None => sh.auth.secret(),
-        };
-        if let Some(secret) = secret {
-            error.redact(&secret);
-        }
-        if !self.refreshed && sh.auth == Auth::TokenFunction && is_refusal(&error) {
-            // Ask once more with a forced refresh, shared with the call's
-            // other refused requests; unless one already gave a token
-            // other than the refused one: that is the fresh one.
-            self.refreshed = true;
-            if matches!(&sh.refresh, Refresh::Got(fresh) if Some(fresh) == token.as_ref()) {
-                sh.refresh = Refresh::Idle;
+        match parsed {
+            Ok(value) => {
+                self.stage = Stage::Done;
+                Some(Answer::Value(value, request_id))
             }
-            self.stage = Stage::Refresh;
-            return Err(Failure::Retrying);
+            Err(mut error) => {
+                error.request_id = Some(request_id);
+                let secret = match &token {
+                    Some(token) => Secret::new(token),
+                    None => sh.auth.secret(),
+                };
+                if let Some(secret) = secret {
+                    error.redact(&secret);
+                }
+                if !self.refreshed && sh.auth == Auth::TokenFunction && is_refusal(&error) {
+                    // Ask once more with a forced refresh, shared with the call's
+                    // other refused requests; unless one already gave a token
+                    // other than the refused one: that is the fresh one.
+                    self.refreshed = true;
+                    if matches!(&sh.refresh, Refresh::Got(fresh) if Some(fresh) == token.as_ref()) {
+                        sh.refresh = Refresh::Idle;
+                    }
+                    self.stage = Stage::Refresh;
+                    return Some(Answer::Retrying);
+                }
+                Some(self.failed(error, now_ms, sh))
+            }
         }
-        Err(self.failed(error, now_ms, sh))
     }
 
     /// The current attempt failed with `error`: retry later, or give up.
-    fn failed(&mut self, error: Error, now_ms: f64, sh: &mut Shared) -> Failure {
+    fn failed<V>(&mut self, error: Error, now_ms: f64, sh: &mut Shared) -> Answer<V> {
         self.stage = Stage::Done;
         self.slot = None;
         let RetryDecision::RetryIn(delay) = sh.retry.decide(self.attempts, &error, sh.rng.unit()) else {
-            return Failure::GaveUp(error);
+            return Answer::GaveUp(error);
         };
         let at = now_ms + delay as f64;
         if sh.deadline_ms.is_some_and(|deadline| at >= deadline) {
-            return Failure::Deadline(error);
+            return Answer::Deadline(error);
         }
         let timed_out = error.kind == ErrorKind::Timeout;
         if sh.scheduler.as_ref().is_some_and(|s| !s.borrow_mut().allow_retry(timed_out)) {
-            return Failure::GaveUp(error);
+            return Answer::GaveUp(error);
         }
         let attempt = self.attempts;
         sh.hook(|| Hook::Retry {
@@ -680,7 +619,7 @@ impl Request {
             error: Box::new(error),
         });
         self.stage = Stage::DueAt(at);
-        Failure::Retrying
+        Answer::Retrying
     }
 }
 

@@ -5,9 +5,8 @@
 use crate::engine::call::{Action, Answer, Event, Machine, Notice, Request, Shared, Wake};
 use crate::engine::error::Error;
 use crate::engine::poll::{PollDecision, PollPolicy, Poller, ProgressReport};
-use crate::engine::request::{prepare_progress_request, HttpRequest, PREPARE_PROGRESS_PATH};
+use crate::engine::request::{prepare_progress_request, PREPARE_PROGRESS_PATH};
 use crate::engine::response::{parse_prepare_progress, PrepareProgress};
-use crate::engine::validate::Endpoint;
 use crate::prelude::*;
 
 /// The user and instance a prepare-progress call is about (validated).
@@ -18,8 +17,12 @@ pub struct Target {
 }
 
 impl Target {
-    fn request(&self, endpoint: &Endpoint, request_id: &str) -> HttpRequest {
-        prepare_progress_request(endpoint, &self.user_id, &self.instance_id, request_id)
+    fn request(
+        &self,
+    ) -> impl Fn(&crate::engine::validate::Endpoint, &str) -> crate::engine::request::HttpRequest + '_ {
+        move |endpoint, request_id| {
+            prepare_progress_request(endpoint, &self.user_id, &self.instance_id, request_id)
+        }
     }
 }
 
@@ -39,9 +42,7 @@ fn prepare_answer(
             wake.fired();
             None
         }
-        Event::Token { id, outcome } => request
-            .token_arrived(id, outcome, now_ms, shared, &|e, rid| target.request(e, rid))
-            .map(Answer::from),
+        Event::Token { id, outcome } => request.token_arrived(id, outcome, now_ms, shared, target.request()),
         Event::Exchanged { id, outcome } => {
             request.exchanged(id, outcome, now_ms, shared, PREPARE_PROGRESS_PATH, parse_prepare_progress)
         }
@@ -102,14 +103,13 @@ impl Machine for PrepareCall {
             return None;
         }
         if self.outcome.is_none() {
-            let target = &self.target;
-            match self.request.next_action(now_ms, &mut self.shared, &|e, rid| target.request(e, rid)) {
-                Ok(Some(step)) => return Some(step.into()),
+            match self.request.next_action(now_ms, &mut self.shared, self.target.request()) {
+                Ok(Some(action)) => return Some(action),
                 Ok(None) => {
                     let wake = self.request.wake_at(self.shared.timeout_ms);
                     return self.wake.ask(wake);
                 }
-                Err(failure) => self.answered(failure.into()),
+                Err(answer) => self.answered(answer),
             }
         }
         self.finished = true;
@@ -200,15 +200,14 @@ impl Machine for WaitCall {
             return Some(Action::Notify(Notice::Progress(report)));
         }
         if self.outcome.is_none() {
-            let target = &self.target;
-            match self.poll.next_action(now_ms, &mut self.shared, &|e, rid| target.request(e, rid)) {
-                Ok(Some(step)) => return Some(step.into()),
+            match self.poll.next_action(now_ms, &mut self.shared, self.target.request()) {
+                Ok(Some(action)) => return Some(action),
                 Ok(None) => {
                     let wake = self.poll.wake_at(self.shared.timeout_ms);
                     return self.wake.ask(wake);
                 }
-                Err(failure) => {
-                    self.answered(failure.into(), now_ms);
+                Err(answer) => {
+                    self.answered(answer, now_ms);
                     return self.next_action(now_ms);
                 }
             }
