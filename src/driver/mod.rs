@@ -48,12 +48,12 @@ struct Driven<M: Machine> {
     render: Render<M>,
 }
 
-/// The object-safe face of [`Driven`], so one exported [`Call`] type serves
-/// every machine.
+/// The object-safe face of [`Driven`], so one exported [`Call`] type and one
+/// run loop serve every machine.
 trait Run {
     fn handle(&mut self, event: Event, now_ms: f64);
-    /// Perform every action due at `now_ms`; `true` once the call is over.
-    fn run(&mut self, host: &Host, now_ms: f64) -> bool;
+    /// The machine's next action at `now_ms`, its result rendered as JSON.
+    fn next(&mut self, now_ms: f64) -> Option<Action<String>>;
 }
 
 impl<M: Machine> Run for Driven<M> {
@@ -61,36 +61,17 @@ impl<M: Machine> Run for Driven<M> {
         self.machine.handle(event, now_ms);
     }
 
-    fn run(&mut self, host: &Host, now_ms: f64) -> bool {
-        while let Some(action) = self.machine.next_action(now_ms) {
-            // Only the result is typed by the machine; everything else is
-            // performed by functions shared by every machine.
-            let (ok, json) = match action {
-                Action::Finish(Ok(output)) => (true, (self.render)(&self.machine, &output)),
-                Action::Finish(Err(error)) => (false, error_json(&error)),
-                Action::Send(out) => {
-                    send(host, &out);
-                    continue;
-                }
-                Action::GetToken { id, force_refresh } => {
-                    host.get_token(id, force_refresh);
-                    continue;
-                }
-                // Rounded up: timers count whole milliseconds, and one that fires a
-                // fraction early would find nothing due and have to sleep again.
-                Action::WakeAt(at) => {
-                    host.sleep((at - now_ms).max(0.0).ceil());
-                    continue;
-                }
-                Action::Notify(notice) => {
-                    notify(host, &notice);
-                    continue;
-                }
-            };
-            host.settle(ok, &json);
-            return true;
-        }
-        false
+    fn next(&mut self, now_ms: f64) -> Option<Action<String>> {
+        // Only the result is typed by the machine; everything else is
+        // performed by the one loop in [`Call::step`].
+        Some(match self.machine.next_action(now_ms)? {
+            Action::Finish(Ok(output)) => Action::Finish(Ok((self.render)(&self.machine, &output))),
+            Action::Finish(Err(error)) => Action::Finish(Err(error)),
+            Action::Send(out) => Action::Send(out),
+            Action::GetToken { id, force_refresh } => Action::GetToken { id, force_refresh },
+            Action::WakeAt(at) => Action::WakeAt(at),
+            Action::Notify(notice) => Action::Notify(notice),
+        })
     }
 }
 
@@ -150,8 +131,36 @@ impl Call {
         }
     }
 
+    /// Perform every action due at `now_ms`, until the call is over or waits.
     fn step(&mut self, now_ms: f64) {
-        self.over = self.inner.run(&self.host, now_ms);
+        let host = &self.host;
+        while let Some(action) = self.inner.next(now_ms) {
+            let (ok, json) = match action {
+                Action::Finish(Ok(json)) => (true, json),
+                Action::Finish(Err(error)) => (false, error_json(&error)),
+                Action::Send(out) => {
+                    send(host, &out);
+                    continue;
+                }
+                Action::GetToken { id, force_refresh } => {
+                    host.get_token(id, force_refresh);
+                    continue;
+                }
+                // Rounded up: timers count whole milliseconds, and one that fires a
+                // fraction early would find nothing due and have to sleep again.
+                Action::WakeAt(at) => {
+                    host.sleep((at - now_ms).max(0.0).ceil());
+                    continue;
+                }
+                Action::Notify(notice) => {
+                    notify(host, &notice);
+                    continue;
+                }
+            };
+            host.settle(ok, &json);
+            self.over = true;
+            return;
+        }
     }
 }
 
