@@ -112,15 +112,6 @@ impl CallOptions {
             if matches!(value, Json::Null) {
                 continue;
             }
-            let number = || match value {
-                Json::Number(n) => Ok(Some(*n)),
-                other => match tag(other) {
-                    Some(t @ ("NaN" | "Infinity" | "-Infinity")) => {
-                        Err(Error::invalid(format!("{name} must be a whole number, got {t}")))
-                    }
-                    _ => Err(Error::invalid(format!("{name} must be a number, got {}", describe(other)))),
-                },
-            };
             let expect_tag = |wanted: &str, what: &str| {
                 if tag(value) == Some(wanted) {
                     Ok(())
@@ -128,6 +119,10 @@ impl CallOptions {
                     Err(Error::invalid(format!("{name} must be {what}, got {}", describe(value))))
                 }
             };
+            if let Some((_, field)) = NUMBER_OPTIONS.iter().find(|(n, _)| n == name) {
+                *field(&mut raw) = Some(whole_number(name, value)?);
+                continue;
+            }
             match name.as_str() {
                 "token" => {
                     auth = Some(match value {
@@ -154,13 +149,6 @@ impl CallOptions {
                         )))
                     }
                 },
-                "timeoutMs" => raw.timeout_ms = number()?,
-                "maxAttempts" => raw.max_attempts = number()?,
-                "chunkSize" => raw.chunk_size = number()?,
-                "concurrency" => raw.concurrency = number()?,
-                "maxWaitMs" => raw.max_wait_ms = number()?,
-                "minDelayMs" => raw.min_delay_ms = number()?,
-                "maxDelayMs" => raw.max_delay_ms = number()?,
                 "allowPartial" => match value {
                     Json::Bool(b) => raw.allow_partial = *b,
                     other => {
@@ -199,6 +187,31 @@ impl CallOptions {
                 )),
             };
         Ok(CallOptions { options, auth, raw, fleet })
+    }
+}
+
+/// The numeric options, each with its field of [`RawOptions`].
+type NumberField = fn(&mut RawOptions) -> &mut Option<f64>;
+const NUMBER_OPTIONS: [(&str, NumberField); 7] = [
+    ("timeoutMs", |o| &mut o.timeout_ms),
+    ("maxAttempts", |o| &mut o.max_attempts),
+    ("chunkSize", |o| &mut o.chunk_size),
+    ("concurrency", |o| &mut o.concurrency),
+    ("maxWaitMs", |o| &mut o.max_wait_ms),
+    ("minDelayMs", |o| &mut o.min_delay_ms),
+    ("maxDelayMs", |o| &mut o.max_delay_ms),
+];
+
+/// The number option `name` holds (its range is checked by [`RawOptions::resolve`]).
+fn whole_number(name: &str, value: &Json) -> Result<f64, Error> {
+    match value {
+        Json::Number(n) => Ok(*n),
+        other => match tag(other) {
+            Some(t @ ("NaN" | "Infinity" | "-Infinity")) => {
+                Err(Error::invalid(format!("{name} must be a whole number, got {t}")))
+            }
+            _ => Err(Error::invalid(format!("{name} must be a number, got {}", describe(other)))),
+        },
     }
 }
 
