@@ -4,7 +4,7 @@
 
 pub use alloc::borrow::ToOwned;
 pub use alloc::boxed::Box;
-pub use alloc::string::{String, ToString};
+pub use alloc::string::String;
 pub use alloc::vec::Vec;
 #[cfg(all(target_arch = "wasm32", not(debug_assertions)))]
 pub use float::F64Ext;

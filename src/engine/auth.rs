@@ -11,6 +11,7 @@
 use crate::engine::error::Error;
 use crate::engine::json::Json;
 use crate::engine::options::closest;
+use crate::engine::output::cat;
 use crate::engine::redact::Secret;
 use crate::engine::request::HttpRequest;
 use crate::engine::sign::{sign_request, AkSk};
@@ -92,19 +93,24 @@ pub fn parse_credentials(value: &Json) -> Result<AkSk, Error> {
     let mut fields: [Option<&str>; 4] = [None; 4];
     for (name, value) in members {
         let Some(at) = CREDENTIAL_FIELDS.iter().position(|f| f == name) else {
-            return Err(Error::invalid(format!(
-                "unknown member credentials.{name}; did you mean `{}`?",
-                closest(name, &CREDENTIAL_FIELDS)
-            )));
+            return Err(Error::invalid(cat(&[
+                "unknown member credentials.",
+                name,
+                "; did you mean `",
+                closest(name, &CREDENTIAL_FIELDS),
+                "`?",
+            ])));
         };
         match value {
             Json::Null => {}
             Json::String(text) => fields[at] = Some(text),
             other => {
-                return Err(Error::invalid(format!(
-                    "credentials.{name} must be a string, got {}",
-                    other.type_name()
-                )))
+                return Err(Error::invalid(cat(&[
+                    "credentials.",
+                    name,
+                    " must be a string, got ",
+                    other.type_name(),
+                ])))
             }
         }
     }
@@ -115,7 +121,7 @@ pub fn parse_credentials(value: &Json) -> Result<AkSk, Error> {
         ));
     };
     AkSk::new(access_key, secret_key, project_id, security_token)
-        .map_err(|e| Error::invalid(format!("credentials.{}", e.message)))
+        .map_err(|e| Error::invalid(cat(&["credentials.", &e.message])))
 }
 
 #[cfg(test)]

@@ -13,6 +13,7 @@ pub use crate::engine::auth::Auth;
 use crate::engine::auth::{is_refusal, Refresh};
 use crate::engine::error::{Cause, Error, ErrorKind};
 use crate::engine::hooks::{Attempt, Hook};
+use crate::engine::output::{cat, decimal};
 use crate::engine::poll::ProgressReport;
 use crate::engine::redact::Secret;
 use crate::engine::request::{format_request_id, HttpRequest};
@@ -366,7 +367,11 @@ impl Request {
                 self.stage = Stage::Token { started_at, id, force };
                 let error = Error::new(
                     ErrorKind::Timeout,
-                    format!("the `token` function did not answer within timeoutMs ({} ms)", sh.timeout_ms),
+                    cat(&[
+                        "the `token` function did not answer within timeoutMs (",
+                        &decimal(i64::from(sh.timeout_ms)),
+                        " ms)",
+                    ]),
                 );
                 if force {
                     sh.refresh = Refresh::Failed(Box::new(error.clone()));
@@ -499,7 +504,7 @@ impl Request {
         }
         let error = match outcome {
             Err(cause) => Error {
-                message: format!("the `token` function failed: {}", cause.message),
+                message: cat(&["the `token` function failed: ", &cause.message]),
                 cause: Some(cause),
                 ..Error::new(ErrorKind::Auth, "")
             },
@@ -517,7 +522,7 @@ impl Request {
                 }
                 Err(e) => Error::new(
                     ErrorKind::Auth,
-                    format!("the `token` function gave an unusable token: {}", e.message),
+                    cat(&["the `token` function gave an unusable token: ", &e.message]),
                 ),
             },
         };
@@ -627,37 +632,48 @@ impl Request {
 pub fn transport_error(failure: TransportFailure, url: &str, timeout_ms: u32) -> Error {
     match failure {
         TransportFailure::Network(cause) => Error {
-            message: format!(
-                "could not reach KooPhone at {url}: {}. In a browser this is also how a CORS refusal looks: \
+            message: cat(&[
+                "could not reach KooPhone at ",
+                url,
+                ": ",
+                &cause.message,
+                ". In a browser this is also how a CORS refusal looks: \
                  check the endpoint, or route through a same-origin proxy",
-                cause.message
-            ),
+            ]),
             cause: Some(cause),
             ..Error::new(ErrorKind::Network, "")
         },
         TransportFailure::Timeout => {
-            Error::new(ErrorKind::Timeout, format!("no complete response within timeoutMs ({timeout_ms} ms)"))
+            let ms = decimal(i64::from(timeout_ms));
+            Error::new(ErrorKind::Timeout, cat(&["no complete response within timeoutMs (", &ms, " ms)"]))
         }
         TransportFailure::Redirect(status) => Error {
             http_status: status,
             ..Error::new(
                 ErrorKind::Redirect,
-                format!(
-                    "KooPhone at {url} answered with a redirect{}; requests are never re-sent to another URL \
+                cat(&[
+                    "KooPhone at ",
+                    url,
+                    " answered with a redirect",
+                    &status.map(|s| cat(&[" (HTTP ", &decimal(i64::from(s)), ")"])).unwrap_or_default(),
+                    "; requests are never re-sent to another URL \
                      (the token would go with them): set `endpoint` to the final URL",
-                    status.map(|s| format!(" (HTTP {s})")).unwrap_or_default()
-                ),
+                ]),
             )
         },
         TransportFailure::TooLarge(status) => Error {
             http_status: Some(status),
             ..Error::new(
                 ErrorKind::BadResponse,
-                format!("the response body is larger than {MAX_BODY_BYTES} bytes; stopped reading it"),
+                cat(&[
+                    "the response body is larger than ",
+                    &decimal(MAX_BODY_BYTES as i64),
+                    " bytes; stopped reading it",
+                ]),
             )
         },
         TransportFailure::NotAResponse(what) => {
-            Error::new(ErrorKind::BadResponse, format!("unexpected response from fetch: {what}"))
+            Error::new(ErrorKind::BadResponse, cat(&["unexpected response from fetch: ", &what]))
         }
     }
 }

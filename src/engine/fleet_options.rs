@@ -6,6 +6,7 @@
 use crate::engine::error::Error;
 use crate::engine::json::{self, Json};
 use crate::engine::options::{closest, MAX_TIMER_MS};
+use crate::engine::output::{cat, decimal};
 use crate::engine::scheduler::SchedulerConfig;
 use crate::engine::validate::{describe_number, positive_integer};
 use crate::engine::wait_state::parse_states;
@@ -46,9 +47,12 @@ impl FleetOptions {
             "intervalMs" => {
                 let ms = positive_integer(name, number(name, value)?, MAX_TIMER_MS)?;
                 if ms < MIN_INTERVAL_MS {
-                    return Err(Error::invalid(format!(
-                        "intervalMs must be at least {MIN_INTERVAL_MS}, got {ms}"
-                    )));
+                    return Err(Error::invalid(cat(&[
+                        "intervalMs must be at least ",
+                        &decimal(i64::from(MIN_INTERVAL_MS)),
+                        ", got ",
+                        &decimal(i64::from(ms)),
+                    ])));
                 }
                 self.interval_ms = Some(ms);
             }
@@ -70,10 +74,13 @@ impl FleetOptions {
                 };
                 for (hook, f) in members {
                     if !HOOK_NAMES.contains(&hook.as_str()) {
-                        return Err(Error::invalid(format!(
-                            "unknown hook `{hook}`; did you mean `{}`?",
-                            closest(hook, &HOOK_NAMES)
-                        )));
+                        return Err(Error::invalid(cat(&[
+                            "unknown hook `",
+                            hook,
+                            "`; did you mean `",
+                            closest(hook, &HOOK_NAMES),
+                            "`?",
+                        ])));
                     }
                     match f {
                         Json::Null => {}
@@ -112,10 +119,10 @@ pub fn parse_scheduler_config(text: &str) -> Result<SchedulerConfig, Error> {
                         "requestsPerSecond" => {
                             let rate = number("rateLimit.requestsPerSecond", v)?;
                             if !(rate > 0.0 && rate <= MAX_RATE) {
-                                return Err(Error::invalid(format!(
-                                    "rateLimit.requestsPerSecond must be above 0 and at most 100000, got {}",
-                                    describe_number(rate)
-                                )));
+                                return Err(Error::invalid(cat(&[
+                                    "rateLimit.requestsPerSecond must be above 0 and at most 100000, got ",
+                                    &describe_number(rate),
+                                ])));
                             }
                             config.requests_per_second = rate;
                         }
@@ -128,9 +135,11 @@ pub fn parse_scheduler_config(text: &str) -> Result<SchedulerConfig, Error> {
                         }
                         "burst" => {}
                         other => {
-                            return Err(Error::invalid(format!(
-                                "unknown rateLimit field `{other}`; it takes requestsPerSecond and burst"
-                            )))
+                            return Err(Error::invalid(cat(&[
+                                "unknown rateLimit field `",
+                                other,
+                                "`; it takes requestsPerSecond and burst",
+                            ])))
                         }
                     }
                 }

@@ -12,6 +12,7 @@
 
 use crate::engine::error::{Error, ErrorKind};
 use crate::engine::json::{self, write_string, Json};
+use crate::engine::output::{cat, decimal};
 use crate::engine::redact::Secret;
 use crate::engine::validate::{parse_endpoint, validate_token, Endpoint};
 use crate::prelude::*;
@@ -83,7 +84,7 @@ impl IamCredentials {
             ProjectScope::Id(id) => check_field("projectId", id)?,
         }
         let endpoint = parse_endpoint(iam_endpoint.unwrap_or(DEFAULT_IAM_ENDPOINT), None)
-            .map_err(|e| Error::invalid(format!("iamEndpoint: {}", e.message)))?;
+            .map_err(|e| Error::invalid(cat(&["iamEndpoint: ", &e.message])))?;
         Ok(IamCredentials {
             domain_name: domain_name.to_owned(),
             user_name: user_name.to_owned(),
@@ -148,9 +149,13 @@ impl IamCredentials {
         };
         if status != 201 {
             let what = if status == 401 { "refused the credentials" } else { "did not issue a token" };
-            let mut e = fail(format!(
-                "IAM {what} (HTTP {status}); check domainName, userName, password and the project"
-            ));
+            let mut e = fail(cat(&[
+                "IAM ",
+                what,
+                " (HTTP ",
+                &decimal(i64::from(status)),
+                "); check domainName, userName, password and the project",
+            ]));
             // What IAM said, after `: `, space-separated.
             let mut said = false;
             for part in [&e.error_code, &e.error_msg].into_iter().flatten() {
@@ -170,7 +175,7 @@ impl IamCredentials {
                 "IAM answered 201 without an X-Subject-Token header (in a browser, IAM or the proxy must expose it with Access-Control-Expose-Headers)".to_owned(),
             ));
         };
-        validate_token(token).map_err(|e| fail(format!("IAM issued an unusable token: {}", e.message)))?;
+        validate_token(token).map_err(|e| fail(cat(&["IAM issued an unusable token: ", &e.message])))?;
         let expires = doc.as_ref().and_then(|d| d.get("token")).and_then(|t| t.get("expires_at"));
         let expires_at_ms = expires.and_then(Json::as_str).and_then(parse_iso8601_ms).ok_or_else(|| {
             fail("IAM answered 201 without a valid token.expires_at (ISO 8601) in the body".to_owned())
@@ -181,13 +186,18 @@ impl IamCredentials {
 
 fn check_field(field: &str, value: &str) -> Result<(), Error> {
     if value.is_empty() {
-        return Err(Error::invalid(format!("{field} is empty")));
+        return Err(Error::invalid(cat(&[field, " is empty"])));
     }
     if value.len() > MAX_FIELD_BYTES {
-        return Err(Error::invalid(format!("{field} is longer than {MAX_FIELD_BYTES} bytes")));
+        return Err(Error::invalid(cat(&[
+            field,
+            " is longer than ",
+            &decimal(MAX_FIELD_BYTES as i64),
+            " bytes",
+        ])));
     }
     if value.chars().any(char::is_control) {
-        return Err(Error::invalid(format!("{field} contains control characters or line breaks")));
+        return Err(Error::invalid(cat(&[field, " contains control characters or line breaks"])));
     }
     Ok(())
 }
@@ -245,9 +255,11 @@ pub fn refresh_margin(value: Option<f64>) -> Result<u32, Error> {
         {
             Ok(ms as u32)
         }
-        Some(_) => Err(Error::invalid(format!(
-            "refreshMarginMs must be a whole number from 0 to {MAX_REFRESH_MARGIN_MS} (a day)"
-        ))),
+        Some(_) => Err(Error::invalid(cat(&[
+            "refreshMarginMs must be a whole number from 0 to ",
+            &decimal(i64::from(MAX_REFRESH_MARGIN_MS)),
+            " (a day)",
+        ]))),
     }
 }
 

@@ -15,6 +15,7 @@ use crate::engine::iam::{
 };
 use crate::engine::json::{self, Json};
 use crate::engine::options::{closest, DEFAULT_TIMEOUT_MS};
+use crate::engine::output::{cat, decimal};
 use crate::engine::redact::Secret;
 use crate::prelude::*;
 
@@ -59,10 +60,13 @@ impl IamSession {
         let mut margin = None;
         for (name, value) in members {
             let Some(at) = IAM_OPTIONS.iter().position(|o| o == name) else {
-                return Err(Error::invalid(format!(
-                    "unknown IAM option `{name}`; did you mean `{}`?",
-                    closest(name, &IAM_OPTIONS)
-                )));
+                return Err(Error::invalid(cat(&[
+                    "unknown IAM option `",
+                    name,
+                    "`; did you mean `",
+                    closest(name, &IAM_OPTIONS),
+                    "`?",
+                ])));
             };
             match (name.as_str(), value) {
                 (_, Json::Null) => {}
@@ -72,12 +76,12 @@ impl IamSession {
                 ("fetch", _) => return Err(Error::invalid("fetch must be a function")),
                 (_, Json::String(s)) => text_of[at] = Some(s),
                 (_, other) => {
-                    return Err(Error::invalid(format!("{name} must be a string, got {}", other.type_name())))
+                    return Err(Error::invalid(cat(&[name, " must be a string, got ", other.type_name()])))
                 }
             }
         }
         let [domain, user, password, project_name, project_id, endpoint] = text_of;
-        let missing = |field: &str| Error::invalid(format!("iamTokenProvider needs `{field}`"));
+        let missing = |field: &str| Error::invalid(cat(&["iamTokenProvider needs `", field, "`"]));
         let project = match (project_name, project_id) {
             (Some(name), None) => ProjectScope::Name(name.to_owned()),
             (None, Some(id)) => ProjectScope::Id(id.to_owned()),
@@ -134,21 +138,21 @@ impl IamSession {
         let url = &self.request.url;
         let (what, cause) = match failure {
             TransportFailure::Network(cause) => {
-                (format!("could not reach IAM at {url}: {}", cause.message), Some(cause))
+                (cat(&["could not reach IAM at ", url, ": ", &cause.message]), Some(cause))
             }
             TransportFailure::Timeout => {
-                (format!("IAM did not answer within {} ms", self.timeout_ms()), None)
+                (cat(&["IAM did not answer within ", &decimal(self.timeout_ms() as i64), " ms"]), None)
             }
             TransportFailure::Redirect(_) => {
                 ("IAM answered with a redirect, which is never followed".to_owned(), None)
             }
             TransportFailure::TooLarge(_) => {
-                (format!("IAM's answer is larger than {MAX_IAM_BODY_BYTES} bytes"), None)
+                (cat(&["IAM's answer is larger than ", &decimal(MAX_IAM_BODY_BYTES as i64), " bytes"]), None)
             }
-            TransportFailure::NotAResponse(what) => (format!("unexpected response from fetch: {what}"), None),
+            TransportFailure::NotAResponse(what) => (cat(&["unexpected response from fetch: ", &what]), None),
         };
         let mut error =
-            Error { cause, ..Error::new(AUTH_ERROR, format!("the IAM token request failed: {what}")) };
+            Error { cause, ..Error::new(AUTH_ERROR, cat(&["the IAM token request failed: ", &what])) };
         if let Some(secret) = &self.secret {
             error.redact(secret);
         }

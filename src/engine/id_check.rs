@@ -3,7 +3,7 @@
 //! same rules `batchStatus` applies.
 
 use crate::engine::error::Error;
-use crate::engine::input::{parse_instance_ids, MAX_IDS_PER_CALL};
+use crate::engine::input::{id_field, parse_instance_ids, MAX_IDS_PER_CALL};
 use crate::engine::json::{self, Json};
 use crate::engine::validate::validate_id;
 use crate::prelude::*;
@@ -46,7 +46,7 @@ pub fn read_ids(text: &str, report: bool, allow_empty: bool) -> Result<CheckedId
             continue;
         }
         // Only an invalid entry pays for naming it.
-        let field = format!("instanceIds[{i}]");
+        let field = id_field(i);
         let reason = match item.as_str() {
             Some(id) => validate_id(&field, id).err().map(|e| e.message).unwrap_or_default(),
             None => field + " must be a string",

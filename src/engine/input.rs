@@ -4,6 +4,7 @@
 
 use crate::engine::error::Error;
 use crate::engine::json::{self, Json};
+use crate::engine::output::{cat, decimal};
 use crate::engine::prepare::Target;
 use crate::engine::validate::validate_id;
 use crate::prelude::*;
@@ -17,39 +18,50 @@ pub fn parse_instance_ids(text: &str) -> Result<Vec<String>, Error> {
     let doc = match json::parse(text) {
         Ok(doc) => doc,
         Err(e) if e.reason == "unpaired surrogate" => {
-            return Err(Error::invalid(format!(
-                "instanceIds[{}] contains a lone UTF-16 surrogate (half of a character); IDs must be well-formed text",
-                element_at(text, e.offset)
-            )))
+            return Err(Error::invalid(cat(&[
+                "instanceIds[",
+                &decimal(element_at(text, e.offset) as i64),
+                "] contains a lone UTF-16 surrogate (half of a character); IDs must be well-formed text",
+            ])))
         }
         Err(_) => return Err(not_array()),
     };
     if let Some(length) = doc.get("length").and_then(Json::as_i64) {
         // The JS entry describes a huge array by its length instead of copying it.
-        return Err(Error::invalid(format!(
-            "instanceIds has {length} entries; at most {MAX_IDS_PER_CALL} per call"
-        )));
+        return Err(too_many_ids(length));
     }
     let items = doc.as_array().ok_or_else(not_array)?;
     if items.is_empty() {
         return Err(Error::invalid("instanceIds is empty; pass at least one instance ID"));
     }
     if items.len() > MAX_IDS_PER_CALL {
-        return Err(Error::invalid(format!(
-            "instanceIds has {} entries; at most {MAX_IDS_PER_CALL} per call",
-            items.len()
-        )));
+        return Err(too_many_ids(items.len() as i64));
     }
     items
         .iter()
         .enumerate()
         .map(|(i, item)| {
-            let field = format!("instanceIds[{i}]");
-            let id = item.as_str().ok_or_else(|| Error::invalid(format!("{field} must be a string")))?;
+            let field = id_field(i);
+            let id = item.as_str().ok_or_else(|| Error::invalid(cat(&[&field, " must be a string"])))?;
             validate_id(&field, id)?;
             Ok(id.to_owned())
         })
         .collect()
+}
+
+fn too_many_ids(count: i64) -> Error {
+    Error::invalid(cat(&[
+        "instanceIds has ",
+        &decimal(count),
+        " entries; at most ",
+        &decimal(MAX_IDS_PER_CALL as i64),
+        " per call",
+    ]))
+}
+
+/// `instanceIds[i]`, naming an entry in messages.
+pub(crate) fn id_field(i: usize) -> String {
+    cat(&["instanceIds[", &decimal(i as i64), "]"])
 }
 
 /// The `{ userId, instanceId }` argument of the prepare-progress calls.

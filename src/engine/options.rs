@@ -8,6 +8,7 @@ use crate::engine::auth::{parse_credentials, Auth};
 use crate::engine::error::Error;
 use crate::engine::fleet_options::FleetOptions;
 use crate::engine::json::{self, Json};
+use crate::engine::output::{cat, decimal};
 use crate::engine::poll::PollPolicy;
 use crate::engine::retry::RetryPolicy;
 use crate::engine::validate::{parse_endpoint, positive_integer, validate_token, Endpoint};
@@ -116,7 +117,7 @@ impl CallOptions {
                 if tag(value) == Some(wanted) {
                     Ok(())
                 } else {
-                    Err(Error::invalid(format!("{name} must be {what}, got {}", describe(value))))
+                    Err(Error::invalid(cat(&[name, " must be ", what, ", got ", describe(value)])))
                 }
             };
             if let Some((_, field)) = NUMBER_OPTIONS.iter().find(|(n, _)| n == name) {
@@ -132,10 +133,10 @@ impl CallOptions {
                         }
                         other if tag(other) == Some("function") => Auth::TokenFunction,
                         other => {
-                            return Err(Error::invalid(format!(
-                                "`token` must be a string or a function returning one, got {}",
-                                describe(other)
-                            )))
+                            return Err(Error::invalid(cat(&[
+                                "`token` must be a string or a function returning one, got ",
+                                describe(other),
+                            ])))
                         }
                     })
                 }
@@ -143,29 +144,32 @@ impl CallOptions {
                 "endpoint" => match value {
                     Json::String(endpoint) => raw.endpoint = Some(endpoint.clone()),
                     other => {
-                        return Err(Error::invalid(format!(
-                            "endpoint must be a string, got {}",
-                            describe(other)
-                        )))
+                        return Err(Error::invalid(cat(&[
+                            "endpoint must be a string, got ",
+                            describe(other),
+                        ])))
                     }
                 },
                 "allowPartial" => match value {
                     Json::Bool(b) => raw.allow_partial = *b,
                     other => {
-                        return Err(Error::invalid(format!(
-                            "allowPartial must be a boolean, got {}",
-                            describe(other)
-                        )))
+                        return Err(Error::invalid(cat(&[
+                            "allowPartial must be a boolean, got ",
+                            describe(other),
+                        ])))
                     }
                 },
                 "signal" => expect_tag("signal", "an AbortSignal")?,
                 "fetch" | "onProgress" => expect_tag("function", "a function")?,
                 other if fleet.read(other, value)? => {}
                 unknown => {
-                    return Err(Error::invalid(format!(
-                        "unknown option `{unknown}`; did you mean `{}`?",
-                        closest(unknown, &KNOWN_OPTIONS)
-                    )))
+                    return Err(Error::invalid(cat(&[
+                        "unknown option `",
+                        unknown,
+                        "`; did you mean `",
+                        closest(unknown, &KNOWN_OPTIONS),
+                        "`?",
+                    ])))
                 }
             }
         }
@@ -208,9 +212,9 @@ fn whole_number(name: &str, value: &Json) -> Result<f64, Error> {
         Json::Number(n) => Ok(*n),
         other => match tag(other) {
             Some(t @ ("NaN" | "Infinity" | "-Infinity")) => {
-                Err(Error::invalid(format!("{name} must be a whole number, got {t}")))
+                Err(Error::invalid(cat(&[name, " must be a whole number, got ", t])))
             }
-            _ => Err(Error::invalid(format!("{name} must be a number, got {}", describe(other)))),
+            _ => Err(Error::invalid(cat(&[name, " must be a number, got ", describe(other)]))),
         },
     }
 }
@@ -224,11 +228,8 @@ fn tag(value: &Json) -> Option<&str> {
 }
 
 /// A short description of a described value, for messages.
-fn describe(value: &Json) -> String {
-    match tag(value) {
-        Some(t) => t.to_owned(),
-        None => value.type_name().to_owned(),
-    }
+fn describe(value: &Json) -> &str {
+    tag(value).unwrap_or(value.type_name())
 }
 
 /// The candidate nearest to `name` (edit distance, ignoring case).
@@ -269,9 +270,13 @@ impl RawOptions {
         let max_delay_ms =
             int("maxDelayMs", self.max_delay_ms, default_poll.max_delay_ms.max(min_delay_ms), MAX_TIMER_MS)?;
         if min_delay_ms > max_delay_ms {
-            return Err(Error::invalid(format!(
-                "minDelayMs ({min_delay_ms}) must not exceed maxDelayMs ({max_delay_ms})"
-            )));
+            return Err(Error::invalid(cat(&[
+                "minDelayMs (",
+                &decimal(i64::from(min_delay_ms)),
+                ") must not exceed maxDelayMs (",
+                &decimal(i64::from(max_delay_ms)),
+                ")",
+            ])));
         }
         let poll = PollPolicy {
             max_wait_ms: int("maxWaitMs", self.max_wait_ms, default_poll.max_wait_ms, MAX_TIMER_MS)?,

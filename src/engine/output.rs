@@ -94,6 +94,23 @@ pub(crate) fn write_int(out: &mut String, value: i64) {
     }
 }
 
+/// `value` in decimal (see [`write_int`]).
+pub(crate) fn decimal(value: i64) -> String {
+    let mut out = String::with_capacity(20);
+    write_int(&mut out, value);
+    out
+}
+
+/// The `parts` one after the other: messages are built with this, not
+/// `format!`, which would bring `core::fmt` into the module.
+pub(crate) fn cat(parts: &[&str]) -> String {
+    let mut out = String::with_capacity(parts.iter().map(|p| p.len()).sum());
+    for part in parts {
+        out.push_str(part);
+    }
+    out
+}
+
 pub(crate) fn write_strings<'a>(out: &mut String, items: impl IntoIterator<Item = &'a String>) {
     out.push('[');
     for (i, item) in items.into_iter().enumerate() {

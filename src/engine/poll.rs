@@ -13,6 +13,7 @@
 //!   `WAIT_TIMEOUT`, carrying the last progress.
 
 use crate::engine::error::{Error, ErrorKind};
+use crate::engine::output::{cat, decimal};
 use crate::engine::response::PrepareProgress;
 use crate::engine::state::PrepareState;
 use crate::prelude::*;
@@ -126,10 +127,13 @@ impl Poller {
                 progress: Some(Box::new(report.clone())),
                 ..Error::new(
                     ErrorKind::PrepareFailed,
-                    format!(
-                        "preparation of instance {} failed (status -1) after {} poll(s)",
-                        self.instance_id, self.polls
-                    ),
+                    cat(&[
+                        "preparation of instance ",
+                        &self.instance_id,
+                        " failed (status -1) after ",
+                        &decimal(self.polls as i64),
+                        " poll(s)",
+                    ]),
                 )
                 .with_request_id(request_id)
             })),
@@ -160,20 +164,27 @@ impl Poller {
     /// The `WAIT_TIMEOUT` error, with the last reading and, when the deadline
     /// passed while a poll kept failing, that failure.
     pub fn timeout_error(&self, last_failure: Option<&Error>) -> Error {
-        let mut message = format!(
-            "instance {} was not prepared within maxWaitMs ({} ms)",
-            self.instance_id, self.policy.max_wait_ms
-        );
+        let mut message = cat(&[
+            "instance ",
+            &self.instance_id,
+            " was not prepared within maxWaitMs (",
+            &decimal(self.policy.max_wait_ms as i64),
+            " ms)",
+        ]);
         if let Some(last) = &self.last {
             let p = last.progress;
-            message.push_str(&format!("; last state: {} (status {}", p.state().name(), p.status));
+            for part in ["; last state: ", p.state().name(), " (status ", &decimal(p.status)] {
+                message.push_str(part);
+            }
             if let Some(count) = p.waiting_count {
-                message.push_str(&format!(", waitingCount {count}"));
+                message.push_str(", waitingCount ");
+                message.push_str(&decimal(count));
             }
             message.push(')');
         }
         if let Some(failure) = last_failure {
-            message.push_str(&format!("; the last poll failed: {}", failure.message));
+            message.push_str("; the last poll failed: ");
+            message.push_str(&failure.message);
         }
         Error {
             progress: self.last.clone().map(Box::new),

@@ -10,6 +10,7 @@ use crate::engine::error::Error;
 use crate::engine::fleet::{earliest, FleetNotice};
 use crate::engine::input::target_from_json;
 use crate::engine::json;
+use crate::engine::output::{cat, decimal};
 use crate::engine::poll::{PollPolicy, ProgressReport};
 use crate::engine::prepare::{Target, WaitCall};
 use crate::prelude::*;
@@ -31,7 +32,7 @@ pub fn parse_targets(text: &str) -> Result<Vec<Target>, Error> {
     for (i, item) in items.iter().enumerate() {
         match target_from_json(item) {
             Ok(target) => targets.push(target),
-            Err(e) => return Err(Error::invalid(format!("requests[{i}]: {}", e.message))),
+            Err(e) => return Err(Error::invalid(cat(&["requests[", &decimal(i as i64), "]: ", &e.message]))),
         }
     }
     Ok(targets)

@@ -12,6 +12,7 @@
 
 use crate::engine::error::{Error, ErrorKind};
 use crate::engine::json::{self, Json};
+use crate::engine::output::{cat, decimal};
 use crate::engine::retry::parse_retry_after;
 use crate::engine::state::PrepareState;
 use crate::prelude::*;
@@ -67,7 +68,7 @@ pub fn parse_batch_status(resp: &RawResponse, request_id: &str) -> Result<Vec<St
         return Err(bad("the body has no data.status_results".into()));
     };
     let Some(items) = items.as_array() else {
-        return Err(bad(format!("status_results is {}, expected an array", items.type_name())));
+        return Err(bad(cat(&["status_results is ", items.type_name(), ", expected an array"])));
     };
     items
         .iter()
@@ -78,7 +79,12 @@ pub fn parse_batch_status(resp: &RawResponse, request_id: &str) -> Result<Vec<St
             match (id, status) {
                 (Some(id), Some(status)) => Ok(StatusResult { instance_id: id.to_owned(), status }),
                 _ => {
-                    Err(bad(format!("status_results[{i}] needs a string instance_id and an integer status")))
+                    let i = decimal(i as i64);
+                    Err(bad(cat(&[
+                        "status_results[",
+                        &i,
+                        "] needs a string instance_id and an integer status",
+                    ])))
                 }
             }
         })
@@ -126,14 +132,14 @@ fn envelope(resp: &RawResponse, request_id: &str) -> Result<Json, Error> {
         Ok(doc @ Json::Object(_)) => doc,
         Ok(other) => {
             return Err(bad_response(
-                format!("the body is {}, expected a JSON object", other.type_name()),
+                cat(&["the body is ", other.type_name(), ", expected a JSON object"]),
                 request_id,
                 resp,
             ))
         }
         Err(e) => {
             return Err(bad_response(
-                format!("the body is not JSON ({} at byte {})", e.reason, e.offset),
+                cat(&["the body is not JSON (", e.reason, " at byte ", &decimal(e.offset as i64), ")"]),
                 request_id,
                 resp,
             ))
@@ -142,11 +148,12 @@ fn envelope(resp: &RawResponse, request_id: &str) -> Result<Json, Error> {
     match doc.get("error_code") {
         Some(code) if !is_success_code(code) => {
             let (error_code, error_msg) = server_codes(&doc);
-            let message = format!(
-                "KooPhone rejected the request: {} {}",
+            let message = cat(&[
+                "KooPhone rejected the request: ",
                 error_code.as_deref().unwrap_or("?"),
-                error_msg.as_deref().unwrap_or("(no error_msg)")
-            );
+                " ",
+                error_msg.as_deref().unwrap_or("(no error_msg)"),
+            ]);
             Err(Error {
                 http_status: Some(resp.status),
                 error_code,
@@ -162,9 +169,9 @@ fn envelope(resp: &RawResponse, request_id: &str) -> Result<Json, Error> {
 fn http_error(resp: &RawResponse, doc: Option<&Json>, request_id: &str) -> Error {
     let (error_code, error_msg) = doc.map(server_codes).unwrap_or_default();
     let detail = match (&error_code, &error_msg) {
-        (None, None) => format!("body: {}", excerpt(&resp.body)),
+        (None, None) => cat(&["body: ", &excerpt(&resp.body)]),
         (code, msg) => {
-            format!("{} {}", code.as_deref().unwrap_or(""), msg.as_deref().unwrap_or("")).trim().to_owned()
+            cat(&[code.as_deref().unwrap_or(""), " ", msg.as_deref().unwrap_or("")]).trim().to_owned()
         }
     };
     let hint = match resp.status {
@@ -184,8 +191,11 @@ fn http_error(resp: &RawResponse, doc: Option<&Json>, request_id: &str) -> Error
         error_msg,
         server_request_id: server_request_id(doc),
         retry_after_ms,
-        ..Error::new(ErrorKind::Http, format!("HTTP {} from KooPhone ({detail}){hint}", resp.status))
-            .with_request_id(request_id)
+        ..Error::new(
+            ErrorKind::Http,
+            cat(&["HTTP ", &decimal(i64::from(resp.status)), " from KooPhone (", &detail, ")", hint]),
+        )
+        .with_request_id(request_id)
     }
 }
 
@@ -198,9 +208,7 @@ pub const MAX_SERVER_TEXT_CHARS: usize = 2048;
 fn server_codes(doc: &Json) -> (Option<String>, Option<String>) {
     let text = |key| match doc.get(key) {
         Some(Json::String(s)) => Some(bounded(s)),
-        Some(n @ Json::Number(_)) => {
-            Some(n.as_i64().map_or_else(|| "non-integer".to_owned(), |n| n.to_string()))
-        }
+        Some(n @ Json::Number(_)) => Some(n.as_i64().map_or_else(|| "non-integer".to_owned(), decimal)),
         _ => None,
     };
     (text("error_code"), text("error_msg"))
@@ -214,7 +222,7 @@ fn server_request_id(doc: Option<&Json>) -> Option<String> {
 /// `text` cut to [`MAX_SERVER_TEXT_CHARS`] characters.
 fn bounded(text: &str) -> String {
     match text.char_indices().nth(MAX_SERVER_TEXT_CHARS) {
-        Some((cut, _)) => format!("{}…", text.get(..cut).unwrap_or_default()),
+        Some((cut, _)) => cat(&[text.get(..cut).unwrap_or_default(), "…"]),
         None => text.to_owned(),
     }
 }
@@ -224,7 +232,7 @@ fn bad_response(what: String, request_id: &str, resp: &RawResponse) -> Error {
         http_status: Some(resp.status),
         ..Error::new(
             ErrorKind::BadResponse,
-            format!("unexpected response from KooPhone: {what}; body: {}", excerpt(&resp.body)),
+            cat(&["unexpected response from KooPhone: ", &what, "; body: ", &excerpt(&resp.body)]),
         )
         .with_request_id(request_id)
     }

@@ -18,6 +18,7 @@
 //! output.
 
 use crate::engine::error::Error;
+use crate::engine::output::{cat, decimal};
 use crate::engine::request::HttpRequest;
 use crate::prelude::*;
 use hmac::{Hmac, Mac};
@@ -108,20 +109,26 @@ impl fmt::Debug for AkSk {
 /// Refuse a credential that is empty, too long, or not header-safe, without quoting it.
 fn check_credential(field: &str, value: &str, max: usize) -> Result<(), Error> {
     if value.is_empty() {
-        return Err(Error::invalid(format!(
-            "{field} is empty; leave it out or pass the value from the console"
-        )));
+        return Err(Error::invalid(cat(&[
+            field,
+            " is empty; leave it out or pass the value from the console",
+        ])));
     }
     if value.len() > max {
-        return Err(Error::invalid(format!(
-            "{field} is {} bytes long; at most {max} are accepted",
-            value.len()
-        )));
+        return Err(Error::invalid(cat(&[
+            field,
+            " is ",
+            &decimal(value.len() as i64),
+            " bytes long; at most ",
+            &decimal(max as i64),
+            " are accepted",
+        ])));
     }
     if !value.bytes().all(|b| b.is_ascii_graphic()) {
-        return Err(Error::invalid(format!(
-            "{field} contains spaces, line breaks, control or non-ASCII characters; copy it again without them"
-        )));
+        return Err(Error::invalid(cat(&[
+            field,
+            " contains spaces, line breaks, control or non-ASCII characters; copy it again without them",
+        ])));
     }
     Ok(())
 }
@@ -192,11 +199,15 @@ pub fn sign<K: AsRef<str>, V: AsRef<str>>(
         signed.push((name.to_ascii_lowercase(), value.as_str()));
     }
     if signed.len() > MAX_SIGNED_ITEMS {
-        return Err(Error::invalid(format!("more than {MAX_SIGNED_ITEMS} headers to sign")));
+        return Err(Error::invalid(cat(&[
+            "more than ",
+            &decimal(MAX_SIGNED_ITEMS as i64),
+            " headers to sign",
+        ])));
     }
     insertion_sort(&mut signed, |a, b| a.0 < b.0);
     if let Some(pair) = signed.windows(2).find(|pair| pair[0].0 == pair[1].0) {
-        return Err(Error::invalid(format!("header {} is given twice; send it once", pair[0].0)));
+        return Err(Error::invalid(cat(&["header ", &pair[0].0, " is given twice; send it once"])));
     }
 
     let mut signed_names = String::with_capacity(signed.len() * 16);
@@ -222,17 +233,22 @@ pub fn sign<K: AsRef<str>, V: AsRef<str>>(
     canonical.push('\n');
     canonical.push_str(&payload_hash.unwrap_or_else(|| hex(&Sha256::digest(body))));
 
-    let string_to_sign = format!("{ALGORITHM}\n{date}\n{}", hex(&Sha256::digest(canonical.as_bytes())));
+    let string_to_sign = cat(&[ALGORITHM, "\n", &date, "\n", &hex(&Sha256::digest(canonical.as_bytes()))]);
     let mut mac = Hmac::<Sha256>::new_from_slice(creds.secret_key.as_bytes())
         .map_err(|_| Error::invalid("secretKey cannot be used as an HMAC key"))?;
     mac.update(string_to_sign.as_bytes());
     let signature = hex(&mac.finalize().into_bytes());
     added.push((
         "Authorization",
-        format!(
-            "{ALGORITHM} Access={}, SignedHeaders={signed_names}, Signature={signature}",
-            creds.access_key
-        ),
+        cat(&[
+            ALGORITHM,
+            " Access=",
+            &creds.access_key,
+            ", SignedHeaders=",
+            &signed_names,
+            ", Signature=",
+            &signature,
+        ]),
     ));
     Ok(added)
 }
@@ -265,7 +281,20 @@ pub fn sdk_date(now_ms: f64) -> Result<String, Error> {
     let month = if mp < 10 { mp + 3 } else { mp - 9 };
     let year = yoe + era * 400 + i64::from(month <= 2);
     let (hour, minute, second) = (day_secs / 3_600, day_secs / 60 % 60, day_secs % 60);
-    Ok(format!("{year:04}{month:02}{day:02}T{hour:02}{minute:02}{second:02}Z"))
+    let mut date = String::with_capacity(16);
+    for (value, width) in [(year, 4), (month, 2), (day, 2), (hour, 2), (minute, 2), (second, 2)] {
+        // Every value is non-negative and within its width (years 1970 to 9999).
+        let digits = decimal(value);
+        for _ in digits.len()..width {
+            date.push('0');
+        }
+        date.push_str(&digits);
+        if date.len() == 8 {
+            date.push('T');
+        }
+    }
+    date.push('Z');
+    Ok(date)
 }
 
 /// The parts of a URL that are signed.
@@ -278,7 +307,7 @@ struct UrlParts<'a> {
 
 impl<'a> UrlParts<'a> {
     fn split(url: &'a str) -> Result<UrlParts<'a>, Error> {
-        let bad = |why: &str| Error::invalid(format!("cannot sign the URL \"{url}\": {why}"));
+        let bad = |why: &str| Error::invalid(cat(&["cannot sign the URL \"", url, "\": ", why]));
         // No `split_once("://")`: a string pattern brings a two-way searcher to the wasm.
         let colon = url.find(':').unwrap_or(url.len());
         let (scheme, rest) = url.split_at_checked(colon).unwrap_or((url, ""));
@@ -342,18 +371,22 @@ impl<'a> UrlParts<'a> {
 /// sort the same in Huawei's two sorts (code units and locale collation).
 fn check_header(name: &str, value: &str) -> Result<(), Error> {
     if name.is_empty() || !name.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-') {
-        return Err(Error::invalid(format!(
-            "header name \"{name}\" cannot be signed: use letters, digits and '-' only"
-        )));
+        return Err(Error::invalid(cat(&[
+            "header name \"",
+            name,
+            "\" cannot be signed: use letters, digits and '-' only",
+        ])));
     }
     if ["host", "authorization", "x-sdk-date"].iter().any(|n| name.eq_ignore_ascii_case(n)) {
-        return Err(Error::invalid(format!("header {name} is set by the signer; do not pass it")));
+        return Err(Error::invalid(cat(&["header ", name, " is set by the signer; do not pass it"])));
     }
     let printable = value.bytes().all(|b| b.is_ascii_graphic() || b == b' ' || b == b'\t');
     if !printable || value.starts_with([' ', '\t']) || value.ends_with([' ', '\t']) {
-        return Err(Error::invalid(format!(
-            "the value of header {name} has control or non-ASCII characters or surrounding spaces, which would not be sent as signed"
-        )));
+        return Err(Error::invalid(cat(&[
+            "the value of header ",
+            name,
+            " has control or non-ASCII characters or surrounding spaces, which would not be sent as signed",
+        ])));
     }
     Ok(())
 }
@@ -382,9 +415,11 @@ fn canonical_query(query: &str) -> Result<String, Error> {
         pairs.push((percent_decode(key)?, percent_decode(value)?));
     }
     if pairs.len() > MAX_SIGNED_ITEMS {
-        return Err(Error::invalid(format!(
-            "the URL query has more than {MAX_SIGNED_ITEMS} parameters to sign"
-        )));
+        return Err(Error::invalid(cat(&[
+            "the URL query has more than ",
+            &decimal(MAX_SIGNED_ITEMS as i64),
+            " parameters to sign",
+        ])));
     }
     insertion_sort(&mut pairs, |a, b| {
         a.0.encode_utf16().cmp(b.0.encode_utf16()).then(a.1.encode_utf16().cmp(b.1.encode_utf16())).is_lt()

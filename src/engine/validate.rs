@@ -5,6 +5,7 @@
 //! everywhere; messages name the offending field but never echo the token.
 
 use crate::engine::error::Error;
+use crate::engine::output::{cat, decimal};
 use crate::prelude::*;
 
 /// Longest instance or user ID the API accepts, in UTF-16 code units: the
@@ -18,19 +19,29 @@ pub const DEFAULT_ENDPOINT: &str = "https://koophone.myhuaweicloud.com";
 /// Check one ID (`field` names it in the message, e.g. `instanceIds[3]`).
 pub fn validate_id(field: &str, id: &str) -> Result<(), Error> {
     if id.is_empty() {
-        return Err(Error::invalid(format!("{field} is empty; IDs must be 1 to {MAX_ID_CHARS} characters")));
+        return Err(Error::invalid(cat(&[
+            field,
+            " is empty; IDs must be 1 to ",
+            &decimal(MAX_ID_CHARS as i64),
+            " characters",
+        ])));
     }
     let units = utf16_len(id);
     if units > MAX_ID_CHARS {
-        return Err(Error::invalid(format!(
-            "{field} is {units} UTF-16 code units long; the API allows at most {MAX_ID_CHARS} \
-             (characters outside the Basic Multilingual Plane, such as emoji, count twice)"
-        )));
+        return Err(Error::invalid(cat(&[
+            field,
+            " is ",
+            &decimal(units as i64),
+            " UTF-16 code units long; the API allows at most ",
+            &decimal(MAX_ID_CHARS as i64),
+            " (characters outside the Basic Multilingual Plane, such as emoji, count twice)",
+        ])));
     }
     if id.chars().any(|c| c.is_control() || c.is_whitespace()) {
-        return Err(Error::invalid(format!(
-            "{field} contains whitespace or a control character; KooPhone IDs never do"
-        )));
+        return Err(Error::invalid(cat(&[
+            field,
+            " contains whitespace or a control character; KooPhone IDs never do",
+        ])));
     }
     Ok(())
 }
@@ -46,10 +57,13 @@ pub fn validate_token(token: &str) -> Result<(), Error> {
         return Err(Error::invalid("the token is empty; pass the project-scoped IAM token as `token`"));
     }
     if token.len() > MAX_TOKEN_BYTES {
-        return Err(Error::invalid(format!(
-            "the token is {} bytes long; at most {MAX_TOKEN_BYTES} are accepted",
-            token.len()
-        )));
+        return Err(Error::invalid(cat(&[
+            "the token is ",
+            &decimal(token.len() as i64),
+            " bytes long; at most ",
+            &decimal(MAX_TOKEN_BYTES as i64),
+            " are accepted",
+        ])));
     }
     if !token.bytes().all(|b| b.is_ascii_graphic()) {
         return Err(Error::invalid(
@@ -89,7 +103,7 @@ impl Default for Endpoint {
 /// path such as `/api/koophone` when `page_origin` is known (a page behind a
 /// same-origin CORS proxy). Credentials, queries and fragments are refused.
 pub fn parse_endpoint(raw: &str, page_origin: Option<&str>) -> Result<Endpoint, Error> {
-    let bad = |why: &str| Error::invalid(format!("endpoint \"{raw}\" is not usable: {why}"));
+    let bad = |why: &str| Error::invalid(cat(&["endpoint \"", raw, "\" is not usable: ", why]));
     if raw.chars().any(|c| c.is_control() || c.is_whitespace()) {
         return Err(Error::invalid("endpoint contains whitespace or control characters"));
     }
@@ -103,7 +117,7 @@ pub fn parse_endpoint(raw: &str, page_origin: Option<&str>) -> Result<Endpoint, 
             ));
         };
         let base = parse_endpoint(origin, None)?;
-        return Ok(Endpoint(format!("{}{}", base.0, raw.trim_end_matches('/'))));
+        return Ok(Endpoint(cat(&[&base.0, raw.trim_end_matches('/')])));
     }
     // `str::get` rather than indexing: no panic path (and its formatting code) in the wasm.
     let lower = raw.to_ascii_lowercase();
@@ -129,7 +143,7 @@ pub fn parse_endpoint(raw: &str, page_origin: Option<&str>) -> Result<Endpoint, 
         ));
     }
     let path = path.trim_end_matches('/');
-    Ok(Endpoint(format!("{scheme}{}{path}", authority.to_ascii_lowercase())))
+    Ok(Endpoint(cat(&[scheme, &authority.to_ascii_lowercase(), path])))
 }
 
 /// Validate `host[:port]` and return the host part.
@@ -179,10 +193,13 @@ pub fn positive_integer(name: &str, value: f64, max: u32) -> Result<u32, Error> 
     if value.is_finite() && value.fract() == 0.0 && value >= 1.0 && value <= f64::from(max) {
         Ok(value as u32)
     } else {
-        Err(Error::invalid(format!(
-            "{name} must be a whole number from 1 to {max}, got {}",
-            describe_number(value)
-        )))
+        Err(Error::invalid(cat(&[
+            name,
+            " must be a whole number from 1 to ",
+            &decimal(i64::from(max)),
+            ", got ",
+            &describe_number(value),
+        ])))
     }
 }
 
@@ -191,7 +208,7 @@ pub fn describe_number(value: f64) -> String {
     if value.is_nan() {
         "NaN".to_owned()
     } else if value.fract() == 0.0 && value.abs() < 1e15 {
-        (value as i64).to_string()
+        decimal(value as i64)
     } else if value.is_infinite() || value.abs() >= 1e15 {
         "a number too large".to_owned()
     } else {
