@@ -113,56 +113,43 @@ impl CallOptions {
             if matches!(value, Json::Null) {
                 continue;
             }
-            let expect_tag = |wanted: &str, what: &str| {
-                if tag(value) == Some(wanted) {
-                    Ok(())
-                } else {
-                    Err(Error::invalid(cat(&[name, " must be ", what, ", got ", describe(value)])))
-                }
-            };
             if let Some((_, field)) = NUMBER_OPTIONS.iter().find(|(n, _)| n == name) {
                 *field(&mut raw) = Some(whole_number(name, value)?);
                 continue;
             }
-            match name.as_str() {
-                "token" => {
-                    auth = Some(match value {
-                        Json::String(token) => {
-                            validate_token(token)?;
-                            Auth::Token(token.clone())
-                        }
-                        other if tag(other) == Some("function") => Auth::TokenFunction,
-                        other => {
-                            return Err(Error::invalid(cat(&[
-                                "`token` must be a string or a function returning one, got ",
-                                describe(other),
-                            ])))
-                        }
-                    })
+            let is = |wanted| tag(value) == Some(wanted);
+            // What the option takes, when `value` is something else.
+            let wanted = match (name.as_str(), value) {
+                ("token", Json::String(token)) => {
+                    validate_token(token)?;
+                    auth = Some(Auth::Token(token.clone()));
+                    continue;
                 }
-                "credentials" => keys = Some(parse_credentials(value)?),
-                "endpoint" => match value {
-                    Json::String(endpoint) => raw.endpoint = Some(endpoint.clone()),
-                    other => {
-                        return Err(Error::invalid(cat(&[
-                            "endpoint must be a string, got ",
-                            describe(other),
-                        ])))
-                    }
-                },
-                "allowPartial" => match value {
-                    Json::Bool(b) => raw.allow_partial = *b,
-                    other => {
-                        return Err(Error::invalid(cat(&[
-                            "allowPartial must be a boolean, got ",
-                            describe(other),
-                        ])))
-                    }
-                },
-                "signal" => expect_tag("signal", "an AbortSignal")?,
-                "fetch" | "onProgress" => expect_tag("function", "a function")?,
-                other if fleet.read(other, value)? => {}
-                unknown => {
+                ("token", _) if is("function") => {
+                    auth = Some(Auth::TokenFunction);
+                    continue;
+                }
+                ("token", _) => "a string or a function returning one",
+                ("credentials", _) => {
+                    keys = Some(parse_credentials(value)?);
+                    continue;
+                }
+                ("endpoint", Json::String(endpoint)) => {
+                    raw.endpoint = Some(endpoint.clone());
+                    continue;
+                }
+                ("endpoint", _) => "a string",
+                ("allowPartial", Json::Bool(b)) => {
+                    raw.allow_partial = *b;
+                    continue;
+                }
+                ("allowPartial", _) => "a boolean",
+                ("signal", _) if is("signal") => continue,
+                ("signal", _) => "an AbortSignal",
+                ("fetch" | "onProgress", _) if is("function") => continue,
+                ("fetch" | "onProgress", _) => "a function",
+                (other, _) if fleet.read(other, value)? => continue,
+                (unknown, _) => {
                     return Err(Error::invalid(cat(&[
                         "unknown option `",
                         unknown,
@@ -171,7 +158,9 @@ impl CallOptions {
                         "`?",
                     ])))
                 }
-            }
+            };
+            let shown = if name == "token" { "`token`" } else { name };
+            return Err(Error::invalid(cat(&[shown, " must be ", wanted, ", got ", describe(value)])));
         }
         let options = raw.resolve(page_origin)?;
         // A path endpoint resolved against the page is a same-origin proxy,
