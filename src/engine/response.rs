@@ -115,7 +115,11 @@ pub fn is_success_code(code: &Json) -> bool {
         Json::Null => true,
         Json::Number(n) => *n == 0.0,
         Json::String(s) => {
-            let number = s.rsplit('.').next().unwrap_or(s);
+            // Bytes, not `rsplit`: a reverse char searcher costs half a kilobyte of wasm.
+            let number = s
+                .bytes()
+                .rposition(|b| b == b'.')
+                .map_or(s.as_str(), |dot| s.get(dot + 1..).unwrap_or_default());
             !number.is_empty() && number.bytes().all(|b| b == b'0')
         }
         _ => false,
