@@ -37,16 +37,15 @@ pub fn parse_instance_ids(text: &str) -> Result<Vec<String>, Error> {
     if items.len() > MAX_IDS_PER_CALL {
         return Err(too_many_ids(items.len() as i64));
     }
-    items
-        .iter()
-        .enumerate()
-        .map(|(i, item)| {
-            let field = id_field(i);
-            let id = item.as_str().ok_or_else(|| Error::invalid(cat(&[&field, " must be a string"])))?;
-            validate_id(&field, id)?;
-            Ok(id.to_owned())
-        })
-        .collect()
+    // A loop, not `collect` into a `Result`: smaller in the wasm.
+    let mut ids = Vec::with_capacity(items.len());
+    for (i, item) in items.iter().enumerate() {
+        let field = id_field(i);
+        let id = item.as_str().ok_or_else(|| Error::invalid(cat(&[&field, " must be a string"])))?;
+        validate_id(&field, id)?;
+        ids.push(id.to_owned());
+    }
+    Ok(ids)
 }
 
 fn too_many_ids(count: i64) -> Error {
