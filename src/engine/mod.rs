@@ -9,6 +9,7 @@ pub mod auth;
 pub mod batch;
 pub mod call;
 pub mod chunk;
+pub mod decimal;
 pub mod error;
 pub mod fleet;
 pub mod fleet_options;
