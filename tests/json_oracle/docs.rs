@@ -7,6 +7,8 @@
 use proptest::prelude::*;
 use proptest::sample::Index;
 
+use crate::numbers::number;
+
 /// One character of a string literal, and how it is spelt.
 #[derive(Clone, Copy, Debug)]
 pub enum Piece {
@@ -153,90 +155,6 @@ fn key() -> impl Strategy<Value = Vec<Piece>> {
             .prop_map(|k| k.chars().map(Piece::Raw).collect::<Vec<_>>()),
         1 => Just(vec![Piece::Unicode(0x61, false)]), // "\u0061" is the key "a"
         2 => string_pieces(),
-    ]
-}
-
-/// Literals that sit on the edges of f64: zeros, the largest and smallest values,
-/// halfway cases, the first integers past 2^53, overflow and underflow.
-const EDGE_NUMBERS: &[&str] = &[
-    "0",
-    "-0",
-    "-0.0",
-    "0e0",
-    "-0E-0",
-    "0.000",
-    "1E+2",
-    "1e-0",
-    "0.1",
-    "0.30000000000000004",
-    "9007199254740991",
-    "9007199254740992",
-    "9007199254740993",
-    "-9007199254740993",
-    "18446744073709551615",
-    "18446744073709551616",
-    "123456789012345678901234567890",
-    "1e22",
-    "1e23",
-    "8.98846567431158e307",
-    "1e308",
-    "1.7976931348623157e308",
-    "1.7976931348623158e308",
-    "1.7976931348623159e308",
-    "1e309",
-    "-1e400",
-    "1e99999999999",
-    "2.2250738585072014e-308",
-    "2.2250738585072011e-308",
-    "1e-320",
-    "5e-324",
-    "4.9406564584124654e-324",
-    "2.4703282292062328e-324",
-    "2.4703282292062327e-324",
-    "1e-400",
-    "0.0000000000000000000000000000000000001e37",
-];
-
-fn number() -> impl Strategy<Value = String> {
-    let shaped = (
-        any::<bool>(),
-        prop_oneof![Just("0".to_owned()), "[1-9][0-9]{0,24}"],
-        prop::option::of("[0-9]{1,20}"),
-        prop::option::of((
-            prop::sample::select(vec!["e", "E"]),
-            prop::sample::select(vec!["", "+", "-"]),
-            "[0-9]{1,3}",
-        )),
-    )
-        .prop_map(|(negative, int, frac, exp)| {
-            let mut s = if negative { "-".to_owned() } else { String::new() };
-            s += &int;
-            if let Some(f) = frac {
-                s += ".";
-                s += &f;
-            }
-            if let Some((e, sign, digits)) = exp {
-                s += e;
-                s += sign;
-                s += &digits;
-            }
-            s
-        });
-    // Any finite f64 (subnormals included), written the three ways Rust writes floats.
-    let float = (any::<u64>(), 0..3u8).prop_map(|(bits, style)| {
-        let f = f64::from_bits(bits);
-        let f = if f.is_finite() { f } else { 0.0 };
-        match style {
-            0 => format!("{f}"),
-            1 => format!("{f:e}"),
-            _ => format!("{f:E}"),
-        }
-    });
-    prop_oneof![
-        3 => shaped,
-        2 => float,
-        1 => any::<i64>().prop_map(|n| n.to_string()),
-        1 => prop::sample::select(EDGE_NUMBERS).prop_map(str::to_owned),
     ]
 }
 
