@@ -19,7 +19,6 @@ mod float {
         fn trunc(self) -> f64;
         fn ceil(self) -> f64;
         fn fract(self) -> f64;
-        fn powi(self, n: i32) -> f64;
     }
 
     impl F64Ext for f64 {
@@ -42,26 +41,6 @@ mod float {
 
         fn fract(self) -> f64 {
             self - self.trunc()
-        }
-
-        /// As compiler-rt's `__powidf2`, which `std`'s `powi` calls: same products, same rounding.
-        fn powi(self, n: i32) -> f64 {
-            let (mut a, mut b, mut r) = (self, n, 1.0);
-            loop {
-                if b & 1 != 0 {
-                    r *= a;
-                }
-                b /= 2;
-                if b == 0 {
-                    break;
-                }
-                a *= a;
-            }
-            if n < 0 {
-                1.0 / r
-            } else {
-                r
-            }
         }
     }
 }

@@ -24,7 +24,7 @@
 //! 0.2 to 0.7 µs (native, `opt-level = "z"`), so even a 4 MiB body made of the
 //! worst short ones (`1e-320,` repeated) reads in under half a second.
 
-use std::cmp::Ordering;
+use core::cmp::Ordering;
 
 /// Significant digits kept (the standard library's slow path keeps 768).
 const MAX_DIGITS: usize = 800;

@@ -15,7 +15,6 @@
 //! number bit for bit.
 
 use super::decimal;
-
 use crate::prelude::*;
 
 /// Deepest nesting of arrays and objects accepted.
