@@ -7,14 +7,14 @@
 //!
 //! Numbers read as `JSON.parse` reads them: the correctly rounded double (ties
 //! to even, subnormals kept, ±Infinity past the largest double, `-0` kept), by
-//! [`decimal::nearest_f64`] rather than the standard library's parser, which
+//! [`number::nearest_f64`] rather than the standard library's parser, which
 //! would cost 14.5 KB gzip of wasm.
 //!
 //! `tests/json_oracle/` checks it against serde_json on a million generated
 //! documents: the same documents are accepted and they read the same, every
 //! number bit for bit.
 
-use super::decimal;
+use super::number;
 use crate::prelude::*;
 
 /// Deepest nesting of arrays and objects accepted.
@@ -246,7 +246,7 @@ impl Parser<'_> {
     }
 
     /// Checks the number grammar here and leaves the value to
-    /// [`decimal::nearest_f64`]: the double `JSON.parse` gives, bit for bit.
+    /// [`number::nearest_f64`]: the double `JSON.parse` gives, bit for bit.
     fn number(&mut self) -> Result<Json, JsonError> {
         let negative = self.eat(b'-');
         let start = self.pos;
@@ -281,7 +281,7 @@ impl Parser<'_> {
                 exponent = -exponent;
             }
         }
-        let magnitude = decimal::nearest_f64(significand, exponent);
+        let magnitude = number::nearest_f64(significand, exponent);
         Ok(Json::Number(if negative { -magnitude } else { magnitude }))
     }
 
