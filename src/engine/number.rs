@@ -4,7 +4,7 @@
 //!
 //! The standard library's parser would do it but weighs 14.5 KB gzip of wasm
 //! (its table of powers of five), and the crates made for it 6 to 15 KB
-//! (bench/analysis.md); this is about 1.1 KB:
+//! (bench/analysis.md); this is under 1 KB:
 //! - **Clinger's fast path.** A significand of at most 15 digits and a power of
 //!   ten within ±22 are both exact doubles, so one IEEE multiply or divide rounds
 //!   their product correctly. Every number the API sends takes this path.
@@ -21,7 +21,7 @@
 //! significant digits, so the dropped tail cannot move the value across one.
 //! Magnitudes outside the double range are answered before any arithmetic, which
 //! bounds the big integers to `LIMBS` words. A literal off the fast path costs
-//! 0.2 to 0.5 µs (native, `opt-level = "z"`), so even a 4 MiB body made of the
+//! 0.16 to 0.5 µs (native, `opt-level = "z"`), so even a 4 MiB body made of the
 //! worst short ones (`1e-320,` repeated) reads in under half a second.
 
 use core::cmp::Ordering;
