@@ -196,6 +196,37 @@ export function readIds(value) {
   }
 }
 
+/**
+ * `check(json)` for the calls that set invalid IDs aside (`checkInstanceIds`,
+ * `invalidIds: "report"`), `json` being what `readIds` made. An ID with a lone
+ * surrogate cannot cross into the module, whose strings are UTF-8: it crosses
+ * as {"$": "ill-formed string"}, which the module sets aside with its reason,
+ * and comes back in `invalid` as the caller wrote it.
+ */
+export function checkedIds(json, check) {
+  // JSON.stringify writes a lone surrogate, and no other character, as \udXXX.
+  if (!json.includes("\\ud")) return check(json);
+  const items = JSON.parse(json);
+  const written = new Map();
+  if (Array.isArray(items)) {
+    for (let i = 0; i < items.length; i++) {
+      if (typeof items[i] === "string" && LONE_SURROGATE.test(items[i])) {
+        written.set(`instanceIds[${i}] `, items[i]);
+        items[i] = { $: "ill-formed string" };
+      }
+    }
+  }
+  const checked = check(JSON.stringify(items));
+  for (const entry of checked.invalid) {
+    const field = entry.reason.slice(0, entry.reason.indexOf(" ") + 1);
+    if (written.has(field)) entry.instanceId = written.get(field);
+  }
+  return checked;
+}
+
+/** A lone surrogate: with the `u` flag a well-formed pair is one code point, not `Cs`. */
+const LONE_SURROGATE = /\p{Cs}/u;
+
 /** The `{ userId, instanceId }` argument as JSON. */
 export function readTarget(value) {
   return JSON.stringify(target(value, ""));

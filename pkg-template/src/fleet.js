@@ -5,7 +5,7 @@
 
 import { startWaitForState, startWaitPreparedAll, startWatchStatus } from "./calls.js";
 import { KooPhoneError, fromPayload, messageOf } from "./error.js";
-import { ArgumentError, readIds, readTargets } from "./args.js";
+import { ArgumentError, checkedIds, readIds, readTargets } from "./args.js";
 
 /** Options only `createClient` takes: they configure the client's scheduler. */
 export const SCHEDULER_OPTIONS = ["rateLimit", "maxConcurrentRequests", "retryBudget"];
@@ -156,7 +156,7 @@ export function fleetCalls({ run, init, checkIds }) {
       let json;
       try {
         json = readIds(instanceIds);
-        return JSON.parse(checkIds(json));
+        return checkedIds(json, (checked) => JSON.parse(checkIds(checked)));
       } catch (error) {
         if (typeof error === "string") throw fromPayload(JSON.parse(error));
         if (error instanceof ArgumentError) throw new KooPhoneError(error.message, { code: "INVALID_ARGUMENT" });

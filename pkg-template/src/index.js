@@ -12,7 +12,7 @@ import { ClientScheduler, checkInstanceIds as checkIds, initSync, knownOptions }
 import { startBatchStatus, startPrepareProgress, startWaitPrepared } from "./calls.js";
 import { loadModule } from "./load.js";
 import { KooPhoneError, fromPayload, isKooPhoneError, messageOf } from "./error.js";
-import { ArgumentError, readIds, readOptions, readTarget } from "./args.js";
+import { ArgumentError, checkedIds, readIds, readOptions, readTarget } from "./args.js";
 import { Host } from "./host.js";
 import { makeIamTokenProvider } from "./iam.js";
 import { fleetCalls, SCHEDULER_OPTIONS } from "./fleet.js";
@@ -84,7 +84,7 @@ async function run(start, readFirst, first, options, defaults, client, attach) {
     if (client) scheduler = client.scheduler();
     if (readFirst === readIds && /"invalidIds":"report"/.test(described.json)) {
       // Invalid IDs are set aside by the module's own rules, then listed in the result.
-      const checked = JSON.parse(checkIds(firstJson));
+      const checked = checkedIds(firstJson, (json) => JSON.parse(checkIds(json)));
       firstJson = JSON.stringify(checked.valid);
       invalid = checked.invalid;
     }

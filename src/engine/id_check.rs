@@ -3,10 +3,13 @@
 //! same rules `batchStatus` applies.
 
 use crate::engine::error::Error;
-use crate::engine::input::{id_field, parse_instance_ids, MAX_IDS_PER_CALL};
+use crate::engine::input::{id_field, parse_instance_ids, LONE_SURROGATE, MAX_IDS_PER_CALL};
 use crate::engine::json::{self, Json};
 use crate::engine::validate::validate_id;
 use crate::prelude::*;
+
+/// The `$` tag of an ID string with a lone surrogate, as the JS entry describes it.
+const ILL_FORMED: &str = "ill-formed string";
 
 /// An entry that is not a valid ID: the value given and why.
 #[derive(Clone, Debug, PartialEq)]
@@ -47,9 +50,15 @@ pub fn read_ids(text: &str, report: bool, allow_empty: bool) -> Result<CheckedId
         }
         // Only an invalid entry pays for naming it.
         let field = id_field(i);
-        let reason = match item.as_str() {
-            Some(id) => validate_id(&field, id).err().map(|e| e.message).unwrap_or_default(),
-            None => field + " must be a string",
+        let reason = match item {
+            Json::String(id) => validate_id(&field, id).err().map(|e| e.message).unwrap_or_default(),
+            // A string with a lone surrogate cannot cross as UTF-8: the JS entry sends this
+            // stand-in and puts the caller's string back (`checkedIds` in args.js).
+            Json::Object(_) if item.get("$").and_then(Json::as_str) == Some(ILL_FORMED) => {
+                invalid.push(Invalid { value: Json::Null, reason: field + LONE_SURROGATE });
+                continue;
+            }
+            _ => field + " must be a string",
         };
         invalid.push(Invalid { value: item.clone(), reason });
     }
@@ -75,6 +84,23 @@ mod tests {
         );
         assert!(invalid[1].reason.starts_with("instanceIds[2] is empty"));
         assert!(invalid[2].reason.starts_with("instanceIds[3] contains whitespace"));
+    }
+
+    #[test]
+    fn an_id_with_a_lone_surrogate_is_set_aside_from_its_stand_in() {
+        let (valid, invalid) =
+            read_ids(r#"["a",{"$":"ill-formed string"},{"$":"symbol"}]"#, true, false).unwrap();
+        assert_eq!(valid, ["a"]);
+        assert_eq!(invalid.len(), 2);
+        assert_eq!(
+            invalid[0],
+            Invalid {
+                value: Json::Null,
+                reason: "instanceIds[1] contains a lone UTF-16 surrogate (half of a character); IDs must be well-formed text"
+                    .into()
+            }
+        );
+        assert_eq!(invalid[1].reason, "instanceIds[2] must be a string");
     }
 
     #[test]

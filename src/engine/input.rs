@@ -18,11 +18,7 @@ pub fn parse_instance_ids(text: &str) -> Result<Vec<String>, Error> {
     let doc = match json::parse(text) {
         Ok(doc) => doc,
         Err(e) if e.reason == "unpaired surrogate" => {
-            return Err(Error::invalid(cat(&[
-                "instanceIds[",
-                &decimal(element_at(text, e.offset) as i64),
-                "] contains a lone UTF-16 surrogate (half of a character); IDs must be well-formed text",
-            ])))
+            return Err(Error::invalid(cat(&[&id_field(element_at(text, e.offset)), LONE_SURROGATE])))
         }
         Err(_) => return Err(not_array()),
     };
@@ -57,6 +53,10 @@ fn too_many_ids(count: i64) -> Error {
         " per call",
     ]))
 }
+
+/// Why an ID with a lone surrogate is refused, after the field's name.
+pub(crate) const LONE_SURROGATE: &str =
+    " contains a lone UTF-16 surrogate (half of a character); IDs must be well-formed text";
 
 /// `instanceIds[i]`, naming an entry in messages.
 pub(crate) fn id_field(i: usize) -> String {

@@ -199,6 +199,37 @@ test("invalidIds: report leaves invalid IDs out and lists them; checkInstanceIds
   assert.match(checked.invalid[1].reason, /33 UTF-16 code units/);
 });
 
+test("an ID with a lone surrogate is set aside as written, not a refusal of the whole call", async (t) => {
+  const { server } = await fleetMock(t, [steady]);
+  const lone = "bad\ud800";
+  const trailing = "x\udc00y";
+  const reason = (i) =>
+    `instanceIds[${i}] contains a lone UTF-16 surrogate (half of a character); IDs must be well-formed text`;
+  // "a\\ud800" is the six characters a, \, u, d, 8, 0, 0: well-formed, and valid.
+  const checked = await lib.checkInstanceIds(["ok", lone, "", trailing, "\u{1F600}ok", "a\\ud800"]);
+  assert.deepEqual(checked.valid, ["ok", "\u{1F600}ok", "a\\ud800"]);
+  assert.deepEqual(checked.invalid, [
+    { instanceId: lone, reason: reason(1) },
+    { instanceId: "", reason: "instanceIds[2] is empty; IDs must be 1 to 32 characters" },
+    { instanceId: trailing, reason: reason(3) },
+  ]);
+
+  const result = await lib.batchStatus([lone, "steady01"], opts(server, { invalidIds: "report" }));
+  assert.deepEqual(
+    result.statuses.map((s) => s.instanceId),
+    ["steady01"],
+  );
+  assert.deepEqual(result.invalid, [{ instanceId: lone, reason: reason(0) }]);
+  const sent = apiRequests(server);
+  assert.equal(sent.length, 1);
+  assert.deepEqual(sent[0].body.instance_ids, ["steady01"], "only the valid ID was asked about");
+  // Without `invalidIds: "report"` the same ID still refuses the call, naming it.
+  await assert.rejects(lib.batchStatus(["steady01", lone], opts(server)), {
+    code: "INVALID_ARGUMENT",
+    message: reason(1),
+  });
+});
+
 test("waitPreparedAll keeps input order, limits waits and reports each failure on its own", async (t) => {
   const prepare = [
     { status: 1, waitingCount: 2 },
