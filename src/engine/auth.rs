@@ -10,7 +10,7 @@
 
 use crate::engine::error::Error;
 use crate::engine::json::Json;
-use crate::engine::options::closest;
+use crate::engine::options::unknown_name;
 use crate::engine::output::cat;
 use crate::engine::redact::Secret;
 use crate::engine::request::HttpRequest;
@@ -93,13 +93,7 @@ pub fn parse_credentials(value: &Json) -> Result<AkSk, Error> {
     let mut fields: [Option<&str>; 4] = [None; 4];
     for (name, value) in members {
         let Some(at) = CREDENTIAL_FIELDS.iter().position(|f| f == name) else {
-            return Err(Error::invalid(cat(&[
-                "unknown member credentials.",
-                name,
-                "; did you mean `",
-                closest(name, &CREDENTIAL_FIELDS),
-                "`?",
-            ])));
+            return Err(unknown_name("unknown member credentials.", name, "", &CREDENTIAL_FIELDS));
         };
         match value {
             Json::Null => {}

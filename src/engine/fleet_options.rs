@@ -5,7 +5,7 @@
 
 use crate::engine::error::Error;
 use crate::engine::json::{self, Json};
-use crate::engine::options::{closest, MAX_TIMER_MS};
+use crate::engine::options::{unknown_name, MAX_TIMER_MS};
 use crate::engine::output::{cat, decimal};
 use crate::engine::scheduler::SchedulerConfig;
 use crate::engine::validate::{describe_number, positive_integer};
@@ -74,13 +74,7 @@ impl FleetOptions {
                 };
                 for (hook, f) in members {
                     if !HOOK_NAMES.contains(&hook.as_str()) {
-                        return Err(Error::invalid(cat(&[
-                            "unknown hook `",
-                            hook,
-                            "`; did you mean `",
-                            closest(hook, &HOOK_NAMES),
-                            "`?",
-                        ])));
+                        return Err(unknown_name("unknown hook `", hook, "`", &HOOK_NAMES));
                     }
                     match f {
                         Json::Null => {}

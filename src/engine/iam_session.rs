@@ -14,7 +14,7 @@ use crate::engine::iam::{
     refresh_margin, CacheDecision, IamCredentials, IamRequest, ProjectScope, TokenCache, AUTH_ERROR,
 };
 use crate::engine::json::{self, Json};
-use crate::engine::options::{closest, DEFAULT_TIMEOUT_MS};
+use crate::engine::options::{unknown_name, DEFAULT_TIMEOUT_MS};
 use crate::engine::output::{cat, decimal};
 use crate::engine::redact::Secret;
 use crate::prelude::*;
@@ -60,13 +60,7 @@ impl IamSession {
         let mut margin = None;
         for (name, value) in members {
             let Some(at) = IAM_OPTIONS.iter().position(|o| o == name) else {
-                return Err(Error::invalid(cat(&[
-                    "unknown IAM option `",
-                    name,
-                    "`; did you mean `",
-                    closest(name, &IAM_OPTIONS),
-                    "`?",
-                ])));
+                return Err(unknown_name("unknown IAM option `", name, "`", &IAM_OPTIONS));
             };
             match (name.as_str(), value) {
                 (_, Json::Null) => {}

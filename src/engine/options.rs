@@ -149,15 +149,7 @@ impl CallOptions {
                 ("fetch" | "onProgress", _) if is("function") => continue,
                 ("fetch" | "onProgress", _) => "a function",
                 (other, _) if fleet.read(other, value)? => continue,
-                (unknown, _) => {
-                    return Err(Error::invalid(cat(&[
-                        "unknown option `",
-                        unknown,
-                        "`; did you mean `",
-                        closest(unknown, &KNOWN_OPTIONS),
-                        "`?",
-                    ])))
-                }
+                (unknown, _) => return Err(unknown_name("unknown option `", unknown, "`", &KNOWN_OPTIONS)),
             };
             let shown = if name == "token" { "`token`" } else { name };
             return Err(Error::invalid(cat(&[shown, " must be ", wanted, ", got ", describe(value)])));
@@ -219,6 +211,12 @@ fn tag(value: &Json) -> Option<&str> {
 /// A short description of a described value, for messages.
 fn describe(value: &Json) -> &str {
     tag(value).unwrap_or(value.type_name())
+}
+
+/// The refusal of an unknown name: `{before}{name}{after}; did you mean `…`?`,
+/// suggesting the nearest of `known`.
+pub fn unknown_name(before: &str, name: &str, after: &str, known: &[&str]) -> Error {
+    Error::invalid(cat(&[before, name, after, "; did you mean `", closest(name, known), "`?"]))
 }
 
 /// The candidate nearest to `name` (edit distance, ignoring case).
