@@ -68,7 +68,7 @@ impl IamSession {
                     "`?",
                 ])));
             };
-            match (name.as_str(), value) {
+            match (&**name, value) {
                 (_, Json::Null) => {}
                 ("refreshMarginMs", Json::Number(n)) => margin = Some(*n),
                 ("refreshMarginMs", _) => return Err(Error::invalid("refreshMarginMs must be a number")),

@@ -280,7 +280,8 @@ mod tests {
                 }),
                 ..Error::new(kind, "m")
             };
-            let doc = parse(&error_json(&e)).unwrap();
+            let text = error_json(&e);
+            let doc = parse(&text).unwrap();
             assert_eq!(doc.get("code").and_then(Json::as_str), Some(kind.code()));
             assert_eq!(doc.get("httpStatus").and_then(Json::as_i64), Some(503));
             assert_eq!(
