@@ -27,7 +27,7 @@ fn name_creds() -> IamCredentials {
     creds(ProjectScope::Name("cn-south-1".into()))
 }
 
-fn path<'a>(doc: &'a Json, keys: &[&str]) -> &'a Json {
+fn path<'a, 't>(doc: &'a Json<'t>, keys: &[&str]) -> &'a Json<'t> {
     keys.iter().fold(doc, |v, k| v.get(k).unwrap_or_else(|| panic!("no {k} in {v:?}")))
 }
 

@@ -73,7 +73,7 @@ impl FleetOptions {
                     ));
                 };
                 for (hook, f) in members {
-                    if !HOOK_NAMES.contains(&hook.as_str()) {
+                    if !HOOK_NAMES.contains(&&**hook) {
                         return Err(unknown_name("unknown hook `", hook, "`", &HOOK_NAMES));
                     }
                     match f {
@@ -104,12 +104,12 @@ pub fn parse_scheduler_config(text: &str) -> Result<SchedulerConfig, Error> {
     let mut config = SchedulerConfig::default();
     let Json::Object(members) = &doc else { return Ok(config) };
     for (name, value) in members {
-        match (name.as_str(), value) {
+        match (&**name, value) {
             (_, Json::Null) => {}
             ("rateLimit", Json::Object(limit)) => {
                 let mut burst = None;
                 for (key, v) in limit {
-                    match key.as_str() {
+                    match &**key {
                         "requestsPerSecond" => {
                             let rate = number("rateLimit.requestsPerSecond", v)?;
                             if !(rate > 0.0 && rate <= MAX_RATE) {

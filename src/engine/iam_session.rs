@@ -62,7 +62,7 @@ impl IamSession {
             let Some(at) = IAM_OPTIONS.iter().position(|o| o == name) else {
                 return Err(unknown_name("unknown IAM option `", name, "`", &IAM_OPTIONS));
             };
-            match (name.as_str(), value) {
+            match (&**name, value) {
                 (_, Json::Null) => {}
                 ("refreshMarginMs", Json::Number(n)) => margin = Some(*n),
                 ("refreshMarginMs", _) => return Err(Error::invalid("refreshMarginMs must be a number")),

@@ -14,7 +14,7 @@ const ILL_FORMED: &str = "ill-formed string";
 /// An entry that is not a valid ID: the value given and why.
 #[derive(Clone, Debug, PartialEq)]
 pub struct Invalid {
-    pub value: Json,
+    pub value: Json<'static>,
     pub reason: String,
 }
 
@@ -60,9 +60,20 @@ pub fn read_ids(text: &str, report: bool, allow_empty: bool) -> Result<CheckedId
             }
             _ => field + " must be a string",
         };
-        invalid.push(Invalid { value: item.clone(), reason });
+        invalid.push(Invalid { value: scalar(item), reason });
     }
     Ok((valid, invalid))
+}
+
+/// The value of an invalid entry as it is reported: strings, numbers and
+/// booleans as given, anything else as `null`.
+fn scalar(item: &Json) -> Json<'static> {
+    match item {
+        Json::String(s) => Json::String((**s).to_owned().into()),
+        Json::Number(n) => Json::Number(*n),
+        Json::Bool(b) => Json::Bool(*b),
+        _ => Json::Null,
+    }
 }
 
 fn not_array() -> Error {

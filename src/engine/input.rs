@@ -6,7 +6,7 @@ use crate::engine::error::Error;
 use crate::engine::json::{self, Json};
 use crate::engine::output::{cat, decimal};
 use crate::engine::prepare::Target;
-use crate::engine::validate::validate_id;
+use crate::engine::validate::{is_plain_id, validate_id};
 use crate::prelude::*;
 
 /// Most IDs one `batchStatus` call accepts (about 3 000 requests of 32).
@@ -36,9 +36,16 @@ pub fn parse_instance_ids(text: &str) -> Result<Vec<String>, Error> {
     // A loop, not `collect` into a `Result`: smaller in the wasm.
     let mut ids = Vec::with_capacity(items.len());
     for (i, item) in items.iter().enumerate() {
-        let field = id_field(i);
-        let id = item.as_str().ok_or_else(|| Error::invalid(cat(&[&field, " must be a string"])))?;
-        validate_id(&field, id)?;
+        let id = match item.as_str() {
+            Some(id) if is_plain_id(id) => id,
+            // Only an entry that is not plainly valid pays for naming it.
+            _ => {
+                let field = id_field(i);
+                let id = item.as_str().ok_or_else(|| Error::invalid(cat(&[&field, " must be a string"])))?;
+                validate_id(&field, id)?;
+                id
+            }
+        };
         ids.push(id.to_owned());
     }
     Ok(ids)

@@ -16,20 +16,22 @@
 
 use super::number;
 use crate::prelude::*;
+use alloc::borrow::Cow;
 
 /// Deepest nesting of arrays and objects accepted.
 pub const MAX_DEPTH: usize = 64;
 
 /// A parsed JSON value. Object members keep their order; duplicate keys resolve
-/// to the last one, as `JSON.parse` does.
+/// to the last one, as `JSON.parse` does. Strings and keys without escapes
+/// borrow from the text parsed (most do: no allocation per string).
 #[derive(Clone, Debug, PartialEq)]
-pub enum Json {
+pub enum Json<'a> {
     Null,
     Bool(bool),
     Number(f64),
-    String(String),
-    Array(Vec<Json>),
-    Object(Vec<(String, Json)>),
+    String(Cow<'a, str>),
+    Array(Vec<Json<'a>>),
+    Object(Vec<(Cow<'a, str>, Json<'a>)>),
 }
 
 /// Why a text is not JSON: a short description and the byte offset.
@@ -39,9 +41,9 @@ pub struct JsonError {
     pub reason: &'static str,
 }
 
-impl Json {
+impl<'a> Json<'a> {
     /// The member `key` of an object (`None` for other values or absent keys).
-    pub fn get(&self, key: &str) -> Option<&Json> {
+    pub fn get(&self, key: &str) -> Option<&Json<'a>> {
         match self {
             Json::Object(members) => members.iter().rev().find(|(k, _)| k == key).map(|(_, v)| v),
             _ => None,
@@ -55,7 +57,7 @@ impl Json {
         }
     }
 
-    pub fn as_array(&self) -> Option<&[Json]> {
+    pub fn as_array(&self) -> Option<&[Json<'a>]> {
         match self {
             Json::Array(items) => Some(items),
             _ => None,
@@ -86,8 +88,8 @@ impl Json {
 }
 
 /// Parse a complete JSON text (surrounding whitespace allowed).
-pub fn parse(text: &str) -> Result<Json, JsonError> {
-    let mut p = Parser { bytes: text.as_bytes(), pos: 0 };
+pub fn parse(text: &str) -> Result<Json<'_>, JsonError> {
+    let mut p = Parser { text, bytes: text.as_bytes(), pos: 0 };
     p.skip_ws();
     let value = p.value(0)?;
     p.skip_ws();
@@ -132,11 +134,12 @@ pub fn write_string(out: &mut String, s: &str) {
 }
 
 struct Parser<'a> {
+    text: &'a str,
     bytes: &'a [u8],
     pos: usize,
 }
 
-impl Parser<'_> {
+impl<'a> Parser<'a> {
     fn err(&self, reason: &'static str) -> JsonError {
         JsonError { offset: self.pos, reason }
     }
@@ -166,7 +169,7 @@ impl Parser<'_> {
         }
     }
 
-    fn literal(&mut self, word: &'static [u8], value: Json) -> Result<Json, JsonError> {
+    fn literal(&mut self, word: &'static [u8], value: Json<'a>) -> Result<Json<'a>, JsonError> {
         if self.bytes[self.pos..].starts_with(word) {
             self.pos += word.len();
             Ok(value)
@@ -175,7 +178,7 @@ impl Parser<'_> {
         }
     }
 
-    fn value(&mut self, depth: usize) -> Result<Json, JsonError> {
+    fn value(&mut self, depth: usize) -> Result<Json<'a>, JsonError> {
         match self.peek() {
             None => Err(self.err("unexpected end of input")),
             Some(b'{') => self.object(depth + 1),
@@ -189,7 +192,7 @@ impl Parser<'_> {
         }
     }
 
-    fn array(&mut self, depth: usize) -> Result<Json, JsonError> {
+    fn array(&mut self, depth: usize) -> Result<Json<'a>, JsonError> {
         if depth > MAX_DEPTH {
             return Err(self.err("nesting too deep"));
         }
@@ -212,7 +215,7 @@ impl Parser<'_> {
         }
     }
 
-    fn object(&mut self, depth: usize) -> Result<Json, JsonError> {
+    fn object(&mut self, depth: usize) -> Result<Json<'a>, JsonError> {
         if depth > MAX_DEPTH {
             return Err(self.err("nesting too deep"));
         }
@@ -247,7 +250,7 @@ impl Parser<'_> {
 
     /// Checks the number grammar here and leaves the value to
     /// [`number::nearest_f64`]: the double `JSON.parse` gives, bit for bit.
-    fn number(&mut self) -> Result<Json, JsonError> {
+    fn number(&mut self) -> Result<Json<'a>, JsonError> {
         let negative = self.eat(b'-');
         let start = self.pos;
         match self.peek() {
@@ -291,9 +294,10 @@ impl Parser<'_> {
         }
     }
 
-    fn string(&mut self) -> Result<String, JsonError> {
+    /// A string literal: borrowed from the text when it has no escape.
+    fn string(&mut self) -> Result<Cow<'a, str>, JsonError> {
         self.pos += 1; // opening quote
-        let mut out = String::new();
+        let mut out: Option<String> = None;
         loop {
             let run_start = self.pos;
             while let Some(b) = self.peek() {
@@ -302,20 +306,25 @@ impl Parser<'_> {
                 }
                 self.pos += 1;
             }
-            // Runs end on ASCII bytes, so they are whole UTF-8 sequences of a &str.
-            out.push_str(
-                std::str::from_utf8(&self.bytes[run_start..self.pos])
-                    .map_err(|_| self.err("invalid UTF-8"))?,
-            );
+            // Runs start and end next to ASCII bytes: whole characters of the text.
+            let run = self.text.get(run_start..self.pos).unwrap_or_default();
             match self.peek() {
                 None => return Err(self.err("unterminated string")),
                 Some(b'"') => {
                     self.pos += 1;
-                    return Ok(out);
+                    return Ok(match out {
+                        None => Cow::Borrowed(run),
+                        Some(mut out) => {
+                            out.push_str(run);
+                            Cow::Owned(out)
+                        }
+                    });
                 }
                 Some(b'\\') => {
                     self.pos += 1;
-                    self.escape(&mut out)?;
+                    let out = out.get_or_insert_with(String::new);
+                    out.push_str(run);
+                    self.escape(out)?;
                 }
                 Some(_) => return Err(self.err("control character in string")),
             }

@@ -119,10 +119,10 @@ impl CallOptions {
             }
             let is = |wanted| tag(value) == Some(wanted);
             // What the option takes, when `value` is something else.
-            let wanted = match (name.as_str(), value) {
+            let wanted = match (&**name, value) {
                 ("token", Json::String(token)) => {
                     validate_token(token)?;
-                    auth = Some(Auth::Token(token.clone()));
+                    auth = Some(Auth::Token((**token).to_owned()));
                     continue;
                 }
                 ("token", _) if is("function") => {
@@ -135,7 +135,7 @@ impl CallOptions {
                     continue;
                 }
                 ("endpoint", Json::String(endpoint)) => {
-                    raw.endpoint = Some(endpoint.clone());
+                    raw.endpoint = Some((**endpoint).to_owned());
                     continue;
                 }
                 ("endpoint", _) => "a string",
@@ -201,7 +201,7 @@ fn whole_number(name: &str, value: &Json) -> Result<f64, Error> {
 }
 
 /// The `$` tag of a value JSON cannot carry (see [`CallOptions`]).
-fn tag(value: &Json) -> Option<&str> {
+fn tag<'v>(value: &'v Json) -> Option<&'v str> {
     match value {
         Json::Object(_) => value.get("$").and_then(Json::as_str),
         _ => None,
@@ -209,7 +209,7 @@ fn tag(value: &Json) -> Option<&str> {
 }
 
 /// A short description of a described value, for messages.
-fn describe(value: &Json) -> &str {
+fn describe<'v>(value: &'v Json) -> &'v str {
     tag(value).unwrap_or(value.type_name())
 }
 

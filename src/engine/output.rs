@@ -23,47 +23,46 @@ impl<'a> Object<'a> {
         Object { out, empty: true }
     }
 
-    pub(crate) fn key(&mut self, key: &str) -> &mut String {
-        if !self.empty {
-            self.out.push(',');
-        }
+    /// Start the member `key`: a name of ours, written as is (no escapes needed).
+    pub(crate) fn key(&mut self, key: &'static str) -> &mut String {
+        self.out.push_str(if self.empty { "\"" } else { ",\"" });
         self.empty = false;
-        write_string(self.out, key);
-        self.out.push(':');
+        self.out.push_str(key);
+        self.out.push_str("\":");
         self.out
     }
 
-    pub(crate) fn str(&mut self, key: &str, value: &str) -> &mut Self {
+    pub(crate) fn str(&mut self, key: &'static str, value: &str) -> &mut Self {
         write_string(self.key(key), value);
         self
     }
 
-    pub(crate) fn opt_str(&mut self, key: &str, value: Option<&str>) -> &mut Self {
+    pub(crate) fn opt_str(&mut self, key: &'static str, value: Option<&str>) -> &mut Self {
         match value {
             Some(value) => self.str(key, value),
             None => self.raw(key, "null"),
         }
     }
 
-    pub(crate) fn int(&mut self, key: &str, value: i64) -> &mut Self {
+    pub(crate) fn int(&mut self, key: &'static str, value: i64) -> &mut Self {
         let out = self.key(key);
         write_int(out, value);
         self
     }
 
-    pub(crate) fn opt_int(&mut self, key: &str, value: Option<i64>) -> &mut Self {
+    pub(crate) fn opt_int(&mut self, key: &'static str, value: Option<i64>) -> &mut Self {
         match value {
             Some(value) => self.int(key, value),
             None => self.raw(key, "null"),
         }
     }
 
-    pub(crate) fn raw(&mut self, key: &str, json: &str) -> &mut Self {
+    pub(crate) fn raw(&mut self, key: &'static str, json: &str) -> &mut Self {
         self.key(key).push_str(json);
         self
     }
 
-    pub(crate) fn with(&mut self, key: &str, write: impl FnOnce(&mut String)) -> &mut Self {
+    pub(crate) fn with(&mut self, key: &'static str, write: impl FnOnce(&mut String)) -> &mut Self {
         write(self.key(key));
         self
     }
@@ -280,7 +279,8 @@ mod tests {
                 }),
                 ..Error::new(kind, "m")
             };
-            let doc = parse(&error_json(&e)).unwrap();
+            let text = error_json(&e);
+            let doc = parse(&text).unwrap();
             assert_eq!(doc.get("code").and_then(Json::as_str), Some(kind.code()));
             assert_eq!(doc.get("httpStatus").and_then(Json::as_i64), Some(503));
             assert_eq!(

@@ -124,7 +124,7 @@ fn same_value(ours: &Json, theirs: &Value, path: &mut String) -> Result<(), Stri
             let mut collapsed: Vec<(&str, &Json)> = Vec::new();
             let mut at: HashMap<&str, usize> = HashMap::new();
             for (k, v) in a {
-                match at.get(k.as_str()) {
+                match at.get(&**k) {
                     Some(&i) => collapsed[i].1 = v,
                     None => {
                         at.insert(k, collapsed.len());
