@@ -9,11 +9,11 @@ cd "$(dirname "$0")/../.."
 cargo rustc --quiet --release --target wasm32-unknown-unknown --lib --crate-type cdylib
 out=$(mktemp -d)
 trap 'rm -rf "$out"' EXIT
-wasm-bindgen --target web --out-dir "$out" --out-name k target/wasm32-unknown-unknown/release/koophone_wasm.wasm
+wasm-bindgen --target web --out-dir "$out" --out-name koophone_wasm target/wasm32-unknown-unknown/release/koophone_wasm.wasm
 node_modules/.bin/wasm-opt --merge-similar-functions -Oz --converge --low-memory-unused --strip-debug --strip-producers \
   --enable-bulk-memory --enable-nontrapping-float-to-int --enable-sign-ext --enable-mutable-globals \
-  "$out/k_bg.wasm" -o "$out/o.wasm"
+  "$out/koophone_wasm_bg.wasm" -o "$out/o.wasm"
 echo "raw $(wc -c < "$out/o.wasm") gzip $(gzip -9c "$out/o.wasm" | wc -c)"
 if [ "${1:-}" = "--top" ]; then
-  python3 bench/tools/wasm_functions.py "$out/k_bg.wasm" "${2:-40}"
+  python3 bench/tools/wasm_functions.py "$out/koophone_wasm_bg.wasm" "${2:-40}"
 fi
