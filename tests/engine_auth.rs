@@ -75,6 +75,7 @@ impl<M: Machine> Sim<M> {
                 }
                 Action::WakeAt(at) => self.wake = Some(at),
                 Action::Notify(_) => {}
+                Action::Cancel(id) => self.wire.retain(|w| w.0 != id),
                 Action::Finish(result) => {
                     self.finished = Some(result);
                     self.wire.clear();

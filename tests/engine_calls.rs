@@ -107,6 +107,7 @@ impl<M: Machine> Sim<M> {
                 }
                 Action::WakeAt(at) => self.wake = Some(at),
                 Action::Notify(notice) => self.notices.push(notice),
+                Action::Cancel(id) => self.wire.retain(|w| w.0 != id),
                 Action::Finish(result) => {
                     self.finished = Some((self.now, result));
                     self.wire.clear();

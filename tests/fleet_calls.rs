@@ -64,6 +64,8 @@ struct Sim<M: Machine> {
     wire: Vec<(usize, ExchangeId, f64, Outgoing)>,
     sends: Vec<(usize, f64, Outgoing)>,
     notices: Vec<(usize, f64, Notice)>,
+    /// Exchanges the machines cancelled (machine, exchange, when).
+    cancelled: Vec<(usize, ExchangeId, f64)>,
     finished: Vec<Finished<M>>,
     max_in_flight: usize,
     latency_ms: f64,
@@ -80,6 +82,7 @@ impl<M: Machine> Sim<M> {
             wire: Vec::new(),
             sends: Vec::new(),
             notices: Vec::new(),
+            cancelled: Vec::new(),
             finished: (0..n).map(|_| None).collect(),
             max_in_flight: 0,
             latency_ms: 10.0,
@@ -101,6 +104,11 @@ impl<M: Machine> Sim<M> {
                 }
                 Action::WakeAt(at) => self.wakes[m] = Some(at),
                 Action::Notify(notice) => self.notices.push((m, self.now, notice)),
+                Action::Cancel(id) => {
+                    let on_the_wire = self.wire.iter().position(|w| w.0 == m && w.1 == id);
+                    self.wire.remove(on_the_wire.expect("only exchanges on the wire are cancelled"));
+                    self.cancelled.push((m, id, self.now));
+                }
                 Action::Finish(result) => {
                     self.finished[m] = Some((self.now, result));
                     self.wire.retain(|w| w.0 != m);
@@ -283,6 +291,51 @@ fn a_permanent_error_ends_the_watch_and_an_abort_sends_nothing_more() {
     sim.run(10_000.0, |out, _| statuses(out, |_| Some(2)));
     assert_eq!(sim.sends.len(), 2);
     assert_eq!(sim.result(0).as_ref().unwrap_err().kind, ErrorKind::Aborted);
+}
+
+#[test]
+fn a_failed_round_cancels_its_other_requests_on_the_wire() {
+    // Two chunks of one ID, both on the wire; the first answer fails the round.
+    let mut sim =
+        Sim::new(vec![WatchCall::new(ids(&["a", "b"]), batch_options(1), shared(1), 1_000, true, 0.0)]);
+    sim.run(
+        500.0,
+        |out, _| {
+            if asked_ids(out) == ["a"] {
+                (503, "{}".into())
+            } else {
+                statuses(out, |_| Some(2))
+            }
+        },
+    );
+    let sent: Vec<(ExchangeId, Vec<String>)> =
+        sim.sends.iter().map(|(_, _, out)| (out.id, asked_ids(out))).collect();
+    assert_eq!(sent.len(), 2, "both chunks sent at once: {sent:?}");
+    assert_eq!(sent[0].1, ["a"]);
+    // b's request was cancelled when a's failed, at 10 ms, not answered.
+    assert_eq!(sim.cancelled, [(0, sent[1].0, 10.0)]);
+    assert!(sim.wire.is_empty());
+    let events = sim.watch_events();
+    assert_eq!(events.len(), 1);
+    assert!(events[0].error.is_some());
+
+    // A wait for a state does the same with its rounds.
+    let mut sim = Sim::new(vec![StateCall::new(
+        ids(&["a", "b"]),
+        vec!["running"],
+        Vec::new(),
+        batch_options(1),
+        shared(1),
+        1_000,
+        60_000,
+        0.0,
+    )]);
+    sim.run(
+        500.0,
+        |out, _| if asked_ids(out) == ["a"] { (503, "{}".into()) } else { statuses(out, |_| Some(2)) },
+    );
+    assert_eq!(sim.cancelled.len(), 1);
+    assert_eq!(sim.cancelled[0].1, sim.sends[1].2.id);
 }
 
 #[test]

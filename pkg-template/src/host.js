@@ -25,7 +25,8 @@ export class Host {
     this.call = null;
     this.settled = false;
     this.timer = undefined;
-    this.inFlight = new Set();
+    /** Exchange ID → the AbortController of its attempt on the wire. */
+    this.inFlight = new Map();
     this.trapped = false;
     /** Set by a client: called after each answer and at the end (its other calls may take a freed slot). */
     this.onAnswer = undefined;
@@ -66,9 +67,9 @@ export class Host {
       return;
     }
     const controller = new AbortController();
-    this.inFlight.add(controller);
+    this.inFlight.set(id, controller);
     exchange(fetchFn, url, headers, body, timeoutMs, maxBodyBytes, controller).then((r) => {
-      this.inFlight.delete(controller);
+      this.inFlight.delete(id);
       this.enter((call) => call.exchanged(id, now(), r.wall, r.failure, r.status, r.retryAfter, r.body, r.detail));
       this.answered();
     });
@@ -90,6 +91,11 @@ export class Host {
       },
       (error) => this.enter((call) => call.token(id, now(), undefined, describeError(error))),
     );
+  }
+
+  /** Abort exchange `id`: the part of the call that sent it was dropped (its answer is ignored). */
+  cancelExchange(id) {
+    this.inFlight.get(id)?.abort();
   }
 
   sleep(delayMs) {
@@ -207,7 +213,7 @@ export class Host {
   finish() {
     this.settled = true;
     clearTimeout(this.timer);
-    for (const controller of this.inFlight) controller.abort();
+    for (const controller of this.inFlight.values()) controller.abort();
     this.inFlight.clear();
     const { signal } = this.handles;
     if (signal) {

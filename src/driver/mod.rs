@@ -34,6 +34,10 @@ extern "C" {
     /// a hook's name (`onRequest`, `onResponse`, `onRetry`) or `watch`.
     #[wasm_bindgen(method)]
     fn notify(this: &Host, kind: &str, json: &str);
+    /// Abort exchange `id` (a dropped round's request still on the wire); its
+    /// outcome may still come back through `exchanged`, and is ignored.
+    #[wasm_bindgen(method, js_name = cancelExchange)]
+    fn cancel_exchange(this: &Host, id: u32);
     /// The call is over: resolve with `json`, or reject with the error payload `json`.
     #[wasm_bindgen(method)]
     fn settle(this: &Host, ok: bool, json: &str);
@@ -71,6 +75,7 @@ impl<M: Machine> Run for Driven<M> {
             Action::GetToken { id, force_refresh } => Action::GetToken { id, force_refresh },
             Action::WakeAt(at) => Action::WakeAt(at),
             Action::Notify(notice) => Action::Notify(notice),
+            Action::Cancel(id) => Action::Cancel(id),
         })
     }
 }
@@ -154,6 +159,10 @@ impl Call {
                 }
                 Action::Notify(notice) => {
                     notify(host, &notice);
+                    continue;
+                }
+                Action::Cancel(id) => {
+                    host.cancel_exchange(id);
                     continue;
                 }
             };

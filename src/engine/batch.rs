@@ -9,7 +9,7 @@
 //! the first error, every chunk's error attached. The caller's abort always
 //! ends the call with `ABORTED`.
 
-use crate::engine::call::{Action, Answer, Event, Machine, Request, Shared, Wake};
+use crate::engine::call::{Action, Answer, Event, ExchangeId, Machine, Request, Shared, Wake};
 use crate::engine::chunk::{ChunkMerge, ChunkPlan, MergedStatuses};
 use crate::engine::error::Error;
 use crate::engine::options::BatchOptions;
@@ -84,6 +84,11 @@ impl BatchCall {
     /// Exchanges on the wire right now.
     pub fn in_flight(&self) -> usize {
         self.slots.iter().filter(|s| s.request.in_flight()).count()
+    }
+
+    /// The IDs of the exchanges on the wire right now.
+    pub fn exchanges_in_flight(&self) -> Vec<ExchangeId> {
+        self.slots.iter().filter_map(|s| s.request.exchange_in_flight()).collect()
     }
 
     /// What became of slot `slot`'s attempt.

@@ -80,6 +80,9 @@ pub enum Action<T> {
     WakeAt(f64),
     /// Tell the caller (`onProgress`); nothing to report back.
     Notify(Notice),
+    /// Abort exchange `id`, still on the wire: the part of the call that sent it was
+    /// dropped (a failed round of a watch or a wait). Its outcome is no longer wanted.
+    Cancel(ExchangeId),
     /// The call is over. Exchanges still in flight are to be cancelled and
     /// their outcomes are no longer wanted.
     Finish(Result<T, Error>),
@@ -329,6 +332,14 @@ impl Request {
     /// Whether an exchange of this request is on the wire.
     pub fn in_flight(&self) -> bool {
         matches!(self.stage, Stage::InFlight { .. })
+    }
+
+    /// The exchange of this request on the wire, if any.
+    pub fn exchange_in_flight(&self) -> Option<ExchangeId> {
+        match self.stage {
+            Stage::InFlight { id, .. } => Some(id),
+            _ => None,
+        }
     }
 
     /// When this request next needs the driver's attention, if it waits on time.

@@ -3,7 +3,7 @@
 //! ([`Wake`](crate::engine::call::Wake)), and which errors end a watch or wait at once.
 
 use crate::engine::batch::{BatchCall, BatchOutcome};
-use crate::engine::call::{Action, Event, Machine, Shared, Wake};
+use crate::engine::call::{Action, Event, ExchangeId, Machine, Shared, Wake};
 use crate::engine::error::{Error, ErrorKind};
 use crate::engine::options::BatchOptions;
 use crate::engine::poll::ProgressReport;
@@ -119,11 +119,13 @@ pub struct Rounds {
     options: BatchOptions,
     /// When the round in progress wants to be woken.
     pub wake: Option<f64>,
+    /// Exchanges of a dropped round still on the wire, to be cancelled.
+    cancels: Vec<ExchangeId>,
 }
 
 impl Rounds {
     pub fn new(shared: Shared, options: BatchOptions) -> Self {
-        Rounds { shared: Some(shared), batch: None, options, wake: None }
+        Rounds { shared: Some(shared), batch: None, options, wake: None, cancels: Vec::new() }
     }
 
     /// Whether a round is under way.
@@ -138,12 +140,22 @@ impl Rounds {
         }
     }
 
-    /// Drop the round under way (its requests are cancelled with it).
+    /// Drop the round under way: its exchanges still on the wire are to be
+    /// cancelled (see [`Rounds::take_cancel`]).
     pub fn stop(&mut self) {
         if let Some(batch) = self.batch.take() {
+            self.cancels.extend(batch.exchanges_in_flight());
             self.shared = Some(batch.into_shared());
         }
         self.wake = None;
+    }
+
+    /// An exchange of a dropped round to cancel: the owner passes each on as
+    /// [`Action::Cancel`] before it waits for anything else, so a failed round's
+    /// other requests do not run on (a client's scheduler already counts their
+    /// slots as free).
+    pub fn take_cancel(&mut self) -> Option<ExchangeId> {
+        self.cancels.pop()
     }
 
     /// Pass an event on to the round under way (`wake` is the owner's timer).
@@ -182,6 +194,7 @@ impl Rounds {
             Some(Action::Send(out)) => Step::Act(Action::Send(out)),
             Some(Action::GetToken { id, force_refresh }) => Step::Act(Action::GetToken { id, force_refresh }),
             Some(Action::Notify(notice)) => Step::Act(Action::Notify(notice)),
+            Some(Action::Cancel(id)) => Step::Act(Action::Cancel(id)),
         }
     }
 }

@@ -2,7 +2,7 @@
 //! until the instance is ready, has failed, or `maxWaitMs` passed) as state
 //! machines. The poll policy itself is [`Poller`]'s.
 
-use crate::engine::call::{Action, Answer, Event, Machine, Notice, Request, Shared, Wake};
+use crate::engine::call::{Action, Answer, Event, ExchangeId, Machine, Notice, Request, Shared, Wake};
 use crate::engine::error::Error;
 use crate::engine::poll::{PollDecision, PollPolicy, Poller, ProgressReport};
 use crate::engine::request::{prepare_progress_request, PREPARE_PROGRESS_PATH};
@@ -133,6 +133,11 @@ pub struct WaitCall {
 }
 
 impl WaitCall {
+    /// The poll on the wire, if any (a wait can end on its deadline while one is).
+    pub fn exchange_in_flight(&self) -> Option<ExchangeId> {
+        self.poll.exchange_in_flight()
+    }
+
     pub fn new(target: Target, mut shared: Shared, policy: PollPolicy, now_ms: f64) -> Self {
         shared.deadline_ms = Some(now_ms + f64::from(policy.max_wait_ms));
         WaitCall {

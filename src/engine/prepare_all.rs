@@ -137,8 +137,13 @@ impl Machine for PrepareAllCall {
                 Some(Action::WakeAt(at)) => active.wake = Some(at),
                 Some(Action::Finish(result)) => {
                     let index = active.index;
+                    let on_the_wire = active.call.exchange_in_flight();
                     self.outcomes[index] = Some(result);
                     self.active.swap_remove(slot);
+                    // A wait that ended on its deadline with a poll on the wire: that poll goes too.
+                    if let Some(id) = on_the_wire {
+                        return Some(Action::Cancel(id));
+                    }
                     return self.next_action(now_ms);
                 }
                 Some(Action::Notify(Notice::Progress(report))) => {
@@ -147,6 +152,7 @@ impl Machine for PrepareAllCall {
                 }
                 Some(Action::Notify(notice)) => return Some(Action::Notify(notice)),
                 Some(Action::Send(out)) => return Some(Action::Send(out)),
+                Some(Action::Cancel(id)) => return Some(Action::Cancel(id)),
                 Some(Action::GetToken { id, force_refresh }) => {
                     return Some(Action::GetToken { id, force_refresh })
                 }

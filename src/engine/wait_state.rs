@@ -229,6 +229,9 @@ impl Machine for StateCall {
                 self.finished = true;
                 return Some(Action::Finish(outcome));
             }
+            if let Some(id) = self.rounds.take_cancel() {
+                return Some(Action::Cancel(id));
+            }
             if now_ms >= self.deadline {
                 self.timed_out();
                 continue;

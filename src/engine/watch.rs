@@ -161,6 +161,9 @@ impl Machine for WatchCall {
                 self.finished = true;
                 return Some(Action::Finish(Err(error)));
             }
+            if let Some(id) = self.rounds.take_cancel() {
+                return Some(Action::Cancel(id));
+            }
             if !self.rounds.running() {
                 if now_ms < self.next_round_at {
                     return self.wake.ask(Some(self.next_round_at).filter(|at| at.is_finite()));

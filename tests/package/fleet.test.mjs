@@ -199,6 +199,36 @@ test("invalidIds: report leaves invalid IDs out and lists them; checkInstanceIds
   assert.match(checked.invalid[1].reason, /33 UTF-16 code units/);
 });
 
+test("a failed watch round aborts its other requests still on the wire", async () => {
+  // Chunks of one ID: "a" fails at once, "b" hangs until its request is aborted.
+  const aborted = [];
+  const fetchStub = (_url, init) => {
+    const [id] = JSON.parse(init.body).instance_ids;
+    if (id === "a") return Promise.resolve(new Response("{}", { status: 503 }));
+    return new Promise((_, reject) => {
+      init.signal.addEventListener("abort", () => {
+        aborted.push(id);
+        reject(init.signal.reason);
+      });
+    });
+  };
+  const watch = lib.watchStatus(["a", "b"], {
+    token: TOKEN,
+    endpoint: "http://127.0.0.1:9",
+    fetch: fetchStub,
+    chunkSize: 1,
+    maxAttempts: 1,
+    intervalMs: 60_000,
+  });
+  try {
+    const first = await watch.next();
+    assert.equal(first.value.error?.httpStatus, 503);
+    assert.deepEqual(aborted, ["b"], "b's request was aborted with the round, not left to run on");
+  } finally {
+    await watch.return();
+  }
+});
+
 test("an ID with a lone surrogate is set aside as written, not a refusal of the whole call", async (t) => {
   const { server } = await fleetMock(t, [steady]);
   const lone = "bad\ud800";
