@@ -2,12 +2,14 @@
 // at once, so what is measured is argument copying, the module's work, the exchange's reading
 // of the answer and the result. Beside it, the same work done by hand (what
 // bench/baseline-client.mjs does with an answer), in the same process.
-//   node bench/tools/stub-calls.mjs [package dir] [IDs per call] [calls per round]
-// The package dir defaults to build/installed/node_modules/koophone-wasm (scripts/pack.sh).
+//   node bench/tools/stub-calls.mjs [package dir] [IDs per call] [calls per round] [token length]
+// The package dir defaults to build/installed/node_modules/koophone-wasm (scripts/pack.sh); the
+// token to 11 characters (real IAM tokens are several kilobytes: try 6000).
 import { join, resolve } from "node:path";
 import { pathToFileURL } from "node:url";
 
-const [, , pkg = "build/installed/node_modules/koophone-wasm", sizeArg = "32", callsArg = "20000"] = process.argv;
+const [, , pkg = "build/installed/node_modules/koophone-wasm", sizeArg = "32", callsArg = "20000", tokenArg = "0"] =
+  process.argv;
 const lib = await import(pathToFileURL(join(resolve(pkg), "index.mjs")).href);
 const size = Number(sizeArg);
 const calls = Number(callsArg);
@@ -19,7 +21,8 @@ const body = JSON.stringify({
 });
 const headers = { "content-type": "application/json", "content-length": String(Buffer.byteLength(body)) };
 const stub = async () => new Response(body, { status: 200, headers });
-const options = { token: "bench-token", endpoint: "http://127.0.0.1:9", fetch: stub };
+const token = Number(tokenArg) > 11 ? `MIIE${"A".repeat(Number(tokenArg) - 4)}` : "bench-token";
+const options = { token, endpoint: "http://127.0.0.1:9", fetch: stub };
 
 const STATES = ["unknown", "stopped", "running", "offline", "starting", "shutdown"];
 async function byHand() {
@@ -53,5 +56,8 @@ const median = (values) => values.toSorted((a, b) => a - b)[values.length >> 1];
 for (const [name, list] of Object.entries(rows)) {
   const wall = median(list.map((r) => r.wall)).toFixed(1);
   const cpu = median(list.map((r) => r.cpu)).toFixed(1);
-  console.log(`${size} ID(s), stub fetch, ${name}: ${wall} µs wall, ${cpu} µs CPU per call (median of 5 × ${calls})`);
+  console.log(
+    `${size} ID(s), ${token.length}-character token, stub fetch, ${name}: ${wall} µs wall, ${cpu} µs CPU per call ` +
+      `(median of 5 × ${calls})`,
+  );
 }
