@@ -110,15 +110,8 @@ pub(crate) fn cat(parts: &[&str]) -> String {
     out
 }
 
-pub(crate) fn write_strings<'a>(out: &mut String, items: impl IntoIterator<Item = &'a String>) {
-    out.push('[');
-    for (i, item) in items.into_iter().enumerate() {
-        if i > 0 {
-            out.push(',');
-        }
-        write_string(out, item);
-    }
-    out.push(']');
+pub(crate) fn write_strings(out: &mut String, items: &[String]) {
+    write_array(out, items, |out, item| write_string(out, item));
 }
 
 pub(crate) fn write_array<T>(out: &mut String, items: &[T], mut write: impl FnMut(&mut String, &T)) {
