@@ -197,15 +197,16 @@ export function readIds(value) {
 }
 
 /**
- * `check(json)` for the calls that set invalid IDs aside (`checkInstanceIds`,
- * `invalidIds: "report"`), `json` being what `readIds` made. An ID with a lone
+ * `{ valid, invalid }` from the module's `check(json)` (its `checkInstanceIds`), for the calls
+ * that set invalid IDs aside (`checkInstanceIds`, `invalidIds: "report"`), `json` being what
+ * `readIds` made. An ID with a lone
  * surrogate cannot cross into the module, whose strings are UTF-8: it crosses
  * as {"$": "ill-formed string"}, which the module sets aside with its reason,
  * and comes back in `invalid` as the caller wrote it.
  */
 export function checkedIds(json, check) {
   // JSON.stringify writes a lone surrogate, and no other character, as \udXXX.
-  if (!json.includes("\\ud")) return check(json);
+  if (!json.includes("\\ud")) return JSON.parse(check(json));
   const items = JSON.parse(json);
   const written = new Map();
   if (Array.isArray(items)) {
@@ -216,7 +217,7 @@ export function checkedIds(json, check) {
       }
     }
   }
-  const checked = check(JSON.stringify(items));
+  const checked = JSON.parse(check(JSON.stringify(items)));
   for (const entry of checked.invalid) {
     const field = entry.reason.slice(0, entry.reason.indexOf(" ") + 1);
     if (written.has(field)) entry.instanceId = written.get(field);

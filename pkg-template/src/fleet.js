@@ -156,7 +156,7 @@ export function fleetCalls({ run, init, checkIds }) {
       let json;
       try {
         json = readIds(instanceIds);
-        return checkedIds(json, (checked) => JSON.parse(checkIds(checked)));
+        return checkedIds(json, checkIds);
       } catch (error) {
         if (typeof error === "string") throw fromPayload(JSON.parse(error));
         if (error instanceof ArgumentError) throw new KooPhoneError(error.message, { code: "INVALID_ARGUMENT" });

@@ -84,7 +84,7 @@ async function run(start, readFirst, first, options, defaults, client, attach) {
     if (client) scheduler = client.scheduler();
     if (readFirst === readIds && /"invalidIds":"report"/.test(described.json)) {
       // Invalid IDs are set aside by the module's own rules, then listed in the result.
-      const checked = checkedIds(firstJson, (json) => JSON.parse(checkIds(json)));
+      const checked = checkedIds(firstJson, checkIds);
       firstJson = JSON.stringify(checked.valid);
       invalid = checked.invalid;
     }
