@@ -65,6 +65,28 @@ const initGuard = "function initSync(module) {\n    if (wasm !== undefined) retu
 if (glue.split(initGuard).length !== 2)
   fail("the wasm-bindgen glue changed shape: initSync's guard not found exactly once");
 glue = glue.replace(initGuard, "function initSync(module) {");
+// Strings into the module: the glue copies the ASCII prefix of every string with a JavaScript
+// loop, one character at a time, before it turns to `TextEncoder.encodeInto`. On Node 20 that loop
+// costs 1.5 µs per KB and `encodeInto` 0.1–0.3 µs whatever the length (bench/analysis.md,
+// "Strings into the module"), and the long strings are on every call: response bodies, and IAM
+// tokens of several kilobytes inside the options. Longer strings are encoded natively first: when
+// every character read was ASCII (as many bytes written as characters read), the whole string is in;
+// otherwise the loop starts over from 0 and the glue's own path takes it from the first non-ASCII
+// character. Short strings keep the loop, which is cheaper below about 50 characters.
+const asciiLoop = "    let offset = 0;\n\n    for (; offset < len; offset++) {";
+if (glue.split(asciiLoop).length !== 2)
+  fail("the wasm-bindgen glue changed shape: passStringToWasm0's ASCII loop not found exactly once");
+glue = glue.replace(
+  asciiLoop,
+  [
+    "    let offset = 0;",
+    "    if (len > 64) {",
+    "        const ret = cachedTextEncoder.encodeInto(arg, mem.subarray(ptr, ptr + len));",
+    "        if (ret.read === ret.written) offset = ret.read;",
+    "    }",
+    "    for (; offset < len; offset++) {",
+  ].join("\n"),
+);
 writeFileSync(join(stage, "glue.js"), glue);
 // JS snippets of `#[wasm_bindgen(inline_js)]` blocks, which the glue imports.
 const snippets = at("build", "bindgen", "snippets");
