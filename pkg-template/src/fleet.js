@@ -15,7 +15,8 @@ const DONE = Object.freeze({ value: undefined, done: true });
 /**
  * The iterator `watchStatus` returns. Not an async generator: `return()` must settle a
  * pending `next()` at once, and stop the rounds (no request after it, the one in flight
- * aborted, timers cleared).
+ * aborted, timers cleared). Like a generator, it starts at the first `next()`: a watch
+ * nobody iterates sends nothing.
  */
 class Watch {
   constructor(start) {
@@ -25,6 +26,13 @@ class Watch {
     this.over = false;
     this.host = null;
     this.invalid = undefined;
+    this.start = start; // until the first next()
+  }
+
+  begin() {
+    const start = this.start;
+    if (start === null) return;
+    this.start = null;
     start((host, invalid) => {
       this.invalid = invalid;
       if (this.over) {
@@ -61,6 +69,7 @@ class Watch {
   }
 
   next() {
+    this.begin();
     if (this.queued) {
       const value = this.queued;
       this.queued = null;
@@ -77,6 +86,7 @@ class Watch {
   }
 
   return() {
+    this.start = null;
     this.over = true;
     this.queued = null;
     this.failure = null;
