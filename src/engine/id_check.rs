@@ -27,8 +27,9 @@ pub type CheckedIds = (Vec<String>, Vec<Invalid>);
 /// [`MAX_IDS_PER_CALL`], still fails.
 pub fn read_ids(text: &str, report: bool, allow_empty: bool) -> Result<CheckedIds, Error> {
     if !report {
-        let empty = json::parse(text).ok().is_some_and(|d| d.as_array().is_some_and(<[Json]>::is_empty));
-        if empty && allow_empty {
+        // `batchStatus` (no empty list) does not read the text twice.
+        if allow_empty && json::parse(text).ok().is_some_and(|d| d.as_array().is_some_and(<[Json]>::is_empty))
+        {
             return Ok((Vec::new(), Vec::new()));
         }
         return parse_instance_ids(text).map(|ids| (ids, Vec::new()));
