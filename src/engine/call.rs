@@ -73,8 +73,9 @@ pub enum Action<T> {
     /// Call the caller's token function and report with [`Event::Token`];
     /// `force_refresh` after the API refused the token it gave.
     GetToken { id: ExchangeId, force_refresh: bool },
-    /// Send this request and report with [`Event::Exchanged`].
-    Send(Outgoing),
+    /// Send this request and report with [`Event::Exchanged`] (boxed: the
+    /// action is moved through every layer of a call, and a pointer moves cheaply).
+    Send(Box<Outgoing>),
     /// Report [`Event::Woke`] at this time (ms, on the clock the call is fed).
     /// Replaces any earlier wake-up.
     WakeAt(f64),
@@ -95,7 +96,7 @@ pub enum Step {
     /// [`Action::GetToken`].
     GetToken { id: ExchangeId, force_refresh: bool },
     /// [`Action::Send`].
-    Send(Outgoing),
+    Send(Box<Outgoing>),
 }
 
 impl<T> From<Step> for Action<T> {
@@ -390,7 +391,7 @@ impl Request {
                     request_id: outgoing.request.request_id.clone(),
                     token,
                 };
-                Ok(Some(Step::Send(*outgoing)))
+                Ok(Some(Step::Send(outgoing)))
             }
             Stage::Refresh => self.refreshed_send(now_ms, sh, build),
             Stage::Token { started_at, id, force } if now_ms >= started_at + f64::from(sh.timeout_ms) => {
@@ -513,9 +514,9 @@ impl Request {
         });
     }
 
-    fn send(&mut self, id: ExchangeId, request: HttpRequest, timeout_ms: u32) -> Outgoing {
+    fn send(&mut self, id: ExchangeId, request: HttpRequest, timeout_ms: u32) -> Box<Outgoing> {
         self.stage = Stage::InFlight { id, request_id: request.request_id.clone(), token: None };
-        Outgoing { id, request, timeout_ms, max_body_bytes: MAX_BODY_BYTES }
+        Box::new(Outgoing { id, request, timeout_ms, max_body_bytes: MAX_BODY_BYTES })
     }
 
     /// The token function of attempt `id` answered. On success the request
@@ -547,7 +548,7 @@ impl Request {
                     if force {
                         sh.refresh = Refresh::Got(token.clone());
                     }
-                    self.stage = Stage::Ready(Box::new(outgoing), Some(token));
+                    self.stage = Stage::Ready(outgoing, Some(token));
                     return None;
                 }
                 Err(e) => Error::new(
