@@ -66,6 +66,7 @@ impl<M: Machine> Sim<M> {
             assert!(self.finished.is_none(), "an action after Finish");
             match action {
                 Action::Send(out) => {
+                    let out = *out;
                     self.wire.push((out.id, self.now + 10.0, out.clone()));
                     self.sends.push(out);
                 }

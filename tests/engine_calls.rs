@@ -98,6 +98,7 @@ impl<M: Machine> Sim<M> {
             assert!(self.finished.is_none(), "an action after Finish");
             match action {
                 Action::Send(out) => {
+                    let out = *out;
                     self.wire.push((out.id, self.now + self.latency_ms, out.clone()));
                     self.max_in_flight = self.max_in_flight.max(self.wire.len());
                     self.sends.push((self.now, out));

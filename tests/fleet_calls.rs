@@ -95,6 +95,7 @@ impl<M: Machine> Sim<M> {
             assert!(self.finished[m].is_none(), "an action after Finish");
             match action {
                 Action::Send(out) => {
+                    let out = *out;
                     self.wire.push((m, out.id, self.now + self.latency_ms, out.clone()));
                     self.max_in_flight = self.max_in_flight.max(self.wire.len());
                     self.sends.push((m, self.now, out));

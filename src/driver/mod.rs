@@ -121,7 +121,12 @@ impl Call {
         aborted: bool,
         now_ms: f64,
     ) -> Call {
-        let mut call = Call { host, inner: Box::new(Driven { machine, render }), over: false };
+        Call::begin(host, Box::new(Driven { machine, render }), aborted, now_ms)
+    }
+
+    // The part of `start` that does not depend on the machine's type.
+    fn begin(host: Host, inner: Box<dyn Run>, aborted: bool, now_ms: f64) -> Call {
+        let mut call = Call { host, inner, over: false };
         if aborted {
             call.inner.handle(Event::Aborted, now_ms);
         }

@@ -9,7 +9,7 @@
 //! the first error, every chunk's error attached. The caller's abort always
 //! ends the call with `ABORTED`.
 
-use crate::engine::call::{Action, Answer, Event, ExchangeId, Machine, Request, Shared, Wake};
+use crate::engine::call::{Action, Answer, Event, ExchangeId, Machine, Request, Shared, Step, Wake};
 use crate::engine::chunk::{ChunkMerge, ChunkPlan, MergedStatuses};
 use crate::engine::error::Error;
 use crate::engine::options::BatchOptions;
@@ -205,11 +205,11 @@ impl Machine for BatchCall {
                     .next_action(now_ms, &mut self.shared, |e, rid| batch_status_request(e, ids, rid))
                 {
                     Ok(None) => {}
-                    Ok(Some(action)) => {
-                        if let Action::Send(outgoing) = &action {
+                    Ok(Some(step)) => {
+                        if let Step::Send(outgoing) = &step {
                             self.request_ids.push(outgoing.request.request_id.clone());
                         }
-                        return Some(action);
+                        return Some(step.into());
                     }
                     Err(answer) => {
                         failed = Some((slot, answer));

@@ -73,8 +73,9 @@ pub enum Action<T> {
     /// Call the caller's token function and report with [`Event::Token`];
     /// `force_refresh` after the API refused the token it gave.
     GetToken { id: ExchangeId, force_refresh: bool },
-    /// Send this request and report with [`Event::Exchanged`].
-    Send(Outgoing),
+    /// Send this request and report with [`Event::Exchanged`] (boxed: the
+    /// action is moved through every layer of a call, and a pointer moves cheaply).
+    Send(Box<Outgoing>),
     /// Report [`Event::Woke`] at this time (ms, on the clock the call is fed).
     /// Replaces any earlier wake-up.
     WakeAt(f64),
@@ -86,6 +87,25 @@ pub enum Action<T> {
     /// The call is over. Exchanges still in flight are to be cancelled and
     /// their outcomes are no longer wanted.
     Finish(Result<T, Error>),
+}
+
+/// What one [`Request`] asks of the driver: a token or a send, never a
+/// result, so one copy of its steps serves every machine.
+#[derive(Debug)]
+pub enum Step {
+    /// [`Action::GetToken`].
+    GetToken { id: ExchangeId, force_refresh: bool },
+    /// [`Action::Send`].
+    Send(Box<Outgoing>),
+}
+
+impl<T> From<Step> for Action<T> {
+    fn from(step: Step) -> Self {
+        match step {
+            Step::GetToken { id, force_refresh } => Action::GetToken { id, force_refresh },
+            Step::Send(outgoing) => Action::Send(outgoing),
+        }
+    }
 }
 
 /// Something the caller asked to be told about.
@@ -355,12 +375,12 @@ impl Request {
     /// The next thing this request needs done at `now_ms`: ask for a token,
     /// send, or nothing. A token function that outlived the attempt's timeout
     /// fails the attempt here (the result is then `Err`).
-    pub fn next_action<T, V>(
+    pub fn next_action<V>(
         &mut self,
         now_ms: f64,
         sh: &mut Shared,
         build: impl FnOnce(&Endpoint, &str) -> HttpRequest,
-    ) -> Result<Option<Action<T>>, Answer<V>> {
+    ) -> Result<Option<Step>, Answer<V>> {
         match std::mem::replace(&mut self.stage, Stage::Done) {
             Stage::DueAt(at) if at <= now_ms => self.take_slot(now_ms, sh, build),
             Stage::Blocked => self.take_slot(now_ms, sh, build),
@@ -371,7 +391,7 @@ impl Request {
                     request_id: outgoing.request.request_id.clone(),
                     token,
                 };
-                Ok(Some(Action::Send(*outgoing)))
+                Ok(Some(Step::Send(outgoing)))
             }
             Stage::Refresh => self.refreshed_send(now_ms, sh, build),
             Stage::Token { started_at, id, force } if now_ms >= started_at + f64::from(sh.timeout_ms) => {
@@ -397,12 +417,12 @@ impl Request {
     }
 
     /// Due now: take the scheduler's slot (if any), then start the attempt.
-    fn take_slot<T, V>(
+    fn take_slot<V>(
         &mut self,
         now_ms: f64,
         sh: &mut Shared,
         build: impl FnOnce(&Endpoint, &str) -> HttpRequest,
-    ) -> Result<Option<Action<T>>, Answer<V>> {
+    ) -> Result<Option<Step>, Answer<V>> {
         if let Some(scheduler) = &sh.scheduler {
             match Slot::acquire(scheduler, now_ms) {
                 Ok(slot) => self.slot = Some(slot),
@@ -421,12 +441,12 @@ impl Request {
 
     /// Re-send after the API refused the token, with the call's one forced
     /// refresh (asked by the first refused request; the others wait for it).
-    fn refreshed_send<T, V>(
+    fn refreshed_send<V>(
         &mut self,
         now_ms: f64,
         sh: &mut Shared,
         build: impl FnOnce(&Endpoint, &str) -> HttpRequest,
-    ) -> Result<Option<Action<T>>, Answer<V>> {
+    ) -> Result<Option<Step>, Answer<V>> {
         match &sh.refresh {
             Refresh::Asking(_) => {
                 self.stage = Stage::Refresh;
@@ -444,31 +464,31 @@ impl Request {
                     request_id: outgoing.request.request_id.clone(),
                     token: Some(token),
                 };
-                Ok(Some(Action::Send(outgoing)))
+                Ok(Some(Step::Send(outgoing)))
             }
             Refresh::Failed(error) => Err(Answer::GaveUp(error.as_ref().clone())),
             Refresh::Idle => {
                 let id = sh.exchange_id();
                 sh.refresh = Refresh::Asking(id);
                 self.stage = Stage::Token { id, started_at: now_ms, force: true };
-                Ok(Some(Action::GetToken { id, force_refresh: true }))
+                Ok(Some(Step::GetToken { id, force_refresh: true }))
             }
         }
     }
 
     /// Start an attempt: send it (signed, or with the fixed token), or first
     /// ask the token function.
-    fn start_attempt<T, V>(
+    fn start_attempt<V>(
         &mut self,
         now_ms: f64,
         sh: &mut Shared,
         build: impl FnOnce(&Endpoint, &str) -> HttpRequest,
-    ) -> Result<Option<Action<T>>, Answer<V>> {
+    ) -> Result<Option<Step>, Answer<V>> {
         self.attempts += 1;
         let id = sh.exchange_id();
         if sh.auth == Auth::TokenFunction {
             self.stage = Stage::Token { id, started_at: now_ms, force: false };
-            return Ok(Some(Action::GetToken { id, force_refresh: false }));
+            return Ok(Some(Step::GetToken { id, force_refresh: false }));
         }
         let mut request = build(&sh.endpoint, &sh.rng.request_id());
         if let Err(error) = sh.auth.apply(&mut request, now_ms + sh.wall_offset_ms) {
@@ -476,7 +496,7 @@ impl Request {
         }
         let outgoing = self.send(id, request, sh.timeout_ms);
         self.sent(&outgoing, now_ms, sh);
-        Ok(Some(Action::Send(outgoing)))
+        Ok(Some(Step::Send(outgoing)))
     }
 
     /// Attempt `outgoing` goes on the wire now.
@@ -494,9 +514,9 @@ impl Request {
         });
     }
 
-    fn send(&mut self, id: ExchangeId, request: HttpRequest, timeout_ms: u32) -> Outgoing {
+    fn send(&mut self, id: ExchangeId, request: HttpRequest, timeout_ms: u32) -> Box<Outgoing> {
         self.stage = Stage::InFlight { id, request_id: request.request_id.clone(), token: None };
-        Outgoing { id, request, timeout_ms, max_body_bytes: MAX_BODY_BYTES }
+        Box::new(Outgoing { id, request, timeout_ms, max_body_bytes: MAX_BODY_BYTES })
     }
 
     /// The token function of attempt `id` answered. On success the request
@@ -528,7 +548,7 @@ impl Request {
                     if force {
                         sh.refresh = Refresh::Got(token.clone());
                     }
-                    self.stage = Stage::Ready(Box::new(outgoing), Some(token));
+                    self.stage = Stage::Ready(outgoing, Some(token));
                     return None;
                 }
                 Err(e) => Error::new(

@@ -117,9 +117,15 @@ pub struct Error {
 impl Error {
     /// An error of `kind` with a message and no server details.
     pub fn new(kind: ErrorKind, message: impl Into<String>) -> Self {
+        Error::with_message(kind, message.into())
+    }
+
+    // One copy of the struct's construction, whatever the message's type.
+    #[inline(never)]
+    fn with_message(kind: ErrorKind, message: String) -> Self {
         Error {
             kind,
-            message: message.into(),
+            message,
             http_status: None,
             error_code: None,
             error_msg: None,

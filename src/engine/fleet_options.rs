@@ -5,6 +5,7 @@
 
 use crate::engine::error::Error;
 use crate::engine::json::{self, Json};
+use crate::engine::options::option;
 use crate::engine::options::{unknown_name, MAX_TIMER_MS};
 use crate::engine::output::{cat, decimal};
 use crate::engine::scheduler::SchedulerConfig;
@@ -41,10 +42,12 @@ fn number(name: &str, value: &Json) -> Result<f64, Error> {
 }
 
 impl FleetOptions {
-    /// Read option `name`; `Ok(false)` when it is not one of these.
-    pub fn read(&mut self, name: &str, value: &Json) -> Result<bool, Error> {
-        match name {
-            "intervalMs" => {
+    /// Read option `name`, at `which` in
+    /// [`KNOWN_OPTIONS`](crate::engine::options::KNOWN_OPTIONS); `Ok(false)` when
+    /// it is not one of these.
+    pub fn read(&mut self, which: usize, name: &str, value: &Json) -> Result<bool, Error> {
+        match which {
+            option::INTERVAL_MS => {
                 let ms = positive_integer(name, number(name, value)?, MAX_TIMER_MS)?;
                 if ms < MIN_INTERVAL_MS {
                     return Err(Error::invalid(cat(&[
@@ -56,17 +59,17 @@ impl FleetOptions {
                 }
                 self.interval_ms = Some(ms);
             }
-            "emitInitial" => match value {
+            option::EMIT_INITIAL => match value {
                 Json::Bool(b) => self.emit_initial = Some(*b),
                 _ => return Err(Error::invalid("emitInitial must be a boolean")),
             },
-            "failOn" => self.fail_on = parse_states("failOn", value, true)?,
-            "invalidIds" => match value.as_str() {
+            option::FAIL_ON => self.fail_on = parse_states("failOn", value, true)?,
+            option::INVALID_IDS => match value.as_str() {
                 Some("reject") => self.report_invalid = false,
                 Some("report") => self.report_invalid = true,
                 _ => return Err(Error::invalid("invalidIds must be \"reject\" or \"report\"")),
             },
-            "hooks" => {
+            option::HOOKS => {
                 let Json::Object(members) = value else {
                     return Err(Error::invalid(
                         "hooks must be an object { onRequest?, onResponse?, onRetry? }",
@@ -85,7 +88,7 @@ impl FleetOptions {
                     }
                 }
             }
-            "rateLimit" | "maxConcurrentRequests" | "retryBudget" => {
+            option::RATE_LIMIT | option::MAX_CONCURRENT_REQUESTS | option::RETRY_BUDGET => {
                 return Err(Error::invalid(
                     name.to_owned()
                         + " is an option of createClient: it applies to every request of a client",
@@ -156,12 +159,14 @@ pub fn parse_scheduler_config(text: &str) -> Result<SchedulerConfig, Error> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::engine::options::KNOWN_OPTIONS;
 
     fn read(json: &str) -> Result<FleetOptions, Error> {
         let mut o = FleetOptions::default();
         let Json::Object(members) = json::parse(json).unwrap() else { panic!() };
         for (name, value) in &members {
-            assert!(o.read(name, value)?, "{name} not read");
+            let which = KNOWN_OPTIONS.iter().position(|known| known == name).unwrap();
+            assert!(o.read(which, name, value)?, "{name} not read");
         }
         Ok(o)
     }

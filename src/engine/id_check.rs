@@ -27,19 +27,17 @@ pub type CheckedIds = (Vec<String>, Vec<Invalid>);
 /// [`MAX_IDS_PER_CALL`], still fails.
 pub fn read_ids(text: &str, report: bool, allow_empty: bool) -> Result<CheckedIds, Error> {
     if !report {
-        let empty = json::parse(text).ok().is_some_and(|d| d.as_array().is_some_and(<[Json]>::is_empty));
-        if empty && allow_empty {
+        // `batchStatus` (no empty list) does not read the text twice.
+        if allow_empty && json::parse(text).ok().is_some_and(|d| d.as_array().is_some_and(<[Json]>::is_empty))
+        {
             return Ok((Vec::new(), Vec::new()));
         }
         return parse_instance_ids(text).map(|ids| (ids, Vec::new()));
     }
-    let doc = json::parse(text).map_err(|_| parse_instance_ids(text).err().unwrap_or_else(not_array))?;
-    let Some(items) = doc.as_array() else {
-        // Let the strict reader word the refusal (not an array, or too long).
-        return Err(parse_instance_ids(text).err().unwrap_or_else(not_array));
-    };
+    let doc = json::parse(text).map_err(|_| refusal(text))?;
+    let Some(items) = doc.as_array() else { return Err(refusal(text)) };
     if items.len() > MAX_IDS_PER_CALL {
-        return Err(parse_instance_ids(text).err().unwrap_or_else(not_array));
+        return Err(refusal(text));
     }
     let mut valid = Vec::with_capacity(items.len());
     let mut invalid = Vec::new();
@@ -74,6 +72,12 @@ fn scalar(item: &Json) -> Json<'static> {
         Json::Bool(b) => Json::Bool(*b),
         _ => Json::Null,
     }
+}
+
+/// Why `text` is refused as a whole (not an array, or too long), worded by
+/// the strict reader.
+fn refusal(text: &str) -> Error {
+    parse_instance_ids(text).err().unwrap_or_else(not_array)
 }
 
 fn not_array() -> Error {

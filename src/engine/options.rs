@@ -85,6 +85,34 @@ pub const KNOWN_OPTIONS: [&str; 22] = [
     "retryBudget",
 ];
 
+/// Positions in [`KNOWN_OPTIONS`]: the options are read by one search of the
+/// known names and a switch on the position, which is smaller in the wasm than
+/// comparing each name with every option.
+pub mod option {
+    pub const TOKEN: usize = 0;
+    pub const CREDENTIALS: usize = 1;
+    pub const ENDPOINT: usize = 2;
+    pub const TIMEOUT_MS: usize = 3;
+    pub const MAX_ATTEMPTS: usize = 4;
+    pub const CHUNK_SIZE: usize = 5;
+    pub const CONCURRENCY: usize = 6;
+    pub const ALLOW_PARTIAL: usize = 7;
+    pub const MAX_WAIT_MS: usize = 8;
+    pub const MIN_DELAY_MS: usize = 9;
+    pub const MAX_DELAY_MS: usize = 10;
+    pub const SIGNAL: usize = 11;
+    pub const FETCH: usize = 12;
+    pub const ON_PROGRESS: usize = 13;
+    pub const INTERVAL_MS: usize = 14;
+    pub const EMIT_INITIAL: usize = 15;
+    pub const FAIL_ON: usize = 16;
+    pub const INVALID_IDS: usize = 17;
+    pub const HOOKS: usize = 18;
+    pub const RATE_LIMIT: usize = 19;
+    pub const MAX_CONCURRENT_REQUESTS: usize = 20;
+    pub const RETRY_BUDGET: usize = 21;
+}
+
 /// Options of one call, read from the JSON description the JS entry makes of
 /// the caller's options object: plain values as they are, and values JSON
 /// cannot carry as `{"$": "function"}`, `{"$": "signal"}`, `{"$": "NaN"}`...
@@ -113,45 +141,50 @@ impl CallOptions {
             if matches!(value, Json::Null) {
                 continue;
             }
-            if let Some((_, field)) = NUMBER_OPTIONS.iter().find(|(n, _)| n == name) {
-                *field(&mut raw) = Some(whole_number(name, value)?);
+            let Some(which) = KNOWN_OPTIONS.iter().position(|known| known == name) else {
+                return Err(unknown_name("unknown option `", name, "`", &KNOWN_OPTIONS));
+            };
+            if let Some(field) = raw.number(which) {
+                *field = Some(whole_number(name, value)?);
                 continue;
             }
             let is = |wanted| tag(value) == Some(wanted);
             // What the option takes, when `value` is something else.
-            let wanted = match (&**name, value) {
-                ("token", Json::String(token)) => {
+            let wanted = match (which, value) {
+                (option::TOKEN, Json::String(token)) => {
                     validate_token(token)?;
                     auth = Some(Auth::Token((**token).to_owned()));
                     continue;
                 }
-                ("token", _) if is("function") => {
+                (option::TOKEN, _) if is("function") => {
                     auth = Some(Auth::TokenFunction);
                     continue;
                 }
-                ("token", _) => "a string or a function returning one",
-                ("credentials", _) => {
+                (option::TOKEN, _) => "a string or a function returning one",
+                (option::CREDENTIALS, _) => {
                     keys = Some(parse_credentials(value)?);
                     continue;
                 }
-                ("endpoint", Json::String(endpoint)) => {
+                (option::ENDPOINT, Json::String(endpoint)) => {
                     raw.endpoint = Some((**endpoint).to_owned());
                     continue;
                 }
-                ("endpoint", _) => "a string",
-                ("allowPartial", Json::Bool(b)) => {
+                (option::ENDPOINT, _) => "a string",
+                (option::ALLOW_PARTIAL, Json::Bool(b)) => {
                     raw.allow_partial = *b;
                     continue;
                 }
-                ("allowPartial", _) => "a boolean",
-                ("signal", _) if is("signal") => continue,
-                ("signal", _) => "an AbortSignal",
-                ("fetch" | "onProgress", _) if is("function") => continue,
-                ("fetch" | "onProgress", _) => "a function",
-                (other, _) if fleet.read(other, value)? => continue,
-                (unknown, _) => return Err(unknown_name("unknown option `", unknown, "`", &KNOWN_OPTIONS)),
+                (option::ALLOW_PARTIAL, _) => "a boolean",
+                (option::SIGNAL, _) if is("signal") => continue,
+                (option::SIGNAL, _) => "an AbortSignal",
+                (option::FETCH | option::ON_PROGRESS, _) if is("function") => continue,
+                (option::FETCH | option::ON_PROGRESS, _) => "a function",
+                _ => {
+                    fleet.read(which, name, value)?;
+                    continue;
+                }
             };
-            let shown = if name == "token" { "`token`" } else { name };
+            let shown = if which == option::TOKEN { "`token`" } else { name };
             return Err(Error::invalid(cat(&[shown, " must be ", wanted, ", got ", describe(value)])));
         }
         let options = raw.resolve(page_origin)?;
@@ -175,17 +208,21 @@ impl CallOptions {
     }
 }
 
-/// The numeric options, each with its field of [`RawOptions`].
-type NumberField = fn(&mut RawOptions) -> &mut Option<f64>;
-const NUMBER_OPTIONS: [(&str, NumberField); 7] = [
-    ("timeoutMs", |o| &mut o.timeout_ms),
-    ("maxAttempts", |o| &mut o.max_attempts),
-    ("chunkSize", |o| &mut o.chunk_size),
-    ("concurrency", |o| &mut o.concurrency),
-    ("maxWaitMs", |o| &mut o.max_wait_ms),
-    ("minDelayMs", |o| &mut o.min_delay_ms),
-    ("maxDelayMs", |o| &mut o.max_delay_ms),
-];
+impl RawOptions {
+    /// The field of the numeric option at `which` in [`KNOWN_OPTIONS`], if it is one.
+    fn number(&mut self, which: usize) -> Option<&mut Option<f64>> {
+        Some(match which {
+            option::TIMEOUT_MS => &mut self.timeout_ms,
+            option::MAX_ATTEMPTS => &mut self.max_attempts,
+            option::CHUNK_SIZE => &mut self.chunk_size,
+            option::CONCURRENCY => &mut self.concurrency,
+            option::MAX_WAIT_MS => &mut self.max_wait_ms,
+            option::MIN_DELAY_MS => &mut self.min_delay_ms,
+            option::MAX_DELAY_MS => &mut self.max_delay_ms,
+            _ => return None,
+        })
+    }
+}
 
 /// The number option `name` holds (its range is checked by [`RawOptions::resolve`]).
 fn whole_number(name: &str, value: &Json) -> Result<f64, Error> {
@@ -346,6 +383,36 @@ mod tests {
     fn bad_endpoints_fail_resolution() {
         let raw = RawOptions { endpoint: Some("http://example.com".into()), ..RawOptions::default() };
         assert!(raw.resolve(None).is_err());
+    }
+
+    #[test]
+    fn option_positions_name_the_known_options() {
+        for (position, name) in [
+            (option::TOKEN, "token"),
+            (option::CREDENTIALS, "credentials"),
+            (option::ENDPOINT, "endpoint"),
+            (option::TIMEOUT_MS, "timeoutMs"),
+            (option::MAX_ATTEMPTS, "maxAttempts"),
+            (option::CHUNK_SIZE, "chunkSize"),
+            (option::CONCURRENCY, "concurrency"),
+            (option::ALLOW_PARTIAL, "allowPartial"),
+            (option::MAX_WAIT_MS, "maxWaitMs"),
+            (option::MIN_DELAY_MS, "minDelayMs"),
+            (option::MAX_DELAY_MS, "maxDelayMs"),
+            (option::SIGNAL, "signal"),
+            (option::FETCH, "fetch"),
+            (option::ON_PROGRESS, "onProgress"),
+            (option::INTERVAL_MS, "intervalMs"),
+            (option::EMIT_INITIAL, "emitInitial"),
+            (option::FAIL_ON, "failOn"),
+            (option::INVALID_IDS, "invalidIds"),
+            (option::HOOKS, "hooks"),
+            (option::RATE_LIMIT, "rateLimit"),
+            (option::MAX_CONCURRENT_REQUESTS, "maxConcurrentRequests"),
+            (option::RETRY_BUDGET, "retryBudget"),
+        ] {
+            assert_eq!(KNOWN_OPTIONS[position], name);
+        }
     }
 
     #[test]

@@ -104,7 +104,7 @@ impl Machine for PrepareCall {
         }
         if self.outcome.is_none() {
             match self.request.next_action(now_ms, &mut self.shared, self.target.request()) {
-                Ok(Some(action)) => return Some(action),
+                Ok(Some(step)) => return Some(step.into()),
                 Ok(None) => {
                     let wake = self.request.wake_at(self.shared.timeout_ms);
                     return self.wake.ask(wake);
@@ -206,7 +206,7 @@ impl Machine for WaitCall {
         }
         if self.outcome.is_none() {
             match self.poll.next_action(now_ms, &mut self.shared, self.target.request()) {
-                Ok(Some(action)) => return Some(action),
+                Ok(Some(step)) => return Some(step.into()),
                 Ok(None) => {
                     let wake = self.poll.wake_at(self.shared.timeout_ms);
                     return self.wake.ask(wake);

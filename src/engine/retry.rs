@@ -91,26 +91,37 @@ pub fn parse_retry_after(value: &str, now_ms: f64) -> Option<u64> {
 }
 
 /// Milliseconds since the Unix epoch of an IMF-fixdate, e.g.
-/// `Sun, 06 Nov 1994 08:49:37 GMT`.
+/// `Sun, 06 Nov 1994 08:49:37 GMT`. Read as bytes, without `str::parse`
+/// (which costs a kilobyte of wasm here).
 fn parse_http_date(value: &str) -> Option<f64> {
-    const MONTHS: [&str; 12] =
-        ["Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"];
-    let mut parts = value.split(' ');
-    let _weekday = parts.next()?.strip_suffix(',')?;
-    let day: u32 = parts.next()?.parse().ok()?;
+    const MONTHS: [&[u8]; 12] =
+        [b"Jan", b"Feb", b"Mar", b"Apr", b"May", b"Jun", b"Jul", b"Aug", b"Sep", b"Oct", b"Nov", b"Dec"];
+    let mut parts = value.as_bytes().split(|&b| b == b' ');
+    let _weekday = parts.next()?.strip_suffix(b",")?;
+    let day = whole(parts.next()?)?;
     let month_name = parts.next()?;
     let month = MONTHS.iter().position(|m| *m == month_name)? as u32 + 1;
-    let year: i64 = parts.next()?.parse().ok()?;
-    let mut hms = parts.next()?.split(':').map(|p| p.parse::<u32>().ok());
-    let (h, m, s) = (hms.next()??, hms.next()??, hms.next()??);
-    if parts.next()? != "GMT" || parts.next().is_some() || hms.next().is_some() {
+    let year = whole(parts.next()?)?;
+    let mut hms = parts.next()?.split(|&b| b == b':');
+    let (h, m, s) = (whole(hms.next()?)?, whole(hms.next()?)?, whole(hms.next()?)?);
+    if parts.next()? != b"GMT" || parts.next().is_some() || hms.next().is_some() {
         return None;
     }
     if !(1..=31).contains(&day) || h > 23 || m > 59 || s > 60 || !(1970..=9999).contains(&year) {
         return None;
     }
-    let days = days_from_civil(year, month, day);
+    let days = days_from_civil(i64::from(year), month, day);
     Some(((days * 86_400 + i64::from(h * 3600 + m * 60 + s)) * 1000) as f64)
+}
+
+/// A field of a date: digits after an optional `+`, as `str::parse` reads an
+/// integer; a value past `u32::MAX` saturates there (out of every range above).
+fn whole(text: &[u8]) -> Option<u32> {
+    let digits = text.strip_prefix(b"+").unwrap_or(text);
+    if digits.is_empty() || !digits.iter().all(u8::is_ascii_digit) {
+        return None;
+    }
+    Some(digits.iter().fold(0u32, |n, &b| n.saturating_mul(10).saturating_add(u32::from(b - b'0'))))
 }
 
 /// Days since 1970-01-01 of a proleptic Gregorian date (Howard Hinnant's algorithm).
