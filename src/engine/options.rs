@@ -250,17 +250,25 @@ fn describe<'v>(value: &'v Json) -> &'v str {
     tag(value).unwrap_or(value.type_name())
 }
 
-/// The refusal of an unknown name: `{before}{name}{after}; did you mean `…`?`,
-/// suggesting the nearest of `known`.
+/// The refusal of an unknown name: `{before}{name}{after}`, with `; did you mean `…`?`
+/// when a known name is close enough to be the one meant.
 pub fn unknown_name(before: &str, name: &str, after: &str, known: &[&str]) -> Error {
-    Error::invalid(cat(&[before, name, after, "; did you mean `", closest(name, known), "`?"]))
+    match closest(name, known) {
+        Some(known) => Error::invalid(cat(&[before, name, after, "; did you mean `", known, "`?"])),
+        None => Error::invalid(cat(&[before, name, after])),
+    }
 }
 
-/// The candidate nearest to `name` (edit distance, ignoring case).
-pub fn closest<'a>(name: &str, candidates: &[&'a str]) -> &'a str {
+/// The candidate nearest to `name` (edit distance, ignoring case), if it is
+/// near enough to be a misspelling: at most one edit in three characters (the
+/// rule rustc uses for its suggestions), or `name` a prefix of it (`timeout`).
+pub fn closest<'a>(name: &str, candidates: &[&'a str]) -> Option<&'a str> {
     let name: Vec<u8> = name.to_ascii_lowercase().into_bytes();
     let distance = |candidate: &str| {
         let c: Vec<u8> = candidate.to_ascii_lowercase().into_bytes();
+        if name.len() >= 3 && c.starts_with(&name) {
+            return 0;
+        }
         let mut row: Vec<usize> = (0..=c.len()).collect();
         for (i, a) in name.iter().enumerate() {
             let mut diagonal = row[0];
@@ -273,7 +281,8 @@ pub fn closest<'a>(name: &str, candidates: &[&'a str]) -> &'a str {
         }
         row[c.len()]
     };
-    candidates.iter().copied().min_by_key(|c| distance(c)).unwrap_or_default()
+    let (best, d) = candidates.iter().map(|c| (*c, distance(c))).min_by_key(|(_, d)| *d)?;
+    (d <= name.len().max(3) / 3).then_some(best)
 }
 
 impl RawOptions {
@@ -455,6 +464,14 @@ mod tests {
         ] {
             let e = CallOptions::from_json(&format!(r#"{{"token":"t","{name}":1}}"#), None).unwrap_err();
             assert_eq!(e.message, format!("unknown option `{name}`; did you mean `{closest}`?"));
+        }
+    }
+
+    #[test]
+    fn unknown_options_far_from_every_known_one_get_no_suggestion() {
+        for name in ["bogus", "x", "retries", "authorization"] {
+            let e = CallOptions::from_json(&format!(r#"{{"token":"t","{name}":1}}"#), None).unwrap_err();
+            assert_eq!(e.message, format!("unknown option `{name}`"));
         }
     }
 }
