@@ -185,8 +185,8 @@ pub fn sign<K: AsRef<str>, V: AsRef<str>>(
     let mut payload_hash = None;
     for (name, value) in headers {
         let (name, value) = (name.as_ref(), value.as_ref());
-        check_header(name, value)?;
         let lower = name.to_ascii_lowercase();
+        check_header(name, &lower, value)?;
         if lower == "x-sdk-content-sha256" {
             // Huawei's signer takes a given body hash as is (e.g. UNSIGNED-PAYLOAD).
             payload_hash = Some(value.to_owned());
@@ -373,7 +373,7 @@ impl<'a> UrlParts<'a> {
 
 /// Header names are signed lower-cased and sorted; only letters, digits and `-`
 /// sort the same in Huawei's two sorts (code units and locale collation).
-fn check_header(name: &str, value: &str) -> Result<(), Error> {
+fn check_header(name: &str, lower: &str, value: &str) -> Result<(), Error> {
     if name.is_empty() || !name.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-') {
         return Err(Error::invalid(cat(&[
             "header name \"",
@@ -381,11 +381,13 @@ fn check_header(name: &str, value: &str) -> Result<(), Error> {
             "\" cannot be signed: use letters, digits and '-' only",
         ])));
     }
-    if ["host", "authorization", "x-sdk-date"].iter().any(|n| name.eq_ignore_ascii_case(n)) {
+    if matches!(lower, "host" | "authorization" | "x-sdk-date") {
         return Err(Error::invalid(cat(&["header ", name, " is set by the signer; do not pass it"])));
     }
-    let printable = value.bytes().all(|b| b.is_ascii_graphic() || b == b' ' || b == b'\t');
-    if !printable || value.starts_with([' ', '\t']) || value.ends_with([' ', '\t']) {
+    let blank = |b: Option<&u8>| matches!(b, Some(b' ' | b'\t'));
+    let bytes = value.as_bytes();
+    let printable = bytes.iter().all(|&b| b.is_ascii_graphic() || b == b' ' || b == b'\t');
+    if !printable || blank(bytes.first()) || blank(bytes.last()) {
         return Err(Error::invalid(cat(&[
             "the value of header ",
             name,
