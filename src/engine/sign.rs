@@ -312,7 +312,7 @@ impl<'a> UrlParts<'a> {
     fn split(url: &'a str) -> Result<UrlParts<'a>, Error> {
         let bad = |why: &str| Error::invalid(cat(&["cannot sign the URL \"", url, "\": ", why]));
         // No `split_once("://")`: a string pattern brings a two-way searcher to the wasm.
-        let colon = url.find(':').unwrap_or(url.len());
+        let colon = url.bytes().position(|b| b == b':').unwrap_or(url.len());
         let (scheme, rest) = url.split_at_checked(colon).unwrap_or((url, ""));
         let rest = rest.strip_prefix("://").ok_or_else(|| bad("it is not absolute"))?;
         let default_port = match scheme.to_ascii_lowercase().as_str() {
@@ -320,10 +320,10 @@ impl<'a> UrlParts<'a> {
             "http" => "80",
             _ => return Err(bad("only http and https URLs are signed")),
         };
-        if rest.contains('#') {
+        if rest.bytes().any(|b| b == b'#') {
             return Err(bad("it has a fragment"));
         }
-        let authority_end = rest.find(['/', '?']).unwrap_or(rest.len());
+        let authority_end = rest.bytes().position(|b| b == b'/' || b == b'?').unwrap_or(rest.len());
         let (authority, rest) = rest.split_at_checked(authority_end).ok_or_else(|| bad("bad host"))?;
         let (path, query) = rest.split_once('?').unwrap_or((rest, ""));
         // Bytes, not `rfind`: a reverse char searcher costs half a kilobyte of wasm.
