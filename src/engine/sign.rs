@@ -189,7 +189,7 @@ pub fn sign<K: AsRef<str>, V: AsRef<str>>(
         check_header(name, &lower, value)?;
         if lower == "x-sdk-content-sha256" {
             // Huawei's signer takes a given body hash as is (e.g. UNSIGNED-PAYLOAD).
-            payload_hash = Some(value.to_owned());
+            payload_hash = Some(value);
         }
         if lower == "content-type" && value.as_bytes().windows(19).any(|w| w == b"multipart/form-data") {
             continue; // Huawei's signer leaves multipart content types unsigned.
@@ -206,7 +206,7 @@ pub fn sign<K: AsRef<str>, V: AsRef<str>>(
             " headers to sign",
         ])));
     }
-    insertion_sort(&mut signed, |a, b| a.0 < b.0);
+    insertion_sort(&mut signed, |a, b| utf16_order(a.0.as_bytes(), b.0.as_bytes()).is_lt());
     if let Some(pair) = signed.windows(2).find(|pair| pair[0].0 == pair[1].0) {
         return Err(Error::invalid(cat(&["header ", &pair[0].0, " is given twice; send it once"])));
     }
@@ -233,7 +233,7 @@ pub fn sign<K: AsRef<str>, V: AsRef<str>>(
     canonical.push_str(&signed_names);
     canonical.push('\n');
     match payload_hash {
-        Some(hash) => canonical.push_str(&hash),
+        Some(hash) => canonical.push_str(hash),
         None => push_sha256_hex(&mut canonical, body),
     }
 
