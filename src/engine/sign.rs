@@ -219,10 +219,12 @@ pub fn sign<K: AsRef<str>, V: AsRef<str>>(
         signed_names.push_str(name);
     }
     let mut canonical = String::with_capacity(512);
-    for line in [method, &canonical_uri(parts.path), &canonical_query(parts.query)?] {
-        canonical.push_str(line);
-        canonical.push('\n');
-    }
+    canonical.push_str(method);
+    canonical.push('\n');
+    canonical_uri(&mut canonical, parts.path);
+    canonical.push('\n');
+    canonical_query(&mut canonical, parts.query)?;
+    canonical.push('\n');
     for (name, value) in &signed {
         canonical.push_str(name);
         canonical.push(':');
@@ -398,23 +400,16 @@ fn check_header(name: &str, lower: &str, value: &str) -> Result<(), Error> {
 }
 
 /// Each path segment percent-encoded, with a trailing `/`.
-fn canonical_uri(path: &str) -> String {
-    let mut out = String::with_capacity(path.len() + 1);
-    for (i, segment) in path.split('/').enumerate() {
-        if i > 0 {
-            out.push('/');
-        }
-        percent_encode(&mut out, segment.as_bytes());
-    }
+fn canonical_uri(out: &mut String, path: &str) {
+    percent_encode(out, path.as_bytes(), b'/'); // the segments, joined with `/`
     if !out.ends_with('/') {
         out.push('/');
     }
-    out
 }
 
 /// `key=value` pairs, decoded then re-encoded, sorted by key then value in
 /// UTF-16 code-unit order (JavaScript's default sort), joined with `&`.
-fn canonical_query(query: &str) -> Result<String, Error> {
+fn canonical_query(out: &mut String, query: &str) -> Result<(), Error> {
     let mut pairs = Vec::new();
     for pair in query.split('&').filter(|p| !p.is_empty()) {
         let (key, value) = pair.split_once('=').unwrap_or((pair, ""));
@@ -428,16 +423,15 @@ fn canonical_query(query: &str) -> Result<String, Error> {
         ])));
     }
     insertion_sort(&mut pairs, |a, b| utf16_order(&a.0, &b.0).then(utf16_order(&a.1, &b.1)).is_lt());
-    let mut out = String::new();
     for (i, (key, value)) in pairs.iter().enumerate() {
         if i > 0 {
             out.push('&');
         }
-        percent_encode(&mut out, key);
+        percent_encode(out, key, b'-');
         out.push('=');
-        percent_encode(&mut out, value);
+        percent_encode(out, value, b'-');
     }
-    Ok(out)
+    Ok(())
 }
 
 /// How two UTF-8 strings compare in UTF-16 code-unit order. That is their byte
@@ -458,11 +452,12 @@ fn utf16_order(a: &[u8], b: &[u8]) -> Ordering {
     }
 }
 
-/// RFC 3986 encoding: everything but `A-Z a-z 0-9 - . _ ~` as `%XX` (upper-case hex).
-fn percent_encode(out: &mut String, bytes: &[u8]) {
+/// RFC 3986 encoding: everything but `A-Z a-z 0-9 - . _ ~` and `keep` as
+/// `%XX` (upper-case hex); the query passes `-`, which is kept anyway.
+fn percent_encode(out: &mut String, bytes: &[u8], keep: u8) {
     const HEX: &[u8; 16] = b"0123456789ABCDEF";
     for &b in bytes {
-        if b.is_ascii_alphanumeric() || matches!(b, b'-' | b'.' | b'_' | b'~') {
+        if b.is_ascii_alphanumeric() || matches!(b, b'-' | b'.' | b'_' | b'~') || b == keep {
             out.push(char::from(b));
         } else {
             out.push('%');
