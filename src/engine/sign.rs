@@ -241,20 +241,11 @@ pub fn sign<K: AsRef<str>, V: AsRef<str>>(
 
     let mut string_to_sign = cat(&[ALGORITHM, "\n", &date, "\n"]);
     push_sha256_hex(&mut string_to_sign, canonical.as_bytes());
-    let mut signature = String::with_capacity(64);
-    push_hex(&mut signature, &hmac_sha256(creds.secret_key.as_bytes(), string_to_sign.as_bytes())?);
-    added.push((
-        "Authorization",
-        cat(&[
-            ALGORITHM,
-            " Access=",
-            &creds.access_key,
-            ", SignedHeaders=",
-            &signed_names,
-            ", Signature=",
-            &signature,
-        ]),
-    ));
+    let signature = hmac_sha256(creds.secret_key.as_bytes(), string_to_sign.as_bytes())?;
+    let mut authorization =
+        cat(&[ALGORITHM, " Access=", &creds.access_key, ", SignedHeaders=", &signed_names, ", Signature="]);
+    push_hex(&mut authorization, &signature);
+    added.push(("Authorization", authorization));
     Ok(added)
 }
 
