@@ -131,6 +131,7 @@ impl IamCredentials {
         body: &str,
     ) -> Result<IamToken, Error> {
         let doc = json::parse(body).ok();
+        let secret = Secret::everywhere(&self.password);
         let fail = |message: String| {
             let mut e = Error { http_status: Some(status), ..Error::new(AUTH_ERROR, message) };
             if let Some(doc) = &doc {
@@ -142,33 +143,32 @@ impl IamCredentials {
                 e.error_code = text("error_code", "code");
                 e.error_msg = text("error_msg", "message");
             }
-            if let Some(secret) = Secret::everywhere(&self.password) {
-                e.redact(&secret);
+            if let Some(secret) = &secret {
+                e.redact(secret);
+            }
+            if status != 201 {
+                // What IAM said, after `: `, space-separated; the whole is scrubbed again.
+                let mut said = false;
+                for part in [&e.error_code, &e.error_msg].into_iter().flatten() {
+                    e.message.push_str(if said { " " } else { ": " });
+                    e.message.push_str(part);
+                    said = true;
+                }
+                if let (true, Some(secret)) = (said, &secret) {
+                    e.redact(secret);
+                }
             }
             e
         };
         if status != 201 {
             let what = if status == 401 { "refused the credentials" } else { "did not issue a token" };
-            let mut e = fail(cat(&[
+            return Err(fail(cat(&[
                 "IAM ",
                 what,
                 " (HTTP ",
                 &decimal(i64::from(status)),
                 "); check domainName, userName, password and the project",
-            ]));
-            // What IAM said, after `: `, space-separated.
-            let mut said = false;
-            for part in [&e.error_code, &e.error_msg].into_iter().flatten() {
-                e.message.push_str(if said { " " } else { ": " });
-                e.message.push_str(part);
-                said = true;
-            }
-            if said {
-                if let Some(secret) = Secret::everywhere(&self.password) {
-                    e.redact(&secret);
-                }
-            }
-            return Err(e);
+            ])));
         }
         let Some(token) = subject_token.filter(|t| !t.is_empty()) else {
             return Err(fail(
