@@ -70,9 +70,9 @@ export function makeIamTokenProvider(init, options) {
       ["x-subject-token"],
     );
     if (s !== session) throw new KooPhoneError("the IAM session was restarted", { code: "AUTH" });
-    if (r.failure !== 0) throw fromPayload(JSON.parse(s.unreachable(Date.now(), r.failure, r.status, r.detail)));
     try {
-      return s.answered(Date.now(), r.status, r.wanted["x-subject-token"], r.body);
+      const text = r.failure === 0 ? r.body : r.detail;
+      return s.exchanged(Date.now(), r.failure, r.status, text, r.wanted?.["x-subject-token"]);
     } catch (payload) {
       throw fromPayload(typeof payload === "string" ? JSON.parse(payload) : payload);
     }

@@ -8,7 +8,6 @@ use crate::engine::auth::parse_credentials;
 use crate::engine::iam::CacheDecision;
 use crate::engine::iam_session::IamSession;
 use crate::engine::json::{self, Json};
-use crate::engine::output::error_json;
 use crate::engine::sign::sign;
 use crate::prelude::*;
 use wasm_bindgen::prelude::*;
@@ -53,23 +52,28 @@ impl IamTokens {
         out
     }
 
-    /// IAM answered (exchange failure kind 0): the token, or the error payload thrown.
-    pub fn answered(
+    /// The outcome of the token request, as `Call.exchanged` takes it:
+    /// `failure` 0 when IAM answered (`text` is the body), 1 to 5 when the
+    /// request failed (`text` is the detail). The token, or the error payload thrown.
+    pub fn exchanged(
         &mut self,
         now_ms: f64,
+        failure: u8,
         status: u16,
+        text: Option<String>,
         subject_token: Option<String>,
-        body: Option<String>,
     ) -> Result<String, JsValue> {
-        let body = body.unwrap_or_default();
-        self.session.answered(now_ms, status, subject_token.as_deref(), &body).map_err(|e| start_error(&e))
-    }
-
-    /// The request failed (exchange failure kinds 1 to 5, as `Call.exchanged`
-    /// takes them): the error payload.
-    pub fn unreachable(&mut self, now_ms: f64, failure: u8, status: u16, detail: Option<String>) -> String {
-        let failure = transport_failure(failure, status, detail);
-        error_json(&self.session.unreachable(now_ms, failure))
+        let outcome = if failure == 0 {
+            self.session.answered(
+                now_ms,
+                status,
+                subject_token.as_deref(),
+                text.as_deref().unwrap_or_default(),
+            )
+        } else {
+            Err(self.session.unreachable(transport_failure(failure, status, text)))
+        };
+        outcome.map_err(|e| start_error(&e))
     }
 
     pub fn invalidate(&mut self) {

@@ -341,6 +341,12 @@ impl TokenCache {
         Ok(token)
     }
 
+    /// Report that the request a [`CacheDecision::Fetch`] started failed
+    /// before an answer: as a failed answer, it leaves the cache as it was.
+    pub fn failed(&mut self) {
+        self.in_flight = false;
+    }
+
     /// Forget the cached token: the next ask fetches (a request in flight
     /// still completes and its token is kept).
     pub fn invalidate(&mut self) {

@@ -133,7 +133,7 @@ impl IamSession {
     }
 
     /// The request failed before an answer: an `AUTH` error saying how.
-    pub fn unreachable(&mut self, now_ms: f64, failure: TransportFailure) -> Error {
+    pub fn unreachable(&mut self, failure: TransportFailure) -> Error {
         let url = &self.request.url;
         let (what, cause) = match failure {
             TransportFailure::Network(cause) => {
@@ -155,7 +155,7 @@ impl IamSession {
         if let Some(secret) = &self.secret {
             error.redact(secret);
         }
-        let _ = self.cache.fetched(Err(error.clone()), now_ms);
+        self.cache.failed();
         error
     }
 
@@ -198,7 +198,7 @@ mod tests {
         assert!(!format!("{e:?}").contains("Pa55-w0rd!"), "{e:?}");
         assert_eq!(s.decide(0.0, false), CacheDecision::Fetch, "a failure is not cached");
         let cause = Cause { name: "TypeError".into(), message: "fetch failed Pa55-w0rd!".into(), code: None };
-        let e = s.unreachable(0.0, TransportFailure::Network(cause));
+        let e = s.unreachable(TransportFailure::Network(cause));
         assert_eq!(e.kind, ErrorKind::Auth);
         assert!(
             e.message.starts_with(
