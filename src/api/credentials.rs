@@ -8,6 +8,7 @@ use crate::engine::auth::parse_credentials;
 use crate::engine::iam::CacheDecision;
 use crate::engine::iam_session::IamSession;
 use crate::engine::json::{self, Json};
+use crate::engine::output::cat;
 use crate::engine::sign::sign;
 use crate::prelude::*;
 use wasm_bindgen::prelude::*;
@@ -26,30 +27,18 @@ impl IamTokens {
         IamSession::from_json(options).map(|session| IamTokens { session }).map_err(|e| start_error(&e))
     }
 
-    /// `"U" + token` to use a cached token, `"F"` to send the request, `"J"` to
-    /// wait for the one in flight.
+    /// `"U" + token` to use a cached token; `"F"` to send the request, `"J"`
+    /// to wait for the one in flight, each followed by the request as
+    /// `url\nbody` (the JSON body has no raw line break; it holds the password).
+    /// Timeout and body cap: the constants in iam.js.
     pub fn decide(&mut self, now_ms: f64, force_refresh: bool) -> String {
-        match self.session.decide(now_ms, force_refresh) {
-            CacheDecision::Use(token) => {
-                let mut out = String::with_capacity(token.len() + 1);
-                out.push('U');
-                out.push_str(&token);
-                out
-            }
-            CacheDecision::Fetch => "F".to_owned(),
-            CacheDecision::Join => "J".to_owned(),
-        }
-    }
-
-    /// The token request as `url\nbody` (the JSON body has no raw line break;
-    /// it holds the password). Timeout and body cap: the constants in iam.js.
-    pub fn request(&self) -> String {
+        let kind = match self.session.decide(now_ms, force_refresh) {
+            CacheDecision::Use(token) => return cat(&["U", &token]),
+            CacheDecision::Fetch => "F",
+            CacheDecision::Join => "J",
+        };
         let request = self.session.request();
-        let mut out = String::with_capacity(request.url.len() + request.body.len() + 1);
-        out.push_str(&request.url);
-        out.push('\n');
-        out.push_str(&request.body);
-        out
+        cat(&[kind, &request.url, "\n", &request.body])
     }
 
     /// The outcome of the token request, as `Call.exchanged` takes it:
