@@ -173,7 +173,8 @@ pub fn sign<K: AsRef<str>, V: AsRef<str>>(
     let parts = UrlParts::split(url)?;
     let date = sdk_date(now_ms)?;
 
-    let mut added: Vec<(&'static str, String)> = vec![("X-Sdk-Date", date.clone())];
+    let mut added: Vec<(&'static str, String)> = Vec::with_capacity(4);
+    added.push(("X-Sdk-Date", date.clone()));
     if let Some(id) = &creds.project_id {
         added.push(("X-Project-Id", id.clone()));
     }
@@ -181,7 +182,8 @@ pub fn sign<K: AsRef<str>, V: AsRef<str>>(
         added.push(("X-Security-Token", token.clone()));
     }
 
-    let mut signed: Vec<(String, &str)> = vec![("host".to_owned(), parts.host.as_str())];
+    let mut signed: Vec<(String, &str)> = Vec::with_capacity(8);
+    signed.push(("host".to_owned(), parts.host.as_str()));
     let mut payload_hash = None;
     for (name, value) in headers {
         let (name, value) = (name.as_ref(), value.as_ref());
