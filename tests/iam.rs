@@ -302,6 +302,65 @@ fn op() -> impl Strategy<Value = Op> {
     ]
 }
 
+/// The plain reading of `parse_iso8601_ms` it replaced (separators, then a
+/// month table), kept as the oracle of the compact one.
+fn reference_iso8601_ms(text: &str) -> Option<f64> {
+    let b = text.as_bytes();
+    let num = |from: usize, len: usize| -> Option<i64> {
+        let digits = b.get(from..from + len)?;
+        digits.iter().try_fold(0i64, |n, &d| d.is_ascii_digit().then(|| n * 10 + i64::from(d - b'0')))
+    };
+    let sep = |at: usize, c: &[u8]| b.get(at).is_some_and(|x| c.contains(x));
+    if !(sep(4, b"-") && sep(7, b"-") && sep(10, b"Tt ") && sep(13, b":") && sep(16, b":")) {
+        return None;
+    }
+    let (year, month, day) = (num(0, 4)?, num(5, 2)?, num(8, 2)?);
+    let (hour, minute, second) = (num(11, 2)?, num(14, 2)?, num(17, 2)?);
+    let leap = year % 4 == 0 && (year % 100 != 0 || year % 400 == 0);
+    let month_days = [31, if leap { 29 } else { 28 }, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31];
+    let days_in_month = *month_days.get(usize::try_from(month - 1).ok()?)?;
+    if day < 1 || day > days_in_month || hour > 23 || minute > 59 || second > 59 {
+        return None;
+    }
+    let mut at = 19;
+    let mut millis = 0;
+    if sep(at, b".,") {
+        let digits = b.get(at + 1..)?.iter().take_while(|d| d.is_ascii_digit()).count();
+        if digits == 0 {
+            return None;
+        }
+        for i in 0..3 {
+            millis = millis * 10 + if i < digits { num(at + 1 + i, 1)? } else { 0 };
+        }
+        at += 1 + digits;
+    }
+    let offset_minutes = match b.get(at..)? {
+        b"Z" | b"z" => 0,
+        [sign @ (b'+' | b'-'), rest @ ..] => {
+            let (h, m) = match rest.len() {
+                5 if rest.get(2) == Some(&b':') => (num(at + 1, 2)?, num(at + 4, 2)?),
+                4 => (num(at + 1, 2)?, num(at + 3, 2)?),
+                2 => (num(at + 1, 2)?, 0),
+                _ => return None,
+            };
+            if h > 23 || m > 59 {
+                return None;
+            }
+            (h * 60 + m) * if *sign == b'-' { -1 } else { 1 }
+        }
+        _ => return None,
+    };
+    // Days since 1970-01-01 (Howard Hinnant's algorithm).
+    let y = if month <= 2 { year - 1 } else { year };
+    let era = y.div_euclid(400);
+    let yoe = y - era * 400;
+    let doy = (153 * (if month > 2 { month - 3 } else { month + 9 }) + 2) / 5 + day - 1;
+    let doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
+    let days = era * 146_097 + doe - 719_468;
+    let secs = days * 86_400 + hour * 3_600 + minute * 60 + second - offset_minutes * 60;
+    Some((secs * 1000 + millis) as f64)
+}
+
 proptest! {
     #[test]
     fn never_two_fetches_in_flight_and_never_an_expired_token(
@@ -357,6 +416,17 @@ proptest! {
         let b = |r: std::ops::Range<usize>| basic.get(r).unwrap().to_owned();
         let iso = format!("{}-{}-{}T{}:{}:{}.{:03}Z", b(0..4), b(4..6), b(6..8), b(9..11), b(11..13), b(13..15), ms % 1000);
         prop_assert_eq!(parse_iso8601_ms(&iso), Some(ms as f64), "{}", iso);
+    }
+
+    #[test]
+    fn dates_are_read_as_the_plain_reading_reads_them(
+        text in prop_oneof![
+            "[0-9]{4}-[0-9]{2}-[0-9]{2}[Tt ][0-9]{2}:[0-9]{2}:[0-9]{2}([.,][0-9]{0,5})?([Zz]|[+-][0-9]{1,2}(:?[0-9]{1,3})?)?.?",
+            "(1|2)[09][0-9]{2}-(0[1-9]|1[0-2])-(0[1-9]|[12][0-9]|3[01])T([01][0-9]|2[0-4]):[0-5][0-9]:[0-6][0-9](\\.[0-9]{1,7})?(Z|[+-]([01][0-9]|2[0-4])(:?[0-5][0-9])?)",
+            "[0-9:.,+Zz-]{0,30}",
+        ],
+    ) {
+        prop_assert_eq!(parse_iso8601_ms(&text), reference_iso8601_ms(&text), "{}", text);
     }
 
     #[test]

@@ -50,14 +50,14 @@ export function makeIamTokenProvider(init, options) {
     return session;
   }
 
-  async function request(s) {
+  // `text`: the request as `url\nbody`, from the session's decision.
+  async function request(s, text) {
     const controller = new AbortController();
     const f = fetchFn ?? globalThis.fetch;
     if (typeof f !== "function") {
       throw new KooPhoneError("this runtime has no global fetch; pass one as the `fetch` option", { code: "AUTH" });
     }
     const headers = "content-type\napplication/json\naccept\napplication/json\n";
-    const text = s.request();
     const at = text.indexOf("\n");
     const r = await exchange(
       f,
@@ -70,9 +70,9 @@ export function makeIamTokenProvider(init, options) {
       ["x-subject-token"],
     );
     if (s !== session) throw new KooPhoneError("the IAM session was restarted", { code: "AUTH" });
-    if (r.failure !== 0) throw fromPayload(JSON.parse(s.unreachable(Date.now(), r.failure, r.status, r.detail)));
     try {
-      return s.answered(Date.now(), r.status, r.wanted["x-subject-token"], r.body);
+      const text = r.failure === 0 ? r.body : r.detail;
+      return s.exchanged(Date.now(), r.failure, r.status, text, r.wanted?.["x-subject-token"]);
     } catch (payload) {
       throw fromPayload(typeof payload === "string" ? JSON.parse(payload) : payload);
     }
@@ -88,8 +88,8 @@ export function makeIamTokenProvider(init, options) {
     const s = await current();
     const decision = s.decide(Date.now(), force);
     if (decision[0] === "U") return decision.slice(1);
-    if (decision === "J" && pending !== null) return pending;
-    pending = request(s).finally(() => {
+    if (decision[0] === "J" && pending !== null) return pending;
+    pending = request(s, decision.slice(1)).finally(() => {
       pending = null;
     });
     return pending;

@@ -8,7 +8,7 @@ use crate::engine::auth::parse_credentials;
 use crate::engine::iam::CacheDecision;
 use crate::engine::iam_session::IamSession;
 use crate::engine::json::{self, Json};
-use crate::engine::output::error_json;
+use crate::engine::output::cat;
 use crate::engine::sign::sign;
 use crate::prelude::*;
 use wasm_bindgen::prelude::*;
@@ -27,49 +27,42 @@ impl IamTokens {
         IamSession::from_json(options).map(|session| IamTokens { session }).map_err(|e| start_error(&e))
     }
 
-    /// `"U" + token` to use a cached token, `"F"` to send the request, `"J"` to
-    /// wait for the one in flight.
+    /// `"U" + token` to use a cached token; `"F"` to send the request, `"J"`
+    /// to wait for the one in flight, each followed by the request as
+    /// `url\nbody` (the JSON body has no raw line break; it holds the password).
+    /// Timeout and body cap: the constants in iam.js.
     pub fn decide(&mut self, now_ms: f64, force_refresh: bool) -> String {
-        match self.session.decide(now_ms, force_refresh) {
-            CacheDecision::Use(token) => {
-                let mut out = String::with_capacity(token.len() + 1);
-                out.push('U');
-                out.push_str(&token);
-                out
-            }
-            CacheDecision::Fetch => "F".to_owned(),
-            CacheDecision::Join => "J".to_owned(),
-        }
-    }
-
-    /// The token request as `url\nbody` (the JSON body has no raw line break;
-    /// it holds the password). Timeout and body cap: the constants in iam.js.
-    pub fn request(&self) -> String {
+        let kind = match self.session.decide(now_ms, force_refresh) {
+            CacheDecision::Use(token) => return cat(&["U", &token]),
+            CacheDecision::Fetch => "F",
+            CacheDecision::Join => "J",
+        };
         let request = self.session.request();
-        let mut out = String::with_capacity(request.url.len() + request.body.len() + 1);
-        out.push_str(&request.url);
-        out.push('\n');
-        out.push_str(&request.body);
-        out
+        cat(&[kind, &request.url, "\n", &request.body])
     }
 
-    /// IAM answered (exchange failure kind 0): the token, or the error payload thrown.
-    pub fn answered(
+    /// The outcome of the token request, as `Call.exchanged` takes it:
+    /// `failure` 0 when IAM answered (`text` is the body), 1 to 5 when the
+    /// request failed (`text` is the detail). The token, or the error payload thrown.
+    pub fn exchanged(
         &mut self,
         now_ms: f64,
+        failure: u8,
         status: u16,
+        text: Option<String>,
         subject_token: Option<String>,
-        body: Option<String>,
     ) -> Result<String, JsValue> {
-        let body = body.unwrap_or_default();
-        self.session.answered(now_ms, status, subject_token.as_deref(), &body).map_err(|e| start_error(&e))
-    }
-
-    /// The request failed (exchange failure kinds 1 to 5, as `Call.exchanged`
-    /// takes them): the error payload.
-    pub fn unreachable(&mut self, now_ms: f64, failure: u8, status: u16, detail: Option<String>) -> String {
-        let failure = transport_failure(failure, status, detail);
-        error_json(&self.session.unreachable(now_ms, failure))
+        let outcome = if failure == 0 {
+            self.session.answered(
+                now_ms,
+                status,
+                subject_token.as_deref(),
+                text.as_deref().unwrap_or_default(),
+            )
+        } else {
+            Err(self.session.unreachable(transport_failure(failure, status, text)))
+        };
+        outcome.map_err(|e| start_error(&e))
     }
 
     pub fn invalidate(&mut self) {

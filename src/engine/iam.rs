@@ -131,6 +131,7 @@ impl IamCredentials {
         body: &str,
     ) -> Result<IamToken, Error> {
         let doc = json::parse(body).ok();
+        let secret = Secret::everywhere(&self.password);
         let fail = |message: String| {
             let mut e = Error { http_status: Some(status), ..Error::new(AUTH_ERROR, message) };
             if let Some(doc) = &doc {
@@ -142,33 +143,32 @@ impl IamCredentials {
                 e.error_code = text("error_code", "code");
                 e.error_msg = text("error_msg", "message");
             }
-            if let Some(secret) = Secret::everywhere(&self.password) {
-                e.redact(&secret);
+            if let Some(secret) = &secret {
+                e.redact(secret);
+            }
+            if status != 201 {
+                // What IAM said, after `: `, space-separated; the whole is scrubbed again.
+                let mut said = false;
+                for part in [&e.error_code, &e.error_msg].into_iter().flatten() {
+                    e.message.push_str(if said { " " } else { ": " });
+                    e.message.push_str(part);
+                    said = true;
+                }
+                if let (true, Some(secret)) = (said, &secret) {
+                    e.redact(secret);
+                }
             }
             e
         };
         if status != 201 {
             let what = if status == 401 { "refused the credentials" } else { "did not issue a token" };
-            let mut e = fail(cat(&[
+            return Err(fail(cat(&[
                 "IAM ",
                 what,
                 " (HTTP ",
                 &decimal(i64::from(status)),
                 "); check domainName, userName, password and the project",
-            ]));
-            // What IAM said, after `: `, space-separated.
-            let mut said = false;
-            for part in [&e.error_code, &e.error_msg].into_iter().flatten() {
-                e.message.push_str(if said { " " } else { ": " });
-                e.message.push_str(part);
-                said = true;
-            }
-            if said {
-                if let Some(secret) = Secret::everywhere(&self.password) {
-                    e.redact(&secret);
-                }
-            }
-            return Err(e);
+            ])));
         }
         let Some(token) = subject_token.filter(|t| !t.is_empty()) else {
             return Err(fail(
@@ -341,6 +341,12 @@ impl TokenCache {
         Ok(token)
     }
 
+    /// Report that the request a [`CacheDecision::Fetch`] started failed
+    /// before an answer: as a failed answer, it leaves the cache as it was.
+    pub fn failed(&mut self) {
+        self.in_flight = false;
+    }
+
     /// Forget the cached token: the next ask fetches (a request in flight
     /// still completes and its token is kept).
     pub fn invalidate(&mut self) {
@@ -358,43 +364,67 @@ impl TokenCache {
 /// milliseconds (the fraction truncated to the millisecond).
 pub fn parse_iso8601_ms(text: &str) -> Option<f64> {
     let b = text.as_bytes();
+    // The digits at `from..from + len` as a number.
     let num = |from: usize, len: usize| -> Option<i64> {
-        let digits = b.get(from..from + len)?;
-        digits.iter().try_fold(0i64, |n, &d| d.is_ascii_digit().then(|| n * 10 + i64::from(d - b'0')))
+        let mut n = 0;
+        for at in from..from + len {
+            let digit = b.get(at)?.wrapping_sub(b'0');
+            if digit > 9 {
+                return None;
+            }
+            n = n * 10 + i64::from(digit);
+        }
+        Some(n)
     };
-    let sep = |at: usize, c: &[u8]| b.get(at).is_some_and(|x| c.contains(x));
-    if !(sep(4, b"-") && sep(7, b"-") && sep(10, b"Tt ") && sep(13, b":") && sep(16, b":")) {
-        return None;
+    // `YYYY-MM-DDTHH:MM:SS` (`T` also `t` or a space); the digits are read below.
+    for (at, &shape) in b"0000-00-00T00:00:00".iter().enumerate() {
+        let c = *b.get(at)?;
+        if shape != b'0' && c != shape && !(shape == b'T' && (c == b't' || c == b' ')) {
+            return None;
+        }
     }
     let (year, month, day) = (num(0, 4)?, num(5, 2)?, num(8, 2)?);
     let (hour, minute, second) = (num(11, 2)?, num(14, 2)?, num(17, 2)?);
     let leap = year % 4 == 0 && (year % 100 != 0 || year % 400 == 0);
-    let month_days = [31, if leap { 29 } else { 28 }, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31];
-    let days_in_month = *month_days.get(usize::try_from(month - 1).ok()?)?;
+    // 31 days in odd months to July and even ones from August, 30 in the others, except February.
+    let days_in_month = match month {
+        2 => 28 + i64::from(leap),
+        1..=12 => 30 + ((month + month / 8) & 1),
+        _ => return None,
+    };
     if day < 1 || day > days_in_month || hour > 23 || minute > 59 || second > 59 {
         return None;
     }
+    // A fraction of at least one digit, truncated to milliseconds.
     let mut at = 19;
     let mut millis = 0;
-    if sep(at, b".,") {
-        let digits = b.get(at + 1..)?.iter().take_while(|d| d.is_ascii_digit()).count();
-        if digits == 0 {
-            return None;
+    if matches!(b.get(at), Some(b'.' | b',')) {
+        at += 1;
+        let first = at;
+        while let Some(digit) = num(at, 1) {
+            if at < first + 3 {
+                millis = millis * 10 + digit;
+            }
+            at += 1;
         }
-        for i in 0..3 {
-            millis = millis * 10 + if i < digits { num(at + 1 + i, 1)? } else { 0 };
+        match at - first {
+            0 => return None,
+            1 => millis *= 100,
+            2 => millis *= 10,
+            _ => {}
         }
-        at += 1 + digits;
     }
     let offset_minutes = match b.get(at..)? {
         b"Z" | b"z" => 0,
         [sign @ (b'+' | b'-'), rest @ ..] => {
-            let (h, m) = match rest.len() {
-                5 if rest.get(2) == Some(&b':') => (num(at + 1, 2)?, num(at + 4, 2)?),
-                4 => (num(at + 1, 2)?, num(at + 3, 2)?),
-                2 => (num(at + 1, 2)?, 0),
+            let minutes_at = match rest {
+                [_, _, b':', _, _] => at + 4,
+                [_, _, _, _] => at + 3,
+                [_, _] => 0,
                 _ => return None,
             };
+            let h = num(at + 1, 2)?;
+            let m = if minutes_at == 0 { 0 } else { num(minutes_at, 2)? };
             if h > 23 || m > 59 {
                 return None;
             }

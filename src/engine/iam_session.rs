@@ -31,6 +31,11 @@ pub const IAM_OPTIONS: [&str; 8] = [
     "fetch",
 ];
 
+/// Where `refreshMarginMs` and `fetch` stand in [`IAM_OPTIONS`] (options are
+/// matched by position: no second string comparison).
+const MARGIN_AT: usize = 6;
+const FETCH_AT: usize = 7;
+
 /// Largest IAM answer read (with `nocatalog=true` it is about a kilobyte).
 pub const MAX_IAM_BODY_BYTES: u32 = 256 * 1024;
 
@@ -62,12 +67,12 @@ impl IamSession {
             let Some(at) = IAM_OPTIONS.iter().position(|o| o == name) else {
                 return Err(unknown_name("unknown IAM option `", name, "`", &IAM_OPTIONS));
             };
-            match (&**name, value) {
+            match (at, value) {
                 (_, Json::Null) => {}
-                ("refreshMarginMs", Json::Number(n)) => margin = Some(*n),
-                ("refreshMarginMs", _) => return Err(Error::invalid("refreshMarginMs must be a number")),
-                ("fetch", v) if v.get("$").and_then(Json::as_str) == Some("function") => {}
-                ("fetch", _) => return Err(Error::invalid("fetch must be a function")),
+                (MARGIN_AT, Json::Number(n)) => margin = Some(*n),
+                (MARGIN_AT, _) => return Err(Error::invalid("refreshMarginMs must be a number")),
+                (FETCH_AT, v) if v.get("$").and_then(Json::as_str) == Some("function") => {}
+                (FETCH_AT, _) => return Err(Error::invalid("fetch must be a function")),
                 (_, Json::String(s)) => text_of[at] = Some(s),
                 (_, other) => {
                     return Err(Error::invalid(cat(&[name, " must be a string, got ", other.type_name()])))
@@ -128,7 +133,7 @@ impl IamSession {
     }
 
     /// The request failed before an answer: an `AUTH` error saying how.
-    pub fn unreachable(&mut self, now_ms: f64, failure: TransportFailure) -> Error {
+    pub fn unreachable(&mut self, failure: TransportFailure) -> Error {
         let url = &self.request.url;
         let (what, cause) = match failure {
             TransportFailure::Network(cause) => {
@@ -150,7 +155,7 @@ impl IamSession {
         if let Some(secret) = &self.secret {
             error.redact(secret);
         }
-        let _ = self.cache.fetched(Err(error.clone()), now_ms);
+        self.cache.failed();
         error
     }
 
@@ -193,7 +198,7 @@ mod tests {
         assert!(!format!("{e:?}").contains("Pa55-w0rd!"), "{e:?}");
         assert_eq!(s.decide(0.0, false), CacheDecision::Fetch, "a failure is not cached");
         let cause = Cause { name: "TypeError".into(), message: "fetch failed Pa55-w0rd!".into(), code: None };
-        let e = s.unreachable(0.0, TransportFailure::Network(cause));
+        let e = s.unreachable(TransportFailure::Network(cause));
         assert_eq!(e.kind, ErrorKind::Auth);
         assert!(
             e.message.starts_with(
@@ -204,6 +209,11 @@ mod tests {
         );
         assert!(!format!("{e:?}").contains("Pa55-w0rd!"), "{e:?}");
         assert!(!format!("{s:?}").contains("Pa55-w0rd!"));
+    }
+
+    #[test]
+    fn option_positions_name_the_options() {
+        assert_eq!((IAM_OPTIONS[MARGIN_AT], IAM_OPTIONS[FETCH_AT]), ("refreshMarginMs", "fetch"));
     }
 
     #[test]

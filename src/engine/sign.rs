@@ -21,7 +21,8 @@ use crate::engine::error::Error;
 use crate::engine::output::{cat, decimal};
 use crate::engine::request::HttpRequest;
 use crate::prelude::*;
-use hmac::{Hmac, Mac};
+use core::cmp::Ordering;
+use hmac::{Mac, SimpleHmac};
 use sha2::{Digest, Sha256};
 use std::fmt;
 
@@ -172,7 +173,8 @@ pub fn sign<K: AsRef<str>, V: AsRef<str>>(
     let parts = UrlParts::split(url)?;
     let date = sdk_date(now_ms)?;
 
-    let mut added: Vec<(&'static str, String)> = vec![("X-Sdk-Date", date.clone())];
+    let mut added: Vec<(&'static str, String)> = Vec::with_capacity(4);
+    added.push(("X-Sdk-Date", date.clone()));
     if let Some(id) = &creds.project_id {
         added.push(("X-Project-Id", id.clone()));
     }
@@ -180,15 +182,16 @@ pub fn sign<K: AsRef<str>, V: AsRef<str>>(
         added.push(("X-Security-Token", token.clone()));
     }
 
-    let mut signed: Vec<(String, &str)> = vec![("host".to_owned(), parts.host.as_str())];
+    let mut signed: Vec<(String, &str)> = Vec::with_capacity(8);
+    signed.push(("host".to_owned(), parts.host.as_str()));
     let mut payload_hash = None;
     for (name, value) in headers {
         let (name, value) = (name.as_ref(), value.as_ref());
-        check_header(name, value)?;
         let lower = name.to_ascii_lowercase();
+        check_header(name, &lower, value)?;
         if lower == "x-sdk-content-sha256" {
             // Huawei's signer takes a given body hash as is (e.g. UNSIGNED-PAYLOAD).
-            payload_hash = Some(value.to_owned());
+            payload_hash = Some(value);
         }
         if lower == "content-type" && value.as_bytes().windows(19).any(|w| w == b"multipart/form-data") {
             continue; // Huawei's signer leaves multipart content types unsigned.
@@ -205,7 +208,7 @@ pub fn sign<K: AsRef<str>, V: AsRef<str>>(
             " headers to sign",
         ])));
     }
-    insertion_sort(&mut signed, |a, b| a.0 < b.0);
+    insertion_sort(&mut signed, |a, b| utf16_order(a.0.as_bytes(), b.0.as_bytes()).is_lt());
     if let Some(pair) = signed.windows(2).find(|pair| pair[0].0 == pair[1].0) {
         return Err(Error::invalid(cat(&["header ", &pair[0].0, " is given twice; send it once"])));
     }
@@ -218,10 +221,12 @@ pub fn sign<K: AsRef<str>, V: AsRef<str>>(
         signed_names.push_str(name);
     }
     let mut canonical = String::with_capacity(512);
-    for line in [method, &canonical_uri(parts.path), &canonical_query(parts.query)?] {
-        canonical.push_str(line);
-        canonical.push('\n');
-    }
+    canonical.push_str(method);
+    canonical.push('\n');
+    canonical_uri(&mut canonical, parts.path);
+    canonical.push('\n');
+    canonical_query(&mut canonical, parts.query)?;
+    canonical.push('\n');
     for (name, value) in &signed {
         canonical.push_str(name);
         canonical.push(':');
@@ -231,25 +236,18 @@ pub fn sign<K: AsRef<str>, V: AsRef<str>>(
     canonical.push('\n');
     canonical.push_str(&signed_names);
     canonical.push('\n');
-    canonical.push_str(&payload_hash.unwrap_or_else(|| hex(&Sha256::digest(body))));
+    match payload_hash {
+        Some(hash) => canonical.push_str(hash),
+        None => push_sha256_hex(&mut canonical, body),
+    }
 
-    let string_to_sign = cat(&[ALGORITHM, "\n", &date, "\n", &hex(&Sha256::digest(canonical.as_bytes()))]);
-    let mut mac = Hmac::<Sha256>::new_from_slice(creds.secret_key.as_bytes())
-        .map_err(|_| Error::invalid("secretKey cannot be used as an HMAC key"))?;
-    mac.update(string_to_sign.as_bytes());
-    let signature = hex(&mac.finalize().into_bytes());
-    added.push((
-        "Authorization",
-        cat(&[
-            ALGORITHM,
-            " Access=",
-            &creds.access_key,
-            ", SignedHeaders=",
-            &signed_names,
-            ", Signature=",
-            &signature,
-        ]),
-    ));
+    let mut string_to_sign = cat(&[ALGORITHM, "\n", &date, "\n"]);
+    push_sha256_hex(&mut string_to_sign, canonical.as_bytes());
+    let signature = hmac_sha256(creds.secret_key.as_bytes(), string_to_sign.as_bytes())?;
+    let mut authorization =
+        cat(&[ALGORITHM, " Access=", &creds.access_key, ", SignedHeaders=", &signed_names, ", Signature="]);
+    push_hex(&mut authorization, &signature);
+    added.push(("Authorization", authorization));
     Ok(added)
 }
 
@@ -309,7 +307,7 @@ impl<'a> UrlParts<'a> {
     fn split(url: &'a str) -> Result<UrlParts<'a>, Error> {
         let bad = |why: &str| Error::invalid(cat(&["cannot sign the URL \"", url, "\": ", why]));
         // No `split_once("://")`: a string pattern brings a two-way searcher to the wasm.
-        let colon = url.find(':').unwrap_or(url.len());
+        let colon = url.bytes().position(|b| b == b':').unwrap_or(url.len());
         let (scheme, rest) = url.split_at_checked(colon).unwrap_or((url, ""));
         let rest = rest.strip_prefix("://").ok_or_else(|| bad("it is not absolute"))?;
         let default_port = match scheme.to_ascii_lowercase().as_str() {
@@ -317,10 +315,10 @@ impl<'a> UrlParts<'a> {
             "http" => "80",
             _ => return Err(bad("only http and https URLs are signed")),
         };
-        if rest.contains('#') {
+        if rest.bytes().any(|b| b == b'#') {
             return Err(bad("it has a fragment"));
         }
-        let authority_end = rest.find(['/', '?']).unwrap_or(rest.len());
+        let authority_end = rest.bytes().position(|b| b == b'/' || b == b'?').unwrap_or(rest.len());
         let (authority, rest) = rest.split_at_checked(authority_end).ok_or_else(|| bad("bad host"))?;
         let (path, query) = rest.split_once('?').unwrap_or((rest, ""));
         // Bytes, not `rfind`: a reverse char searcher costs half a kilobyte of wasm.
@@ -370,7 +368,7 @@ impl<'a> UrlParts<'a> {
 
 /// Header names are signed lower-cased and sorted; only letters, digits and `-`
 /// sort the same in Huawei's two sorts (code units and locale collation).
-fn check_header(name: &str, value: &str) -> Result<(), Error> {
+fn check_header(name: &str, lower: &str, value: &str) -> Result<(), Error> {
     if name.is_empty() || !name.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-') {
         return Err(Error::invalid(cat(&[
             "header name \"",
@@ -378,11 +376,13 @@ fn check_header(name: &str, value: &str) -> Result<(), Error> {
             "\" cannot be signed: use letters, digits and '-' only",
         ])));
     }
-    if ["host", "authorization", "x-sdk-date"].iter().any(|n| name.eq_ignore_ascii_case(n)) {
+    if matches!(lower, "host" | "authorization" | "x-sdk-date") {
         return Err(Error::invalid(cat(&["header ", name, " is set by the signer; do not pass it"])));
     }
-    let printable = value.bytes().all(|b| b.is_ascii_graphic() || b == b' ' || b == b'\t');
-    if !printable || value.starts_with([' ', '\t']) || value.ends_with([' ', '\t']) {
+    let blank = |b: Option<&u8>| matches!(b, Some(b' ' | b'\t'));
+    let bytes = value.as_bytes();
+    let printable = bytes.iter().all(|&b| b.is_ascii_graphic() || b == b' ' || b == b'\t');
+    if !printable || blank(bytes.first()) || blank(bytes.last()) {
         return Err(Error::invalid(cat(&[
             "the value of header ",
             name,
@@ -393,23 +393,16 @@ fn check_header(name: &str, value: &str) -> Result<(), Error> {
 }
 
 /// Each path segment percent-encoded, with a trailing `/`.
-fn canonical_uri(path: &str) -> String {
-    let mut out = String::with_capacity(path.len() + 1);
-    for (i, segment) in path.split('/').enumerate() {
-        if i > 0 {
-            out.push('/');
-        }
-        percent_encode(&mut out, segment.as_bytes());
-    }
+fn canonical_uri(out: &mut String, path: &str) {
+    percent_encode(out, path.as_bytes(), b'/'); // the segments, joined with `/`
     if !out.ends_with('/') {
         out.push('/');
     }
-    out
 }
 
 /// `key=value` pairs, decoded then re-encoded, sorted by key then value in
 /// UTF-16 code-unit order (JavaScript's default sort), joined with `&`.
-fn canonical_query(query: &str) -> Result<String, Error> {
+fn canonical_query(out: &mut String, query: &str) -> Result<(), Error> {
     let mut pairs = Vec::new();
     for pair in query.split('&').filter(|p| !p.is_empty()) {
         let (key, value) = pair.split_once('=').unwrap_or((pair, ""));
@@ -422,26 +415,42 @@ fn canonical_query(query: &str) -> Result<String, Error> {
             " parameters to sign",
         ])));
     }
-    insertion_sort(&mut pairs, |a, b| {
-        a.0.encode_utf16().cmp(b.0.encode_utf16()).then(a.1.encode_utf16().cmp(b.1.encode_utf16())).is_lt()
-    });
-    let mut out = String::new();
+    insertion_sort(&mut pairs, |a, b| utf16_order(&a.0, &b.0).then(utf16_order(&a.1, &b.1)).is_lt());
     for (i, (key, value)) in pairs.iter().enumerate() {
         if i > 0 {
             out.push('&');
         }
-        percent_encode(&mut out, key.as_bytes());
+        percent_encode(out, key, b'-');
         out.push('=');
-        percent_encode(&mut out, value.as_bytes());
+        percent_encode(out, value, b'-');
     }
-    Ok(out)
+    Ok(())
 }
 
-/// RFC 3986 encoding: everything but `A-Z a-z 0-9 - . _ ~` as `%XX` (upper-case hex).
-fn percent_encode(out: &mut String, bytes: &[u8]) {
+/// How two UTF-8 strings compare in UTF-16 code-unit order. That is their byte
+/// order, except that characters U+E000 to U+FFFF (lead bytes EE and EF) come
+/// after the supplementary ones (lead bytes F0 to F4), whose UTF-16 starts with
+/// a surrogate (D800 to DBFF). At the first byte that differs, either both
+/// strings start a character there, or both are inside characters with the
+/// same lead byte, where byte order is code-point order.
+fn utf16_order(a: &[u8], b: &[u8]) -> Ordering {
+    let key = |byte: u8| if byte == 0xee || byte == 0xef { u16::from(byte) + 0x100 } else { u16::from(byte) };
+    let mut i = 0;
+    loop {
+        match (a.get(i), b.get(i)) {
+            (Some(&x), Some(&y)) if x == y => i += 1,
+            (Some(&x), Some(&y)) => return key(x).cmp(&key(y)),
+            (x, y) => return x.is_some().cmp(&y.is_some()),
+        }
+    }
+}
+
+/// RFC 3986 encoding: everything but `A-Z a-z 0-9 - . _ ~` and `keep` as
+/// `%XX` (upper-case hex); the query passes `-`, which is kept anyway.
+fn percent_encode(out: &mut String, bytes: &[u8], keep: u8) {
     const HEX: &[u8; 16] = b"0123456789ABCDEF";
     for &b in bytes {
-        if b.is_ascii_alphanumeric() || matches!(b, b'-' | b'.' | b'_' | b'~') {
+        if b.is_ascii_alphanumeric() || matches!(b, b'-' | b'.' | b'_' | b'~') || b == keep {
             out.push(char::from(b));
         } else {
             out.push('%');
@@ -451,20 +460,61 @@ fn percent_encode(out: &mut String, bytes: &[u8]) {
     }
 }
 
-fn percent_decode(text: &str) -> Result<String, Error> {
+/// `%XX` escapes decoded; the result must be UTF-8, as `decodeURIComponent` requires.
+fn percent_decode(text: &str) -> Result<Vec<u8>, Error> {
     let bad = || Error::invalid("the URL query has a '%' not followed by two hex digits, or is not UTF-8");
     let (bytes, mut out, mut i) = (text.as_bytes(), Vec::with_capacity(text.len()), 0);
     while let Some(&b) = bytes.get(i) {
         if b == b'%' {
-            let digit = |at: usize| bytes.get(at).and_then(|&h| char::from(h).to_digit(16)).ok_or_else(bad);
-            out.push((digit(i + 1)? * 16 + digit(i + 2)?) as u8);
+            let digit = |at: usize| bytes.get(at).and_then(|&h| hex_digit(h)).ok_or_else(bad);
+            out.push(digit(i + 1)? << 4 | digit(i + 2)?);
             i += 3;
         } else {
             out.push(b);
             i += 1;
         }
     }
-    String::from_utf8(out).map_err(|_| bad())
+    if is_utf8(&out) {
+        Ok(out)
+    } else {
+        Err(bad())
+    }
+}
+
+fn hex_digit(h: u8) -> Option<u8> {
+    match h {
+        b'0'..=b'9' => Some(h - b'0'),
+        b'a'..=b'f' => Some(h - b'a' + 10),
+        b'A'..=b'F' => Some(h - b'A' + 10),
+        _ => None,
+    }
+}
+
+/// Whether `bytes` is UTF-8: no overlong forms, surrogates or code points
+/// past U+10FFFF (a small loop; the standard library's check is large).
+fn is_utf8(bytes: &[u8]) -> bool {
+    let mut i = 0;
+    while let Some(&lead) = bytes.get(i) {
+        let (more, min) = match lead {
+            0..=0x7f => (0, 0),
+            0xc2..=0xdf => (1, 0x80),
+            0xe0..=0xef => (2, 0x800),
+            0xf0..=0xf4 => (3, 0x1_0000),
+            _ => return false,
+        };
+        let mut code = u32::from(lead & (0x7f >> more));
+        for k in 1..=more {
+            match bytes.get(i + k) {
+                Some(&c) if c & 0xc0 == 0x80 => code = code << 6 | u32::from(c & 0x3f),
+                _ => return false,
+            }
+        }
+        if code < min || (0xd800..0xe000).contains(&code) || code > 0x10_ffff {
+            return false;
+        }
+        i += 1 + more;
+    }
+    true
 }
 
 /// A stable sort for the few headers and query pairs of a request; the
@@ -479,9 +529,25 @@ fn insertion_sort<T>(items: &mut [T], less: impl Fn(&T, &T) -> bool) {
     }
 }
 
-fn hex(bytes: &[u8]) -> String {
+/// The lower-case hex SHA-256 of `bytes`, appended to `out`.
+fn push_sha256_hex(out: &mut String, bytes: &[u8]) {
+    push_hex(out, &Sha256::digest(bytes));
+}
+
+/// HMAC-SHA256 of `message` keyed with `key`.
+fn hmac_sha256(key: &[u8], message: &[u8]) -> Result<[u8; 32], Error> {
+    let mut mac = <SimpleHmac<Sha256> as Mac>::new_from_slice(key)
+        .map_err(|_| Error::invalid("secretKey cannot be used as an HMAC key"))?;
+    mac.update(message);
+    Ok(mac.finalize().into_bytes().into())
+}
+
+fn push_hex(out: &mut String, bytes: &[u8]) {
     const HEX: &[u8; 16] = b"0123456789abcdef";
-    bytes.iter().flat_map(|b| [HEX[usize::from(b >> 4)], HEX[usize::from(b & 0xf)]]).map(char::from).collect()
+    for &b in bytes {
+        out.push(char::from(HEX[usize::from(b >> 4)]));
+        out.push(char::from(HEX[usize::from(b & 0xf)]));
+    }
 }
 
 #[cfg(test)]
@@ -563,6 +629,72 @@ mod tests {
             "SDK-HMAC-SHA256 Access=AK, SignedHeaders=host;x-sdk-date, \
              Signature=7f594324ac29bc4c45d1a46d4249d5f425873e33443c641c084d548422edcf72"
         );
+    }
+
+    #[test]
+    fn the_utf8_check_agrees_with_the_standard_library() {
+        // Every 1- and 2-byte sequence, and every lead byte followed by up to
+        // three bytes from each continuation range edge and a few non-continuations.
+        let edges =
+            [0x00, 0x41, 0x7f, 0x80, 0x8f, 0x90, 0x9f, 0xa0, 0xbf, 0xc0, 0xc2, 0xe0, 0xed, 0xf0, 0xf4, 0xff];
+        let mut checked = 0;
+        for a in 0..=255u8 {
+            assert_eq!(is_utf8(&[a]), std::str::from_utf8(&[a]).is_ok(), "{a:x}");
+            for b in 0..=255u8 {
+                assert_eq!(is_utf8(&[a, b]), std::str::from_utf8(&[a, b]).is_ok(), "{a:x} {b:x}");
+                for c in edges {
+                    for d in edges {
+                        let bytes = [a, b, c, d];
+                        for len in 3..=4 {
+                            let s = &bytes[..len];
+                            assert_eq!(is_utf8(s), std::str::from_utf8(s).is_ok(), "{s:x?}");
+                            checked += 1;
+                        }
+                    }
+                }
+            }
+        }
+        assert_eq!(checked, 256 * 256 * 16 * 16 * 2);
+        for c in
+            ['\u{0}', '\u{7ff}', '\u{800}', '\u{d7ff}', '\u{e000}', '\u{ffff}', '\u{10000}', '\u{10ffff}']
+        {
+            assert!(is_utf8(c.to_string().as_bytes()), "{c:?}");
+        }
+    }
+
+    #[test]
+    fn the_query_order_is_utf16_code_unit_order() {
+        let chars = [
+            "",
+            "a",
+            "b",
+            "\u{7f}",
+            "é",
+            "\u{7ff}",
+            "中",
+            "\u{d7ff}",
+            "\u{e000}",
+            "\u{fffd}",
+            "\u{ffff}",
+            "😀",
+            "\u{10000}",
+            "\u{10ffff}",
+        ];
+        let mut strings = Vec::new();
+        for x in chars {
+            for y in chars {
+                for z in ["", "a", "\u{ffff}", "😀"] {
+                    strings.push([x, y, z].concat());
+                }
+            }
+        }
+        assert_eq!(strings.len(), 14 * 14 * 4);
+        for a in &strings {
+            for b in &strings {
+                let expected = a.encode_utf16().cmp(b.encode_utf16());
+                assert_eq!(utf16_order(a.as_bytes(), b.as_bytes()), expected, "{a:?} {b:?}");
+            }
+        }
     }
 
     #[test]

@@ -205,6 +205,26 @@ test("iamTokenProvider failures reject with AUTH and never show the password, ev
   assert.match((await rejection(typo(), PASSWORD)).message, /unknown IAM option `pasword`; did you mean `password`/);
 });
 
+test("with no fetch to call, iamTokenProvider rejects each ask, and sends the request once fetch is back", async (t) => {
+  const server = await mockFor(t, { count: 1, iamUsers: [USER] });
+  const token = iamTokenProvider({ ...USER, iamEndpoint: server.url });
+  const fetch = globalThis.fetch;
+  globalThis.fetch = undefined;
+  try {
+    for (let ask = 0; ask < 2; ask++) {
+      const e = await rejection(token(), PASSWORD);
+      assert.equal(e.code, "AUTH");
+      assert.match(e.message, /this runtime has no global fetch/);
+    }
+  } finally {
+    globalThis.fetch = fetch;
+  }
+  assert.equal(iamRequests(server).length, 0);
+  assert.equal(typeof (await token()), "string");
+  assert.equal(iamRequests(server).length, 1);
+  assert.equal(iamRequests(server)[0].status, 201);
+});
+
 test("a same-origin path endpoint needs no token: no auth header is sent", async () => {
   const sent = [];
   const fetch = async (url, init) => {
