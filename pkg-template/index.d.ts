@@ -297,6 +297,7 @@ export declare class KooPhoneError extends Error {
    * at least one reading): the last reading.
    */
   readonly progress: WaitProgress | null;
+  /** `details.code` defaults to `"INTERNAL"`, the other fields to `null` (`retryable` to `false`). */
   constructor(message: string, details?: KooPhoneErrorDetails);
   /** Plain data, e.g. to send from a worker with `postMessage`. */
   toJSON(): KooPhoneErrorJSON;
@@ -305,7 +306,7 @@ export declare class KooPhoneError extends Error {
 }
 
 /** What {@link KooPhoneError.toJSON} returns. */
-export interface KooPhoneErrorJSON extends KooPhoneErrorDetails {
+export interface KooPhoneErrorJSON extends Omit<KooPhoneErrorDetails, "errors"> {
   name: "KooPhoneError";
   code: KooPhoneErrorCode;
   message: string;
@@ -329,6 +330,8 @@ export interface KooPhoneErrorDetails {
   retryable?: boolean;
   progress?: WaitProgress | null;
   cause?: unknown;
+  /** Each failed chunk's error (as `batchStatus` with `allowPartial` attaches them). */
+  errors?: ChunkError[];
 }
 
 /**
@@ -497,6 +500,8 @@ export interface Client<Defaults extends ClientOptions = ClientOptions> {
 
 /** The calls with `defaults` bound (per-call options override them) and one scheduler for all their requests. */
 export declare function createClient<const Defaults extends ClientOptions>(defaults: Defaults): Client<Defaults>;
+/** A client with no defaults: every call then passes its own options. */
+export declare function createClient(): Client<Record<never, never>>;
 
 /** Options of {@link iamTokenProvider} (also `createProxy({ iam })` and the CLI's `KOOPHONE_IAM_*`). */
 export interface IamOptions {

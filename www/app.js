@@ -27,6 +27,8 @@ const HEADLINES = {
   BAD_RESPONSE: "KooPhone sent an answer this page does not understand.",
   PREPARE_FAILED: "The instance could not be prepared.",
   WAIT_TIMEOUT: "The instance was not ready in time.",
+  AUTH: "No usable credentials for KooPhone.",
+  REDIRECT: "KooPhone answered with a redirect, which is never followed: check the endpoint.",
   INTERNAL: "Something went wrong inside the library.",
 };
 

@@ -17,7 +17,7 @@ const known = new Map();
 
 /** Where and how to reach KooPhone: the demo server's same-origin proxy, which adds the token (the page has none). */
 function connection() {
-  return { token: config.token, endpoint: config.endpoint };
+  return { endpoint: config.endpoint };
 }
 
 function fleetClient() {

@@ -20,7 +20,7 @@ const EXITS_HELP = `Exit codes: 0 done, 1 failed, 2 usage, 3 some IDs not report
 
 const COMMANDS = {
   status: {
-    usage: "koophone status <id…> | --ids-file FILE | -  [--json | --ndjson] [--endpoint URL]",
+    usage: "koophone status <id…> | --ids-file FILE | -  [--json | --ndjson]",
     about:
       "Show the state of instances: a table with counts per state and the IDs not reported.\n  `-` reads IDs from stdin (whitespace or line separated). --json prints { statuses, missing },\n  --ndjson one object per instance. Exits 3 when some IDs were not reported.",
     options: { "ids-file": { type: "string" }, json: { type: "boolean" }, ndjson: { type: "boolean" } },
@@ -28,7 +28,8 @@ const COMMANDS = {
   },
   "wait-prepared": {
     usage: "koophone wait-prepared --user USER_ID --instance INSTANCE_ID [--max-wait-ms N] [--interval-ms N] [--json]",
-    about: "Poll prepare-progress until the instance is ready (exit 0), fails (1) or --max-wait-ms passes (4).",
+    about:
+      "Poll prepare-progress until the instance is ready (exit 0), fails (1) or --max-wait-ms passes (4).\n  --interval-ms is the first delay between polls (default 1000); it grows while nothing changes,\n  up to 10 s. --max-wait-ms defaults to 300000 (5 minutes).",
     options: {
       user: { type: "string" },
       instance: { type: "string" },
@@ -39,9 +40,10 @@ const COMMANDS = {
     run: waitPrepared,
   },
   "wait-state": {
-    usage: "koophone wait-state <state> <id…> [--fail-on STATE,…] [--max-wait-ms N] [--interval-ms N] [--json]",
+    usage:
+      "koophone wait-state <state> <id…> | --ids-file FILE | -  [--fail-on STATE,…] [--max-wait-ms N] [--interval-ms N] [--json]",
     about:
-      "Wait until every instance is in <state> (running, stopped, …; several as a,b).\n  Exits 1 when one enters a --fail-on state, 4 after --max-wait-ms.",
+      "Wait until every instance is in <state> (running, stopped, …; several as a,b).\n  Exits 1 when one enters a --fail-on state, 4 after --max-wait-ms (default 600000, 10 minutes).\n  --interval-ms: from one round to the next, at least 100 (default 5000).",
     options: {
       "fail-on": { type: "string" },
       "max-wait-ms": { type: "string" },
@@ -52,7 +54,7 @@ const COMMANDS = {
     run: waitState,
   },
   watch: {
-    usage: "koophone watch <id…> [--interval-ms N]",
+    usage: "koophone watch <id…> | --ids-file FILE | -  [--interval-ms N]",
     about: "Watch the state of instances until Ctrl-C: a live table on a terminal, NDJSON change events otherwise.",
     options: { "interval-ms": { type: "string" }, "ids-file": { type: "string" } },
     run: watch,
@@ -72,7 +74,7 @@ ${Object.values(COMMANDS)
   .map((c) => `  ${c.usage}`)
   .join("\n")}
 
-Run \`koophone <command> --help\` for details.
+Every command but token takes --endpoint URL. Run \`koophone <command> --help\` for details.
 
 ${AUTH_HELP}
 
@@ -86,6 +88,14 @@ const tty = out.isTTY === true;
 const colour = tty && !process.env.NO_COLOR && (out.hasColors?.() ?? false);
 const controller = new AbortController();
 let interrupted = false;
+
+// A reader that stops early (`koophone watch | head -1`) closes the pipe: stop quietly,
+// instead of dying on an unhandled EPIPE or watching on for nobody.
+out.on("error", (error) => {
+  if (error.code !== "EPIPE") throw error;
+  controller.abort();
+  process.exit(process.exitCode ?? EXIT.OK);
+});
 
 process.on("SIGINT", () => {
   if (interrupted) process.exit(EXIT.INTERRUPTED);
@@ -115,9 +125,13 @@ async function main(argv) {
     );
   }
   const [name, ...rest] = argv;
-  if (name === undefined || name === "--help" || name === "-h" || name === "help") {
+  if (name === undefined) {
+    process.stderr.write(MAIN_HELP);
+    return EXIT.USAGE;
+  }
+  if (name === "--help" || name === "-h" || name === "help") {
     out.write(MAIN_HELP);
-    return name === undefined ? EXIT.USAGE : EXIT.OK;
+    return EXIT.OK;
   }
   const command = COMMANDS[name];
   if (!command) throw new UsageError(`unknown command "${name}"; commands: ${Object.keys(COMMANDS).join(", ")}`);
@@ -130,7 +144,8 @@ async function main(argv) {
       options: { ...command.options, endpoint: { type: "string" }, help: { type: "boolean", short: "h" } },
     });
   } catch (error) {
-    throw new UsageError(`${error.message}\nusage: ${command.usage}`);
+    // Node's advice on positionals that start with "-" does not apply to our IDs.
+    throw new UsageError(`${error.message.split(". To specify a positional")[0]}\nusage: ${command.usage}`);
   }
   if (parsed.values.help) {
     out.write(`usage: ${command.usage}\n\n  ${command.about}\n\n${AUTH_HELP}\n\n${EXITS_HELP}\n`);
@@ -200,6 +215,7 @@ async function readIds(values, positionals) {
   }
   for (const p of positionals) {
     if (p === "-") {
+      if (process.stdin.isTTY) process.stderr.write("koophone: reading instance IDs from stdin; end with Ctrl-D\n");
       const chunks = [];
       for await (const chunk of process.stdin) chunks.push(chunk);
       ids.push(...split(Buffer.concat(chunks).toString("utf8")));
@@ -248,6 +264,7 @@ function table(statuses, missing) {
 }
 
 const elapsed = (ms) => `${(ms / 1000).toFixed(1)} s`;
+const count = (n, noun) => `${n} ${noun}${n === 1 ? "" : "s"}`;
 
 // ---- commands ----
 
@@ -284,7 +301,7 @@ async function waitPrepared(values) {
   if (values.json) out.write(`${JSON.stringify(done)}\n`);
   else
     out.write(
-      `${tty ? "\r\x1b[2K" : ""}ready: ${values.instance} (${done.attempt} polls, ${elapsed(done.elapsedMs)})\n`,
+      `${tty ? "\r\x1b[2K" : ""}ready: ${values.instance} (${count(done.attempt, "poll")}, ${elapsed(done.elapsedMs)})\n`,
     );
   return EXIT.OK;
 }
@@ -311,7 +328,7 @@ async function waitState(values, positionals) {
   if (values.json) out.write(`${JSON.stringify(result)}\n`);
   else
     out.write(
-      `${tty ? "\r\x1b[2K" : ""}all ${ids.length} ${until} (${result.rounds} rounds, ${elapsed(result.elapsedMs)})\n`,
+      `${tty ? "\r\x1b[2K" : ""}all ${ids.length} ${until} (${count(result.rounds, "round")}, ${elapsed(result.elapsedMs)})\n`,
     );
   return EXIT.OK;
 }
@@ -369,16 +386,35 @@ function report(error) {
     process.stderr.write("koophone: interrupted\n");
     return EXIT.INTERRUPTED;
   }
+  const message = error?.code === "INVALID_ARGUMENT" ? asFlags(error.message) : error?.message;
   const details = [
     error?.code && `code ${error.code}`,
     error?.httpStatus && `HTTP ${error.httpStatus}`,
     error?.errorCode,
     error?.requestId && `request ${error.requestId}`,
   ].filter(Boolean);
-  process.stderr.write(
-    `koophone: ${error?.message ?? String(error)}${details.length ? ` (${details.join(", ")})` : ""}\n`,
-  );
+  process.stderr.write(`koophone: ${message ?? String(error)}${details.length ? ` (${details.join(", ")})` : ""}\n`);
   if (error?.code === "INVALID_ARGUMENT") return EXIT.USAGE;
   if (error?.code === "WAIT_TIMEOUT") return EXIT.TIMEOUT;
   return EXIT.FAILED;
+}
+
+/** The library's option names in its refusals, as the flags that set them. */
+const FLAGS = [
+  ["maxWaitMs", "--max-wait-ms"],
+  ["minDelayMs", "--interval-ms"],
+  ["intervalMs", "--interval-ms"],
+  ["failOn", "--fail-on"],
+  ["until", "<state>"],
+];
+
+function asFlags(message) {
+  for (const [name, flag] of FLAGS) {
+    if (!message.startsWith(`${name} `)) continue;
+    // "failOn must be a state name or an array of them: unknown, stopped, …"
+    const states = /^\w+ must be a state name or an array of them: (.*)$/.exec(message);
+    if (states) return `${flag} takes state names, several as a,b: ${states[1]}`;
+    return flag + message.slice(name.length);
+  }
+  return message;
 }
