@@ -49,6 +49,8 @@ export interface ProxyResponse {
  * `POST /v1/instances/batch-query-status` and `POST /v1/instances/prepare-progress` to
  * `target` with server-side auth. Other paths 404, other methods 405, bodies over 64 KiB
  * 413; an upstream redirect or no answer 502 (504 on timeout). Browser auth headers are
- * dropped; credentials never appear in answers. Throws `INVALID_ARGUMENT` on bad options.
+ * dropped; credentials never appear in answers. Throws `INVALID_ARGUMENT` on bad options,
+ * including the contents of `credentials` and `iam`: it starts the WebAssembly module
+ * synchronously (a few milliseconds, once) so that they are checked before it returns.
  */
 export declare function createProxy(options: ProxyOptions): (req: ProxyRequest, res: ProxyResponse) => void;

@@ -13,7 +13,7 @@
 //   index.cjs           CommonJS, Node                                       load-node.cjs.js
 //   inline/index.mjs    ESM, module inlined                                  load-inline.js
 //   inline/index.cjs    CommonJS, module inlined                             load-inline.js
-//   proxy.mjs, proxy.cjs   koophone-wasm/proxy (Node): src/proxy.js          load.js, load-node.cjs.js
+//   proxy.mjs, proxy.cjs   koophone-wasm/proxy (Node): src/proxy.js          load-node.js, load-node.cjs.js
 //
 // The glue's own `import.meta.url` use (its default module URL, for a file named
 // koophone_wasm_bg.wasm) is replaced: the entries always pass a compiled module, and
@@ -38,7 +38,7 @@ const ENTRIES = [
   { file: "index.cjs", format: "cjs", loader: "load-node.cjs.js" },
   { file: "inline/index.mjs", format: "esm", loader: "load-inline.js", inline: true },
   { file: "inline/index.cjs", format: "cjs", loader: "load-inline.js", inline: true },
-  { file: "proxy.mjs", source: "proxy.js", format: "esm", loader: "load.js", wasmUrl: true },
+  { file: "proxy.mjs", source: "proxy.js", format: "esm", loader: "load-node.js", wasmUrl: true },
   { file: "proxy.cjs", source: "proxy.js", format: "cjs", loader: "load-node.cjs.js" },
 ];
 

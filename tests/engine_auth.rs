@@ -389,3 +389,30 @@ fn the_options_decide_the_auth() {
     let shown = format!("{o:?} {:?}", shared(o.auth.clone()));
     assert!(shown.contains("AK") && !shown.contains(SECRET_KEY), "{shown}");
 }
+
+#[test]
+fn a_refusal_says_where_to_look_for_the_kind_of_auth_in_use() {
+    let refused = |auth: Auth| {
+        let mut sim = Sim::new(batch(1, 1, false, auth), refreshing());
+        sim.run(|_| (401, REFUSED.into()));
+        sim.error().message.clone()
+    };
+    for message in [refused(Auth::Token(OLD.into())), refused(Auth::TokenFunction)] {
+        assert!(
+            message.ends_with("; check the token (IAM tokens expire after 24 hours and are project-scoped)"),
+            "{message}"
+        );
+    }
+    let signed = refused(Auth::AkSk(keys(None)));
+    assert!(signed.contains("check the access key, the secret key and the project ID"), "{signed}");
+    assert!(!signed.contains("check the token"), "{signed}");
+    let proxied = refused(Auth::None);
+    assert!(
+        proxied.ends_with("the proxy in front of KooPhone adds the credentials: check its configuration"),
+        "{proxied}"
+    );
+    // Other statuses get no auth hint.
+    let mut sim = Sim::new(batch(1, 1, false, Auth::Token(OLD.into())), refreshing());
+    sim.run(|_| (400, r#"{"error_code":"X.1","error_msg":"bad"}"#.into()));
+    assert!(!sim.error().message.contains("check the"), "{}", sim.error().message);
+}

@@ -20,8 +20,10 @@ const IAM_MAX_BODY_BYTES = 256 * 1024;
 /**
  * @param init     () => Promise<number>: loads the module; resolves with its instance number
  * @param options  { domainName, userName, password, projectName | projectId, iamEndpoint?, refreshMarginMs?, fetch? }
+ * @param runningInstance  the number of the module instance running now, to check the
+ *                 options at once (undefined: checked at the first token asked for)
  */
-export function makeIamTokenProvider(init, options) {
+export function makeIamTokenProvider(init, options, runningInstance) {
   let described;
   try {
     described = readIamOptions(options);
@@ -33,17 +35,26 @@ export function makeIamTokenProvider(init, options) {
   let session = null;
   let sessionOf = -1;
   let pending = null;
+  const open = () => {
+    try {
+      return new IamTokens(json);
+    } catch (payload) {
+      throw fromPayload(typeof payload === "string" ? JSON.parse(payload) : payload);
+    }
+  };
+  // Where the module is already running (the proxy starts it when created), the
+  // module checks the options now: a bad configuration throws here.
+  if (runningInstance !== undefined) {
+    session = open();
+    sessionOf = runningInstance;
+  }
 
   // The handle lives in one module instance: after a trap the entry starts a
   // fresh instance, and the session (its cache lost) is made again.
   async function current() {
     const instance = await init();
     if (session === null || sessionOf !== instance) {
-      try {
-        session = new IamTokens(json);
-      } catch (payload) {
-        throw fromPayload(typeof payload === "string" ? JSON.parse(payload) : payload);
-      }
+      session = open();
       sessionOf = instance;
       pending = null;
     }

@@ -30,13 +30,28 @@ const live = new Set();
 // Compile asynchronously (browsers refuse large synchronous compiles on the
 // main thread), then instantiate the compiled module synchronously.
 let compiled = null;
+/** Whether the current instance is running (false again after a trap). */
+let running = false;
 async function instantiate() {
   compiled ??= loadModule();
-  initSync({ module: await compiled });
+  const module = await compiled;
+  if (!running) instantiated(module);
+}
+
+function instantiated(module) {
+  initSync({ module });
   generation++;
   standalone = ClientScheduler.none();
   known = knownOptions().split(",");
+  running = true;
 }
+
+const startFailure = (cause) =>
+  new KooPhoneError(
+    `could not start the WebAssembly module: ${cause?.message ? cause.message : cause}` +
+      " (a Content-Security-Policy without 'wasm-unsafe-eval' blocks WebAssembly)",
+    { code: "INTERNAL", cause },
+  );
 
 /** Load the WebAssembly module now instead of on the first call. Idempotent. */
 export function init() {
@@ -44,19 +59,36 @@ export function init() {
     ready = instantiate().catch((cause) => {
       ready = null; // let a later call try again
       compiled = null;
-      throw new KooPhoneError(
-        `could not start the WebAssembly module: ${cause?.message ? cause.message : cause}` +
-          " (a Content-Security-Policy without 'wasm-unsafe-eval' blocks WebAssembly)",
-        { code: "INTERNAL", cause },
-      );
+      throw startFailure(cause);
     });
   }
   return ready;
 }
 
+/**
+ * Node entries only: start the module synchronously, from `loadSync()` (a compiled
+ * module), unless it is running. koophone-wasm/proxy checks its credentials with it
+ * when it is created. Returns the instance number.
+ */
+export function initNow(loadSync) {
+  if (!running) {
+    let module;
+    try {
+      module = loadSync();
+    } catch (cause) {
+      throw startFailure(cause);
+    }
+    compiled = Promise.resolve(module);
+    instantiated(module);
+    ready = Promise.resolve();
+  }
+  return generation;
+}
+
 /** The module trapped: its state may be corrupt. Stop its calls; the next call starts a fresh instance. */
 function trapped() {
   ready = null;
+  running = false;
   for (const host of [...live])
     host.fail("INTERNAL", "the WebAssembly module failed during another call; this call was stopped", undefined, true);
   live.clear();
@@ -135,6 +167,11 @@ export function waitPrepared(request, options) {
 /** A token function getting (and caching) project-scoped IAM tokens with a password. */
 export function iamTokenProvider(options) {
   return makeIamTokenProvider(() => init().then(() => generation), options);
+}
+
+/** The same, its options checked now by the running module `instance` (see `initNow`). */
+export function checkedIamTokenProvider(options, instance) {
+  return makeIamTokenProvider(() => init().then(() => generation), options, instance);
 }
 
 const fleet = fleetCalls({ run, init, checkIds: (json) => checkIds(json) });

@@ -11,7 +11,9 @@
 
 import { signHeaders } from "./glue.js";
 import { exchange, OK, TIMEOUT } from "./exchange.js";
-import { init, iamTokenProvider, KooPhoneError } from "./index.js";
+import { loadModuleSync } from "./load.js";
+import { checkedIamTokenProvider, init, initNow, KooPhoneError } from "./index.js";
+import { fromPayload } from "./error.js";
 
 export { KooPhoneError };
 
@@ -80,7 +82,18 @@ function readConfig(options) {
           projectId: credentials.projectId,
           securityToken: credentials.securityToken,
         });
-  const provider = iam !== undefined ? iamTokenProvider(iam) : token;
+  // The module checks the credentials now, so that a bad configuration throws here, at
+  // start-up, instead of answering a browser's first request with 502.
+  const instance = initNow(loadModuleSync);
+  if (keys !== undefined) checkKeys(keys, target);
+  let provider = token;
+  if (iam !== undefined) {
+    try {
+      provider = checkedIamTokenProvider(iam, instance);
+    } catch (error) {
+      throw error?.code === "INVALID_ARGUMENT" ? fail(`\`iam\`: ${error.message}`) : error;
+    }
+  }
   const secrets = [
     typeof token === "string" ? token : undefined,
     credentials?.secretKey,
@@ -96,6 +109,23 @@ function readConfig(options) {
     fetchFn,
     secrets: secrets.filter((s) => typeof s === "string" && s.length >= 4),
   };
+}
+
+/** Sign a sample request with `keys` (the module's checks of the keys and the target URL). */
+function checkKeys(keys, target) {
+  try {
+    signHeaders(
+      keys,
+      "POST",
+      `${target}/v1/instances/batch-query-status`,
+      "content-type\napplication/json\n",
+      "{}",
+      Date.now(),
+    );
+  } catch (payload) {
+    const error = fromPayload(typeof payload === "string" ? JSON.parse(payload) : payload);
+    throw fail(`\`credentials\`: ${error.message}`);
+  }
 }
 
 function checkTarget(raw) {

@@ -47,6 +47,21 @@ impl Auth {
         Ok(())
     }
 
+    /// What an error of HTTP 401 or 403 adds to its message: where to look,
+    /// for this kind of auth.
+    pub fn refusal_hint(&self) -> &'static str {
+        match self {
+            Auth::Token(_) | Auth::TokenFunction => {
+                "; check the token (IAM tokens expire after 24 hours and are project-scoped)"
+            }
+            Auth::AkSk(_) => {
+                "; check the access key, the secret key and the project ID, and this machine's clock \
+                 (a signature dated more than 15 minutes off is refused)"
+            }
+            Auth::None => "; the proxy in front of KooPhone adds the credentials: check its configuration",
+        }
+    }
+
     /// What to scrub from errors when no function token was used: the fixed
     /// token, or the security token of temporary keys (the secret key is
     /// never sent, so nothing can echo it).

@@ -606,6 +606,9 @@ impl Request {
             }
             Err(mut error) => {
                 error.request_id = Some(request_id);
+                if error.kind == ErrorKind::Http && matches!(error.http_status, Some(401 | 403)) {
+                    error.message.push_str(sh.auth.refusal_hint());
+                }
                 let secret = match &token {
                     Some(token) => Secret::new(token),
                     None => sh.auth.secret(),

@@ -174,7 +174,7 @@ fn http_error(resp: &RawResponse, doc: Option<&Json>, request_id: &str) -> Error
         }
     };
     let hint = match resp.status {
-        401 | 403 => "; check the token (IAM tokens expire after 24 hours and are project-scoped)",
+        // 401 and 403: the request adds a hint for its kind of auth (`Auth::refusal_hint`).
         404 | 405 => "; check the endpoint",
         429 => "; flow control: too many requests, slow down",
         s if s >= 500 => "; the service had a problem, try again later",
@@ -395,16 +395,6 @@ mod tests {
         assert!(e.message.contains("flow control"), "{}", e.message);
         r.status = 500;
         assert_eq!(parse_batch_status(&r, "rid").unwrap_err().retry_after_ms, None);
-    }
-
-    #[test]
-    fn unauthorised_errors_hint_at_the_token() {
-        let e = parse_batch_status(
-            &resp(401, r#"{"error_code":"KOOPHONE.API.1002","error_msg":"Invalid or expired token."}"#),
-            "r",
-        )
-        .unwrap_err();
-        assert!(e.message.contains("24 hours"), "{}", e.message);
     }
 
     #[test]

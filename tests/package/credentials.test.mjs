@@ -251,3 +251,15 @@ test("a same-origin path endpoint needs no token: no auth header is sent", async
     else delete globalThis.location;
   }
 });
+
+test("a refused AK/SK signature points at the keys and the clock, not at a token", async (t) => {
+  const server = await mockFor(t, { count: 1, accessKeys: [KEY] });
+  const credentials = { ...KEY, secretKey: "SK-wrong-0123456789" };
+  const error = await batchStatus(["id000"], { endpoint: server.url, credentials }).catch((e) => e);
+  assert.ok(error instanceof KooPhoneError);
+  assert.equal(error.code, "HTTP");
+  assert.equal(error.httpStatus, 401);
+  assert.doesNotMatch(error.message, /check the token/);
+  assert.match(error.message, /check the access key, the secret key and the project ID, and this machine's clock/);
+  assert.doesNotMatch(JSON.stringify(error), /SK-wrong/);
+});

@@ -383,3 +383,34 @@ test("a process exits by itself after its watch is stopped", async (t) => {
   assert.equal(out.trim(), "event 1");
   assert.equal(code, 0, "exited on its own");
 });
+
+test("watchStatus sends nothing before the first next(), like an async generator", async (t) => {
+  const server = await mockFor(t, { count: 1 });
+  await lib.init();
+  let fetched = 0;
+  const counting = (url, init) => {
+    fetched++;
+    return fetch(url, init);
+  };
+  const watch = lib.watchStatus(["id000"], opts(server, { intervalMs: 100, fetch: counting }));
+  t.after(() => watch.return());
+  // The module is loaded: a round started at creation would have called fetch within two turns.
+  await new Promise((resolve) => setTimeout(resolve, 0));
+  await new Promise((resolve) => setTimeout(resolve, 0));
+  assert.equal(fetched, 0, "a watch nobody iterates polls nobody's IDs");
+  const first = await watch.next();
+  assert.equal(fetched, 1);
+  assert.deepEqual(
+    first.value.statuses.map((s) => s.instanceId),
+    ["id000"],
+  );
+});
+
+test("a watch returned before its first next() never sends", async (t) => {
+  const server = await mockFor(t, { count: 1 });
+  const watch = lib.watchStatus(["id000"], opts(server, { intervalMs: 100 }));
+  await watch.return();
+  assert.deepEqual(await watch.next(), { value: undefined, done: true });
+  await new Promise((resolve) => setTimeout(resolve, 150));
+  assert.equal(apiRequests(server).length, 0);
+});

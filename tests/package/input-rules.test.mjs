@@ -90,6 +90,18 @@ test("plain http: literal loopback addresses and localhost are accepted, foo.loc
   }
 });
 
+test("an unknown option far from every known name is refused without a guess", async () => {
+  const { fetch, calls } = recordingFetch();
+  for (const name of ["bogus", "retries"]) {
+    const error = await invalid(
+      batchStatus(["i1"], { token: TOKEN, endpoint: "http://127.0.0.1:9", fetch, [name]: 1 }),
+      name,
+    );
+    assert.equal(error.message, `unknown option \`${name}\``);
+  }
+  assert.equal(calls.length, 0);
+});
+
 test("an unknown option name is refused before any request, naming the closest known option", async () => {
   const { fetch, calls } = recordingFetch();
   const base = { token: TOKEN, endpoint: "http://127.0.0.1:9", fetch };

@@ -248,3 +248,41 @@ test("the browser library talks to the proxy through a same-origin path, without
   }
   assert.equal(apiRequests(mock).length, 1);
 });
+
+test("createProxy checks credentials and IAM options with the module when it is created", () => {
+  for (const make of [createProxy, createProxyCjs]) {
+    const refused = (options, pattern) => {
+      assert.throws(
+        () => make({ target: "http://127.0.0.1:9", ...options }),
+        (error) => {
+          assert.equal(error.code, "INVALID_ARGUMENT");
+          assert.match(error.message, pattern);
+          assert.doesNotMatch(error.message, /SK-s3cret|pw-s3cret/i);
+          return true;
+        },
+      );
+    };
+    refused({ iam: { domainName: "acme" } }, /^createProxy: `iam`: iamTokenProvider needs `/);
+    refused(
+      { iam: { domainName: "acme", userName: "a", password: "pw-s3cret-1", projectName: "p", projectId: "q" } },
+      /^createProxy: `iam`: pass either projectName or projectId, not both/,
+    );
+    refused(
+      { credentials: { accessKey: "AK1" } },
+      /^createProxy: `credentials`: credentials need both accessKey and secretKey/,
+    );
+    refused({ credentials: { accessKey: "AK,1", secretKey: "SK-s3cret-1" } }, /accessKey contains a comma/);
+    // Good options are accepted as before.
+    assert.equal(
+      typeof make({ target: "http://127.0.0.1:9", credentials: { accessKey: "AK1", secretKey: "SK-s3cret-1" } }),
+      "function",
+    );
+    assert.equal(
+      typeof make({
+        target: "http://127.0.0.1:9",
+        iam: { domainName: "acme", userName: "a", password: "pw-s3cret-1", projectName: "p" },
+      }),
+      "function",
+    );
+  }
+});
