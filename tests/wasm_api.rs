@@ -44,7 +44,19 @@ fn host() -> (Recorder, JsValue) {
 
 /// Start a call of `kind` on `host` at time 0 with a fixed seed and no client.
 fn begin(kind: u8, host: JsValue, first: &str, options: &str, aborted: bool) -> Result<Call, JsValue> {
-    start(kind, host.unchecked_into(), first, "", options, None, aborted, 0.0, 1.0, &ClientScheduler::none())
+    start(
+        kind,
+        host.unchecked_into(),
+        first,
+        "",
+        options,
+        None,
+        None,
+        aborted,
+        0.0,
+        1.0,
+        &ClientScheduler::none(),
+    )
 }
 
 /// The host calls so far, parsed.

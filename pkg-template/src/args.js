@@ -76,10 +76,14 @@ function isSignal(value) {
 
 /**
  * The options object, merged over `defaults` (a client's), as JSON for the
- * module, plus the caller's functions and signal.
+ * module, plus the caller's functions and signal. A string `token` is handed
+ * over beside the JSON (`token`): real IAM tokens run to kilobytes, and
+ * escaping them into the JSON and scanning them out again cost more than the
+ * rest of the options together.
  */
 export function readOptions(known, defaults, options) {
   const data = {};
+  let token;
   const handles = { fetch: undefined, token: undefined, signal: undefined, onProgress: undefined, hooks: undefined };
   const sources =
     defaults === undefined
@@ -96,6 +100,14 @@ export function readOptions(known, defaults, options) {
     for (const name of known) {
       const value = guarded(`${label}.${name}`, () => source[name]);
       if (value === undefined) continue;
+      if (name === "token") {
+        token = typeof value === "string" ? value : undefined;
+        if (token !== undefined) {
+          handles.token = undefined;
+          delete data.token;
+          continue;
+        }
+      }
       if (name === "hooks" && value !== null && typeof value === "object" && !Array.isArray(value)) {
         // Hooks merge by name: a call's onRetry replaces the client's, the others stay.
         handles.hooks = { ...handles.hooks };
@@ -128,7 +140,7 @@ export function readOptions(known, defaults, options) {
     }
   }
   if (data.$ !== undefined) return { json: JSON.stringify(data.$ === null ? null : data.$), handles };
-  return { json: JSON.stringify(data), handles };
+  return { json: JSON.stringify(data), handles, token };
 }
 
 /** The members of a `credentials` option, copied (the module checks them; it never quotes them). */

@@ -1,5 +1,5 @@
 // The calls the module can start, as `src/api/mod.rs` numbers them (`kind`), each as a
-// start function `(host, firstJson, optionsJson, origin, aborted, now, seed, scheduler)`.
+// start function `(host, firstJson, optionsJson, token, origin, aborted, now, seed, scheduler)`.
 // The module has one `start` export for all of them (each export costs a wrapper in the wasm).
 
 import { start } from "./glue.js";

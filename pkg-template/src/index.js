@@ -100,7 +100,7 @@ const origin = () => {
 };
 
 /**
- * Run one call: `start(host, firstArgJson, optionsJson, origin, aborted, now, seed, scheduler)`.
+ * Run one call: `start(host, firstArgJson, optionsJson, token, origin, aborted, now, seed, scheduler)`.
  * `client` is a client's bookkeeping (see createClient); `attach(host, invalid)` lets a
  * watch take the host's events.
  */
@@ -139,7 +139,9 @@ async function run(start, readFirst, first, options, defaults, client, attach) {
     if (client) client.adopt(host);
     if (attach) attach(host, invalid);
     const seed = Math.floor(Math.random() * 2 ** 53);
-    host.begin((self, aborted, now) => start(self, firstJson, described.json, origin(), aborted, now, seed, scheduler));
+    host.begin((self, aborted, now) =>
+      start(self, firstJson, described.json, described.token, origin(), aborted, now, seed, scheduler),
+    );
   });
   if (invalid && result !== null && typeof result === "object") result.invalid = invalid;
   return result;

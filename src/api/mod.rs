@@ -53,12 +53,13 @@ pub fn known_options() -> String {
 /// at its start.
 fn setup(
     options: &str,
+    token: Option<String>,
     page_origin: Option<String>,
     seed: f64,
     now_ms: f64,
     client: &ClientScheduler,
 ) -> Result<(CallOptions, Shared), Error> {
-    let call = CallOptions::from_json(options, page_origin.as_deref())?;
+    let call = CallOptions::read(options, token.as_deref(), page_origin.as_deref())?;
     let o = &call.options;
     let mut shared = Shared::new(o.endpoint.clone(), call.auth.clone(), o.retry, o.timeout_ms, seed as u64);
     // Only signatures need the wall clock: other calls skip the crossing.
@@ -83,7 +84,8 @@ pub mod kind {
 /// Start a call of `kind` (see [`kind`]): `first` is its first argument as the
 /// JS entry describes it (instance IDs, `{ userId, instanceId }`, or the
 /// requests of `waitPreparedAll`), `until` the states of `waitForState` (empty
-/// otherwise). Bad arguments throw the error payload before any host call.
+/// otherwise), `token` a string token given beside the options JSON. Bad
+/// arguments throw the error payload before any host call.
 /// One export for every call: each export costs a wrapper in the wasm.
 #[wasm_bindgen]
 #[allow(clippy::too_many_arguments)]
@@ -93,6 +95,7 @@ pub fn start(
     first: &str,
     until: &str,
     options: &str,
+    token: Option<String>,
     page_origin: Option<String>,
     aborted: bool,
     now_ms: f64,
@@ -100,7 +103,7 @@ pub fn start(
     client: &ClientScheduler,
 ) -> Result<Call, JsValue> {
     let begin = || {
-        let (call, shared) = setup(options, page_origin, seed, now_ms, client)?;
+        let (call, shared) = setup(options, token, page_origin, seed, now_ms, client)?;
         let start = Start { host, aborted, now_ms };
         match kind {
             kind::BATCH_STATUS => batch_status(start, first, call, shared),

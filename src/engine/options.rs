@@ -129,13 +129,25 @@ impl CallOptions {
     /// Check the described options. `page_origin` is the page's
     /// `location.origin` where there is one, for path endpoints.
     pub fn from_json(text: &str, page_origin: Option<&str>) -> Result<Self, Error> {
+        Self::read(text, None, page_origin)
+    }
+
+    /// The same, with a string `token` given beside the JSON (where the JS
+    /// entry puts it: a real token runs to kilobytes), as if it were in it.
+    pub fn read(text: &str, token: Option<&str>, page_origin: Option<&str>) -> Result<Self, Error> {
         let doc = json::parse(text).map_err(|_| Error::invalid("options must be a plain object"))?;
         let Json::Object(members) = &doc else {
             return Err(Error::invalid("options must be an object with at least a `token`"));
         };
         let mut raw = RawOptions::default();
         let mut fleet = FleetOptions::default();
-        let mut auth = None;
+        let mut auth = match token {
+            Some(token) => {
+                validate_token(token)?;
+                Some(Auth::Token(token.to_owned()))
+            }
+            None => None,
+        };
         let mut keys = None;
         for (name, value) in members {
             if matches!(value, Json::Null) {
@@ -465,6 +477,19 @@ mod tests {
             let e = CallOptions::from_json(&format!(r#"{{"token":"t","{name}":1}}"#), None).unwrap_err();
             assert_eq!(e.message, format!("unknown option `{name}`; did you mean `{closest}`?"));
         }
+    }
+
+    #[test]
+    fn a_token_given_beside_the_json_counts_as_the_token_option() {
+        let beside = CallOptions::read(r#"{"timeoutMs":500}"#, Some("tok-123"), None).unwrap();
+        let inside = CallOptions::from_json(r#"{"token":"tok-123","timeoutMs":500}"#, None).unwrap();
+        assert_eq!(beside, inside);
+        assert_eq!(beside.auth, Auth::Token("tok-123".into()));
+        let e = CallOptions::read("{}", Some("tok 123"), None).unwrap_err();
+        assert!(e.message.starts_with("the token contains spaces"), "{}", e.message);
+        let e = CallOptions::read(r#"{"credentials":{"accessKey":"AK","secretKey":"SK"}}"#, Some("t"), None)
+            .unwrap_err();
+        assert_eq!(e.message, "pass either `token` or `credentials`, not both");
     }
 
     #[test]

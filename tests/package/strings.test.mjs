@@ -82,3 +82,24 @@ test("a long response body with non-ASCII text past 64 characters is read exactl
   assert.equal(error.errorCode, "KooPhone.API.0042");
   assert.equal(error.errorMsg, message);
 });
+
+test("a call's token replaces its client's, whichever of them is a string or a function", async () => {
+  const endpoint = "http://127.0.0.1:9";
+  const sent = async (client, options) => {
+    const { fetch, seen } = echoFetch();
+    await client.batchStatus(["a"], { ...options, fetch });
+    assert.equal(seen.length, 1);
+    return seen[0].token;
+  };
+  const stringClient = lib.createClient({ token: "client-token", endpoint });
+  assert.equal(await sent(stringClient, {}), "client-token");
+  assert.equal(await sent(stringClient, { token: "call-token" }), "call-token");
+  assert.equal(await sent(stringClient, { token: () => "call-function-token" }), "call-function-token");
+  const functionClient = lib.createClient({ token: () => "client-function-token", endpoint });
+  assert.equal(await sent(functionClient, {}), "client-function-token");
+  assert.equal(await sent(functionClient, { token: "call-token" }), "call-token");
+  // A call's token of the wrong type is refused, not silently replaced by the client's.
+  const error = await stringClient.batchStatus(["a"], { token: 42 }).catch((e) => e);
+  assert.equal(error.code, "INVALID_ARGUMENT");
+  assert.match(error.message, /^`token` must be a string or a function returning one, got a number/);
+});
