@@ -131,7 +131,7 @@ async function run(start, readFirst, first, options, defaults, client, attach) {
       (ok, payload) => {
         live.delete(host);
         if (ok) resolve(payload);
-        else reject(fromPayload(payload));
+        else reject(withAbortReason(fromPayload(payload), described.handles.signal));
       },
       trapped,
     );
@@ -145,6 +145,20 @@ async function run(start, readFirst, first, options, defaults, client, attach) {
   });
   if (invalid && result !== null && typeof result === "object") result.invalid = invalid;
   return result;
+}
+
+/** An `ABORTED` error carries the signal's reason as its `cause`, as `fetch` rejects with it. */
+function withAbortReason(error, signal) {
+  if (error.code !== "ABORTED" || !signal) return error;
+  try {
+    const reason = signal.reason;
+    if (reason !== undefined) {
+      Object.defineProperty(error, "cause", { value: reason, writable: true, configurable: true, enumerable: false });
+    }
+  } catch {
+    // A signal whose reason cannot be read: the error stays as it is.
+  }
+  return error;
 }
 
 function withErrors(result) {

@@ -4,7 +4,7 @@ import assert from "node:assert/strict";
 import { createServer } from "node:net";
 import { lib, mockFor, opts, apiRequests, TOKEN } from "./support.mjs";
 
-const { batchStatus, prepareProgress, KooPhoneError } = lib;
+const { batchStatus, prepareProgress, waitPrepared, KooPhoneError } = lib;
 
 async function rejection(promise) {
   const error = await promise.then(
@@ -80,6 +80,26 @@ test("ABORTED: the signal cancels a call in flight", async (t) => {
   assert.ok(Date.now() - started < 1000);
   const already = await rejection(batchStatus(["id000"], opts(server, { signal: AbortSignal.abort() })));
   assert.equal(already.code, "ABORTED");
+});
+
+test("ABORTED carries the signal's reason as its cause", async (t) => {
+  const server = await mockFor(t, { count: 1 });
+  server.setFault({ type: "hang" });
+  const reason = new Error("user left the page");
+  const controller = new AbortController();
+  setTimeout(() => controller.abort(reason), 20);
+  const error = await rejection(batchStatus(["id000"], opts(server, { signal: controller.signal })));
+  assert.equal(error.code, "ABORTED");
+  assert.equal(error.cause, reason);
+  assert.deepEqual(error.toJSON().cause, { name: "Error", message: "user left the page" });
+  const timedOut = await rejection(batchStatus(["id000"], opts(server, { signal: AbortSignal.timeout(20) })));
+  assert.equal(timedOut.code, "ABORTED");
+  assert.equal(timedOut.cause?.name, "TimeoutError");
+  const waited = await rejection(
+    waitPrepared({ userId: "u1", instanceId: "id000" }, opts(server, { signal: AbortSignal.abort("stop") })),
+  );
+  assert.equal(waited.code, "ABORTED");
+  assert.equal(waited.cause, "stop");
 });
 
 test("HTTP: a wrong token gets 401 with the server's code and a hint", async (t) => {
