@@ -54,3 +54,6 @@ export interface ProxyResponse {
  * synchronously (a few milliseconds, once) so that they are checked before it returns.
  */
 export declare function createProxy(options: ProxyOptions): (req: ProxyRequest, res: ProxyResponse) => void;
+
+/** The largest request body the proxy accepts from a browser, in bytes (64 KiB); a larger one gets 413. */
+export declare const MAX_REQUEST_BYTES: number;

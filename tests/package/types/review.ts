@@ -2,6 +2,7 @@
 // What the runtime accepts and the typings once refused: createClient() with no options (the
 // entry defaults them to {}), and a KooPhoneError built with chunk errors, as fromJSON does.
 import { createClient, KooPhoneError, type BatchStatusResult, type KooPhoneErrorJSON } from "koophone-wasm";
+import { MAX_REQUEST_BYTES } from "koophone-wasm/proxy";
 
 export async function bare(ids: string[]): Promise<BatchStatusResult> {
   const client = createClient();
@@ -18,3 +19,6 @@ export function outage(first: KooPhoneError): KooPhoneError {
   console.log(back, error.errors?.[0]?.error.code);
   return error;
 }
+
+/** The proxy's body limit, exported at run time, is typed too. */
+export const bodyLimitKiB: number = MAX_REQUEST_BYTES / 1024;
