@@ -88,6 +88,8 @@ const tty = out.isTTY === true;
 const colour = tty && !process.env.NO_COLOR && (out.hasColors?.() ?? false);
 const controller = new AbortController();
 let interrupted = false;
+/** Which credentials the command uses (a key of CREDENTIAL_SOURCES), once read. */
+let credentialSource;
 
 // A reader that stops early (`koophone watch | head -1`) closes the pipe: stop quietly,
 // instead of dying on an unhandled EPIPE or watching on for nobody.
@@ -176,18 +178,32 @@ function iamOptions() {
   };
 }
 
+/** What the variables of each kind of credentials are, for the hint after a refusal (see `report`). */
+const CREDENTIAL_SOURCES = {
+  token: "the token comes from KOOPHONE_TOKEN",
+  keys: "the keys come from HUAWEICLOUD_SDK_AK, HUAWEICLOUD_SDK_SK and HUAWEICLOUD_SDK_PROJECT_ID",
+  iam: "the IAM login comes from KOOPHONE_IAM_DOMAIN, KOOPHONE_IAM_USER, KOOPHONE_IAM_PASSWORD, KOOPHONE_IAM_PROJECT and KOOPHONE_IAM_ENDPOINT",
+};
+
 function callOptions(values) {
   const endpoint = values.endpoint ?? env("KOOPHONE_ENDPOINT");
   const base = { signal: controller.signal, ...(endpoint ? { endpoint } : {}) };
-  if (env("KOOPHONE_TOKEN")) return { ...base, token: env("KOOPHONE_TOKEN") };
+  if (env("KOOPHONE_TOKEN")) {
+    credentialSource = "token";
+    return { ...base, token: env("KOOPHONE_TOKEN") };
+  }
   const ak = env("HUAWEICLOUD_SDK_AK");
   const sk = env("HUAWEICLOUD_SDK_SK");
   if (ak || sk) {
     if (!ak || !sk) throw new UsageError("AK/SK signing needs both HUAWEICLOUD_SDK_AK and HUAWEICLOUD_SDK_SK");
+    credentialSource = "keys";
     return { ...base, credentials: { accessKey: ak, secretKey: sk, projectId: env("HUAWEICLOUD_SDK_PROJECT_ID") } };
   }
   const iam = iamOptions();
-  if (iam) return { ...base, token: lib.iamTokenProvider(iam) };
+  if (iam) {
+    credentialSource = "iam";
+    return { ...base, token: lib.iamTokenProvider(iam) };
+  }
   throw new UsageError(`no credentials in the environment.\n\n${AUTH_HELP}`);
 }
 
@@ -369,6 +385,7 @@ async function token() {
   const iam = iamOptions();
   if (!iam)
     throw new UsageError(`\`koophone token\` logs in to IAM: set the KOOPHONE_IAM_* variables.\n\n${AUTH_HELP}`);
+  credentialSource = "iam";
   const value = await lib.iamTokenProvider(iam)({ forceRefresh: false });
   out.write(value + (tty ? "\n" : ""));
   return EXIT.OK;
@@ -394,6 +411,9 @@ function report(error) {
     error?.requestId && `request ${error.requestId}`,
   ].filter(Boolean);
   process.stderr.write(`koophone: ${message ?? String(error)}${details.length ? ` (${details.join(", ")})` : ""}\n`);
+  // The library names its own options; say which variables those were.
+  const refused = error?.code === "AUTH" || (error?.code === "HTTP" && [401, 403].includes(error.httpStatus));
+  if (refused && credentialSource) process.stderr.write(`koophone: ${CREDENTIAL_SOURCES[credentialSource]}\n`);
   if (error?.code === "INVALID_ARGUMENT") return EXIT.USAGE;
   if (error?.code === "WAIT_TIMEOUT") return EXIT.TIMEOUT;
   return EXIT.FAILED;

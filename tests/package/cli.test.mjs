@@ -163,7 +163,23 @@ test("AK/SK and IAM from the environment; `token` prints only the token", async 
   assert.equal(wrong.code, 1);
   assert.equal(wrong.stdout, "");
   assert.match(wrong.stderr, /^koophone: IAM refused the credentials .*\(code AUTH, HTTP 401/);
+  assert.match(
+    wrong.stderr,
+    /\nkoophone: the IAM login comes from KOOPHONE_IAM_DOMAIN, KOOPHONE_IAM_USER, KOOPHONE_IAM_PASSWORD/,
+  );
   assert.ok(!wrong.stderr.includes("Pw-cli-s3cret"));
+
+  const badKeys = await run(["status", "run00001"], {
+    env: {
+      HUAWEICLOUD_SDK_AK: KEY.accessKey,
+      HUAWEICLOUD_SDK_SK: "SK-cli-wrong-0123456789",
+      KOOPHONE_ENDPOINT: server.url,
+    },
+  });
+  assert.equal(badKeys.code, 1);
+  assert.match(badKeys.stderr, /HTTP 401/);
+  assert.match(badKeys.stderr, /\nkoophone: the keys come from HUAWEICLOUD_SDK_AK, HUAWEICLOUD_SDK_SK/);
+  assert.ok(!badKeys.stderr.includes("SK-cli-wrong"));
 });
 
 test("wait-prepared: progress lines, then ready (0), failed (1), timed out (4); a live line on a terminal", async (t) => {
@@ -243,7 +259,10 @@ test("API errors exit 1 with the code and request ID on stderr", async (t) => {
     env: { KOOPHONE_TOKEN: "wrong-token-0000", KOOPHONE_ENDPOINT: server.url },
   });
   assert.equal(r.code, 1);
-  assert.match(r.stderr, /^koophone: HTTP 401 .*\(code HTTP, HTTP 401, APIGW\.0301, request [0-9a-f-]{36}\)\n$/);
+  assert.match(
+    r.stderr,
+    /^koophone: HTTP 401 .*\(code HTTP, HTTP 401, APIGW\.0301, request [0-9a-f-]{36}\)\nkoophone: the token comes from KOOPHONE_TOKEN\n$/,
+  );
   assert.ok(!r.stderr.includes("wrong-token-0000"));
 });
 
