@@ -311,11 +311,19 @@ test("wait-state: all running (0), a failOn state (1), a timeout (4)", async (t)
 });
 
 test("watch: NDJSON change events when piped, until Ctrl-C (130)", async (t) => {
-  const server = await mock(t);
+  // The mock's clock stands still until the first event is out (see the terminal test below).
+  let now = Date.now();
+  let booted = false;
+  const server = await mock(t, { clock: () => now });
   const r = await run(["watch", "boot0001", "run00001", "--interval-ms", "100"], {
     env: tokenEnv(server),
     onOutput: (text, child) => {
-      if (text.trim().split("\n").length >= 2) child.kill("SIGINT");
+      const lines = text.trim().split("\n").length;
+      if (!booted) {
+        booted = true;
+        now += 1000;
+      }
+      if (lines >= 2) child.kill("SIGINT");
     },
   });
   assert.equal(r.code, 130);
@@ -338,7 +346,12 @@ test("watch: NDJSON change events when piped, until Ctrl-C (130)", async (t) => 
 });
 
 test("watch on a terminal redraws a live table each round, until Ctrl-C (130)", async (t) => {
-  const server = await mock(t);
+  // The mock's clock stands still until the first frame is drawn, so boot0001 is still
+  // starting in it however long the CLI takes to start under load (its timeline turns at
+  // 300 ms); then it moves on a second, and the next round sees boot0001 running.
+  let now = Date.now();
+  let booted = false;
+  const server = await mock(t, { clock: () => now });
   const CLEAR = "\x1b[H\x1b[2J";
   const colours = new RegExp(`${"\x1b"}\\[[0-9;]*m`, "g");
   let interrupted = false;
@@ -357,7 +370,14 @@ test("watch on a terminal redraws a live table each round, until Ctrl-C (130)", 
     env: tokenEnv(server),
     tty: true,
     // The second frame is boot0001's change: rounds without a change redraw nothing.
-    onOutput: (text) => text.split(CLEAR).length > 2 && interrupt(),
+    onOutput: (text) => {
+      const frames = text.split(CLEAR).length - 1;
+      if (frames >= 1 && !booted) {
+        booted = true;
+        now += 1000;
+      }
+      if (frames >= 2) interrupt();
+    },
   });
   assert.equal(r.code, 130, r.stdout + r.stderr);
   const frames = r.stdout
