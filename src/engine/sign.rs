@@ -279,13 +279,12 @@ pub fn sdk_date(now_ms: f64) -> Result<String, Error> {
     let year = yoe + era * 400 + i64::from(month <= 2);
     let (hour, minute, second) = (day_secs / 3_600, day_secs / 60 % 60, day_secs % 60);
     let mut date = String::with_capacity(16);
-    for (value, width) in [(year, 4), (month, 2), (day, 2), (hour, 2), (minute, 2), (second, 2)] {
+    for (value, mut unit) in [(year, 1000), (month, 10), (day, 10), (hour, 10), (minute, 10), (second, 10)] {
         // Every value is non-negative and within its width (years 1970 to 9999).
-        let digits = decimal(value);
-        for _ in digits.len()..width {
-            date.push('0');
+        while unit > 0 {
+            date.push(char::from(b'0' + (value / unit % 10) as u8));
+            unit /= 10;
         }
-        date.push_str(&digits);
         if date.len() == 8 {
             date.push('T');
         }
@@ -461,22 +460,25 @@ fn percent_encode(out: &mut String, bytes: &[u8], keep: u8) {
 
 /// `%XX` escapes decoded; the result must be UTF-8, as `decodeURIComponent` requires.
 fn percent_decode(text: &str) -> Result<Vec<u8>, Error> {
-    let bad = || Error::invalid("the URL query has a '%' not followed by two hex digits, or is not UTF-8");
     let (bytes, mut out, mut i) = (text.as_bytes(), Vec::with_capacity(text.len()), 0);
+    let hex = |at: usize| bytes.get(at).and_then(|&h| hex_digit(h));
+    let mut escapes_ok = true;
     while let Some(&b) = bytes.get(i) {
+        i += 1;
         if b == b'%' {
-            let digit = |at: usize| bytes.get(at).and_then(|&h| hex_digit(h)).ok_or_else(bad);
-            out.push(digit(i + 1)? << 4 | digit(i + 2)?);
-            i += 3;
+            match (hex(i), hex(i + 1)) {
+                (Some(high), Some(low)) => out.push(high << 4 | low),
+                _ => escapes_ok = false,
+            }
+            i += 2;
         } else {
             out.push(b);
-            i += 1;
         }
     }
-    if is_utf8(&out) {
+    if escapes_ok && is_utf8(&out) {
         Ok(out)
     } else {
-        Err(bad())
+        Err(Error::invalid("the URL query has a '%' not followed by two hex digits, or is not UTF-8"))
     }
 }
 
