@@ -81,15 +81,16 @@ pub fn sign_headers(
     body: &str,
     wall_ms: f64,
 ) -> Result<String, JsValue> {
-    let doc = json::parse(credentials).unwrap_or(Json::Null);
-    let keys = parse_credentials(&doc).map_err(|e| start_error(&e))?;
     let mut lines = headers.split('\n');
     // (name, String) pairs, as a built request holds them: one monomorphic `sign` in the wasm.
     let mut pairs = Vec::new();
     while let (Some(name), Some(value)) = (lines.next(), lines.next()) {
         pairs.push((name, value.to_owned()));
     }
-    let added = sign(&keys, method, url, &pairs, body.as_bytes(), wall_ms).map_err(|e| start_error(&e))?;
+    let doc = json::parse(credentials).unwrap_or(Json::Null);
+    let added = parse_credentials(&doc)
+        .and_then(|keys| sign(&keys, method, url, &pairs, body.as_bytes(), wall_ms))
+        .map_err(|e| start_error(&e))?;
     let mut out = String::with_capacity(512);
     for (name, value) in added {
         out.push_str(name);
