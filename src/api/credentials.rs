@@ -27,12 +27,18 @@ impl IamTokens {
         IamSession::from_json(options).map(|session| IamTokens { session }).map_err(|e| start_error(&e))
     }
 
-    /// `"U" + token` to use a cached token; `"F"` to send the request, `"J"`
-    /// to wait for the one in flight, each followed by the request as
+    /// `ask` 0 asks for a token, 1 asks with a forced refresh (the API refused
+    /// the last one), 2 forgets the cached token (answers "").
+    /// The answer: `"U" + token` to use a cached token; `"F"` to send the request,
+    /// `"J"` to wait for the one in flight, each followed by the request as
     /// `url\nbody` (the JSON body has no raw line break; it holds the password).
     /// Timeout and body cap: the constants in iam.js.
-    pub fn decide(&mut self, now_ms: f64, force_refresh: bool) -> String {
-        let kind = match self.session.decide(now_ms, force_refresh) {
+    pub fn decide(&mut self, now_ms: f64, ask: u8) -> String {
+        if ask == 2 {
+            self.session.invalidate();
+            return String::new();
+        }
+        let kind = match self.session.decide(now_ms, ask == 1) {
             CacheDecision::Use(token) => return cat(&["U", &token]),
             CacheDecision::Fetch => "F",
             CacheDecision::Join => "J",
@@ -63,10 +69,6 @@ impl IamTokens {
             Err(self.session.unreachable(transport_failure(failure, status, text)))
         };
         outcome.map_err(|e| start_error(&e))
-    }
-
-    pub fn invalidate(&mut self) {
-        self.session.invalidate();
     }
 }
 
