@@ -393,7 +393,7 @@ fn check_header(name: &str, lower: &str, value: &str) -> Result<(), Error> {
 /// Each path segment percent-encoded, with a trailing `/`.
 fn canonical_uri(out: &mut String, path: &str) {
     percent_encode(out, path.as_bytes(), b'/'); // the segments, joined with `/`
-    if !out.ends_with('/') {
+    if out.as_bytes().last() != Some(&b'/') {
         out.push('/');
     }
 }
