@@ -133,7 +133,8 @@ impl IamCredentials {
         let doc = json::parse(body).ok();
         let secret = Secret::everywhere(&self.password);
         let fail = |message: String| {
-            let mut e = Error { http_status: Some(status), ..Error::new(AUTH_ERROR, message) };
+            let mut e = Error::new(AUTH_ERROR, message);
+            e.http_status = Some(status);
             if let Some(doc) = &doc {
                 let error = doc.get("error");
                 let text = |outer: &str, inner: &str| {

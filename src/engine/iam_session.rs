@@ -151,7 +151,8 @@ impl IamSession {
             TransportFailure::Network(cause) => Some(cause),
             _ => None,
         };
-        let mut error = Error { cause, ..Error::new(AUTH_ERROR, message) };
+        let mut error = Error::new(AUTH_ERROR, message);
+        error.cause = cause;
         if let Some(secret) = &self.secret {
             error.redact(secret);
         }
