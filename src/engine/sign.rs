@@ -253,7 +253,11 @@ pub fn sign<K: AsRef<str>, V: AsRef<str>>(
 /// Sign a KooPhone request in place: AK/SK replaces the token, so any
 /// `X-Auth-Token` header is removed, then the headers of [`sign`] are appended.
 pub fn sign_request(request: &mut HttpRequest, creds: &AkSk, now_ms: f64) -> Result<(), Error> {
-    request.headers.retain(|(name, _)| !name.eq_ignore_ascii_case("x-auth-token"));
+    while let Some(at) =
+        request.headers.iter().position(|(name, _)| name.eq_ignore_ascii_case("x-auth-token"))
+    {
+        request.headers.remove(at);
+    }
     let added = sign(creds, "POST", &request.url, &request.headers, request.body.as_bytes(), now_ms)?;
     request.headers.extend(added);
     Ok(())
