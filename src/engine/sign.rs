@@ -408,7 +408,12 @@ fn canonical_query(out: &mut String, query: &str) -> Result<(), Error> {
     let mut pairs = Vec::new();
     for pair in query.split('&').filter(|p| !p.is_empty()) {
         let (key, value) = pair.split_once('=').unwrap_or((pair, ""));
-        pairs.push((percent_decode(key)?, percent_decode(value)?));
+        let (Some(key), Some(value)) = (percent_decode(key), percent_decode(value)) else {
+            return Err(Error::invalid(
+                "the URL query has a '%' not followed by two hex digits, or is not UTF-8",
+            ));
+        };
+        pairs.push((key, value));
     }
     if pairs.len() > MAX_SIGNED_ITEMS {
         return Err(Error::invalid(cat(&[
@@ -462,8 +467,9 @@ fn percent_encode(out: &mut String, bytes: &[u8], keep: u8) {
     }
 }
 
-/// `%XX` escapes decoded; the result must be UTF-8, as `decodeURIComponent` requires.
-fn percent_decode(text: &str) -> Result<Vec<u8>, Error> {
+/// `%XX` escapes decoded; `None` unless each `%` has two hex digits and the
+/// result is UTF-8, as `decodeURIComponent` requires.
+fn percent_decode(text: &str) -> Option<Vec<u8>> {
     let (bytes, mut out, mut i) = (text.as_bytes(), Vec::with_capacity(text.len()), 0);
     let hex = |at: usize| bytes.get(at).and_then(|&h| hex_digit(h));
     let mut escapes_ok = true;
@@ -479,11 +485,7 @@ fn percent_decode(text: &str) -> Result<Vec<u8>, Error> {
             out.push(b);
         }
     }
-    if escapes_ok && is_utf8(&out) {
-        Ok(out)
-    } else {
-        Err(Error::invalid("the URL query has a '%' not followed by two hex digits, or is not UTF-8"))
-    }
+    (escapes_ok && is_utf8(&out)).then_some(out)
 }
 
 fn hex_digit(h: u8) -> Option<u8> {
