@@ -307,21 +307,25 @@ struct UrlParts<'a> {
 
 impl<'a> UrlParts<'a> {
     fn split(url: &'a str) -> Result<UrlParts<'a>, Error> {
-        let bad = |why: &str| Error::invalid(cat(&["cannot sign the URL \"", url, "\": ", why]));
+        UrlParts::read(url).map_err(|why| Error::invalid(cat(&["cannot sign the URL \"", url, "\": ", why])))
+    }
+
+    /// The parts, or why the URL cannot be signed.
+    fn read(url: &'a str) -> Result<UrlParts<'a>, &'static str> {
         // No `split_once("://")`: a string pattern brings a two-way searcher to the wasm.
         let colon = url.bytes().position(|b| b == b':').unwrap_or(url.len());
         let (scheme, rest) = url.split_at_checked(colon).unwrap_or((url, ""));
-        let rest = rest.strip_prefix("://").ok_or_else(|| bad("it is not absolute"))?;
+        let rest = rest.strip_prefix("://").ok_or("it is not absolute")?;
         let default_port = match scheme.to_ascii_lowercase().as_str() {
             "https" => "443",
             "http" => "80",
-            _ => return Err(bad("only http and https URLs are signed")),
+            _ => return Err("only http and https URLs are signed"),
         };
         if rest.bytes().any(|b| b == b'#') {
-            return Err(bad("it has a fragment"));
+            return Err("it has a fragment");
         }
         let authority_end = rest.bytes().position(|b| b == b'/' || b == b'?').unwrap_or(rest.len());
-        let (authority, rest) = rest.split_at_checked(authority_end).ok_or_else(|| bad("bad host"))?;
+        let (authority, rest) = rest.split_at_checked(authority_end).ok_or("bad host")?;
         let (path, query) = rest.split_once('?').unwrap_or((rest, ""));
         // Bytes, not `rfind`: a reverse char searcher costs half a kilobyte of wasm.
         let (host, port) = match authority.bytes().rposition(|b| b == b':') {
@@ -339,12 +343,12 @@ impl<'a> UrlParts<'a> {
             }
         };
         if !host_ok {
-            return Err(bad("the host is missing or not plain ASCII letters, digits, dots and dashes"));
+            return Err("the host is missing or not plain ASCII letters, digits, dots and dashes");
         }
         let port_ok =
             port.bytes().all(|b| b.is_ascii_digit()) && matches!(port.parse::<u32>(), Ok(1..=65_535));
         if !port_ok {
-            return Err(bad("the port must be a number from 1 to 65535"));
+            return Err("the port must be a number from 1 to 65535");
         }
         let mut host = host.to_ascii_lowercase();
         if port != default_port {
@@ -357,12 +361,12 @@ impl<'a> UrlParts<'a> {
             .bytes()
             .all(|b| b >= 0x80 || b.is_ascii_alphanumeric() || b"-._~!$&()*+,;=:@%/".contains(&b));
         if !path_ok || path.split('/').any(|seg| seg == "." || seg == "..") {
-            return Err(bad(
+            return Err(
                 "its path has spaces, quotes, '.' or '..' segments, or other characters that get rewritten",
-            ));
+            );
         }
         if !query.bytes().all(|b| b.is_ascii_graphic() && b != b'+') {
-            return Err(bad("its query has spaces, non-ASCII characters or '+' (write %20 or %2B)"));
+            return Err("its query has spaces, non-ASCII characters or '+' (write %20 or %2B)");
         }
         Ok(UrlParts { host, path: if path.is_empty() { "/" } else { path }, query })
     }
