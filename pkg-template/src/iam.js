@@ -16,6 +16,10 @@ import { ArgumentError, readIamOptions } from "./args.js";
 /** Time limit of the IAM request, and the largest answer read (src/engine/iam_session.rs). */
 const IAM_TIMEOUT_MS = 10_000;
 const IAM_MAX_BODY_BYTES = 256 * 1024;
+/** What `IamTokens.decide` is asked: a token, a token after a refusal, or to forget the cached one. */
+const ASK = 0;
+const ASK_FORCED = 1;
+const FORGET = 2;
 
 /**
  * @param init     () => Promise<number>: loads the module; resolves with its instance number
@@ -97,7 +101,7 @@ export function makeIamTokenProvider(init, options, runningInstance) {
       // An unreadable request object: no forced refresh.
     }
     const s = await current();
-    const decision = s.decide(Date.now(), force);
+    const decision = s.decide(Date.now(), force ? ASK_FORCED : ASK);
     if (decision[0] === "U") return decision.slice(1);
     if (decision[0] === "J" && pending !== null) return pending;
     pending = request(s, decision.slice(1)).finally(() => {
@@ -108,7 +112,7 @@ export function makeIamTokenProvider(init, options, runningInstance) {
 
   return Object.defineProperty(token, "invalidate", {
     value() {
-      if (session !== null) session.invalidate();
+      if (session !== null) session.decide(0, FORGET);
     },
     enumerable: true,
   });

@@ -27,12 +27,18 @@ impl IamTokens {
         IamSession::from_json(options).map(|session| IamTokens { session }).map_err(|e| start_error(&e))
     }
 
-    /// `"U" + token` to use a cached token; `"F"` to send the request, `"J"`
-    /// to wait for the one in flight, each followed by the request as
+    /// `ask` 0 asks for a token, 1 asks with a forced refresh (the API refused
+    /// the last one), 2 forgets the cached token (answers "").
+    /// The answer: `"U" + token` to use a cached token; `"F"` to send the request,
+    /// `"J"` to wait for the one in flight, each followed by the request as
     /// `url\nbody` (the JSON body has no raw line break; it holds the password).
     /// Timeout and body cap: the constants in iam.js.
-    pub fn decide(&mut self, now_ms: f64, force_refresh: bool) -> String {
-        let kind = match self.session.decide(now_ms, force_refresh) {
+    pub fn decide(&mut self, now_ms: f64, ask: u8) -> String {
+        if ask == 2 {
+            self.session.invalidate();
+            return String::new();
+        }
+        let kind = match self.session.decide(now_ms, ask == 1) {
             CacheDecision::Use(token) => return cat(&["U", &token]),
             CacheDecision::Fetch => "F",
             CacheDecision::Join => "J",
@@ -64,10 +70,6 @@ impl IamTokens {
         };
         outcome.map_err(|e| start_error(&e))
     }
-
-    pub fn invalidate(&mut self) {
-        self.session.invalidate();
-    }
 }
 
 /// Sign a request with the described `credentials`: the headers to add
@@ -81,15 +83,16 @@ pub fn sign_headers(
     body: &str,
     wall_ms: f64,
 ) -> Result<String, JsValue> {
-    let doc = json::parse(credentials).unwrap_or(Json::Null);
-    let keys = parse_credentials(&doc).map_err(|e| start_error(&e))?;
     let mut lines = headers.split('\n');
     // (name, String) pairs, as a built request holds them: one monomorphic `sign` in the wasm.
     let mut pairs = Vec::new();
     while let (Some(name), Some(value)) = (lines.next(), lines.next()) {
         pairs.push((name, value.to_owned()));
     }
-    let added = sign(&keys, method, url, &pairs, body.as_bytes(), wall_ms).map_err(|e| start_error(&e))?;
+    let doc = json::parse(credentials).unwrap_or(Json::Null);
+    let added = parse_credentials(&doc)
+        .and_then(|keys| sign(&keys, method, url, &pairs, body.as_bytes(), wall_ms))
+        .map_err(|e| start_error(&e))?;
     let mut out = String::with_capacity(512);
     for (name, value) in added {
         out.push_str(name);

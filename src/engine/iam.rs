@@ -76,12 +76,16 @@ impl IamCredentials {
         project: ProjectScope,
         iam_endpoint: Option<&str>,
     ) -> Result<IamCredentials, Error> {
-        check_field("domainName", domain_name)?;
-        check_field("userName", user_name)?;
-        check_field("password", password)?;
+        let check = |field: &str, value: &str| match field_complaint(value) {
+            Some(complaint) => Err(Error::invalid(cat(&[field, complaint]))),
+            None => Ok(()),
+        };
+        check("domainName", domain_name)?;
+        check("userName", user_name)?;
+        check("password", password)?;
         match &project {
-            ProjectScope::Name(name) => check_field("projectName", name)?,
-            ProjectScope::Id(id) => check_field("projectId", id)?,
+            ProjectScope::Name(name) => check("projectName", name)?,
+            ProjectScope::Id(id) => check("projectId", id)?,
         }
         let endpoint = parse_endpoint(iam_endpoint.unwrap_or(DEFAULT_IAM_ENDPOINT), None)
             .map_err(|e| Error::invalid(cat(&["iamEndpoint: ", &e.message])))?;
@@ -133,7 +137,8 @@ impl IamCredentials {
         let doc = json::parse(body).ok();
         let secret = Secret::everywhere(&self.password);
         let fail = |message: String| {
-            let mut e = Error { http_status: Some(status), ..Error::new(AUTH_ERROR, message) };
+            let mut e = Error::new(AUTH_ERROR, message);
+            e.http_status = Some(status);
             if let Some(doc) = &doc {
                 let error = doc.get("error");
                 let text = |outer: &str, inner: &str| {
@@ -184,22 +189,17 @@ impl IamCredentials {
     }
 }
 
-fn check_field(field: &str, value: &str) -> Result<(), Error> {
+/// What is wrong with a field's value, after its name; `None` when it is usable.
+fn field_complaint(value: &str) -> Option<&'static str> {
     if value.is_empty() {
-        return Err(Error::invalid(cat(&[field, " is empty"])));
+        Some(" is empty")
+    } else if value.len() > MAX_FIELD_BYTES {
+        Some(" is longer than 1024 bytes") // MAX_FIELD_BYTES (a test checks it)
+    } else if value.chars().any(char::is_control) {
+        Some(" contains control characters or line breaks")
+    } else {
+        None
     }
-    if value.len() > MAX_FIELD_BYTES {
-        return Err(Error::invalid(cat(&[
-            field,
-            " is longer than ",
-            &decimal(MAX_FIELD_BYTES as i64),
-            " bytes",
-        ])));
-    }
-    if value.chars().any(char::is_control) {
-        return Err(Error::invalid(cat(&[field, " contains control characters or line breaks"])));
-    }
-    Ok(())
 }
 
 /// The token request. Its `Debug` output leaves out the body, which holds the password.
@@ -441,4 +441,19 @@ pub fn parse_iso8601_ms(text: &str) -> Option<f64> {
     let days = era * 146_097 + doe - 719_468;
     let secs = days * 86_400 + hour * 3_600 + minute * 60 + second - offset_minutes * 60;
     Some((secs * 1000 + millis) as f64)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_field_too_long_names_the_limit() {
+        let long = "p".repeat(MAX_FIELD_BYTES + 1);
+        let e = IamCredentials::new("d", "u", &long, ProjectScope::Id("x".into()), None).unwrap_err();
+        let expected = cat(&["password is longer than ", &decimal(MAX_FIELD_BYTES as i64), " bytes"]);
+        assert_eq!(e.message, expected);
+        let fits = "p".repeat(MAX_FIELD_BYTES);
+        assert!(IamCredentials::new("d", "u", &fits, ProjectScope::Id("x".into()), None).is_ok());
+    }
 }

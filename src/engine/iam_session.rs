@@ -15,7 +15,7 @@ use crate::engine::iam::{
 };
 use crate::engine::json::{self, Json};
 use crate::engine::options::{unknown_name, DEFAULT_TIMEOUT_MS};
-use crate::engine::output::{cat, decimal};
+use crate::engine::output::cat;
 use crate::engine::redact::Secret;
 use crate::prelude::*;
 
@@ -134,24 +134,25 @@ impl IamSession {
 
     /// The request failed before an answer: an `AUTH` error saying how.
     pub fn unreachable(&mut self, failure: TransportFailure) -> Error {
-        let url = &self.request.url;
-        let (what, cause) = match failure {
+        const FAILED: &str = "the IAM token request failed: ";
+        let message = match &failure {
             TransportFailure::Network(cause) => {
-                (cat(&["could not reach IAM at ", url, ": ", &cause.message]), Some(cause))
+                cat(&[FAILED, "could not reach IAM at ", &self.request.url, ": ", &cause.message])
             }
-            TransportFailure::Timeout => {
-                (cat(&["IAM did not answer within ", &decimal(self.timeout_ms() as i64), " ms"]), None)
-            }
+            // The numbers are DEFAULT_TIMEOUT_MS and MAX_IAM_BODY_BYTES (a test checks them).
+            TransportFailure::Timeout => cat(&[FAILED, "IAM did not answer within 10000 ms"]),
             TransportFailure::Redirect(_) => {
-                ("IAM answered with a redirect, which is never followed".to_owned(), None)
+                cat(&[FAILED, "IAM answered with a redirect, which is never followed"])
             }
-            TransportFailure::TooLarge(_) => {
-                (cat(&["IAM's answer is larger than ", &decimal(MAX_IAM_BODY_BYTES as i64), " bytes"]), None)
-            }
-            TransportFailure::NotAResponse(what) => (cat(&["unexpected response from fetch: ", &what]), None),
+            TransportFailure::TooLarge(_) => cat(&[FAILED, "IAM's answer is larger than 262144 bytes"]),
+            TransportFailure::NotAResponse(what) => cat(&[FAILED, "unexpected response from fetch: ", what]),
         };
-        let mut error =
-            Error { cause, ..Error::new(AUTH_ERROR, cat(&["the IAM token request failed: ", &what])) };
+        let cause = match failure {
+            TransportFailure::Network(cause) => Some(cause),
+            _ => None,
+        };
+        let mut error = Error::new(AUTH_ERROR, message);
+        error.cause = cause;
         if let Some(secret) = &self.secret {
             error.redact(secret);
         }
@@ -209,6 +210,25 @@ mod tests {
         );
         assert!(!format!("{e:?}").contains("Pa55-w0rd!"), "{e:?}");
         assert!(!format!("{s:?}").contains("Pa55-w0rd!"));
+    }
+
+    #[test]
+    fn timeouts_and_oversized_answers_name_the_limits() {
+        use crate::engine::output::decimal;
+        let mut s = IamSession::from_json(OPTIONS).unwrap();
+        let failed = "the IAM token request failed: ";
+        let e = s.unreachable(TransportFailure::Timeout);
+        let timeout = decimal(i64::from(DEFAULT_TIMEOUT_MS));
+        assert_eq!(e.message, cat(&[failed, "IAM did not answer within ", &timeout, " ms"]));
+        assert_eq!(s.timeout_ms(), DEFAULT_TIMEOUT_MS);
+        let e = s.unreachable(TransportFailure::TooLarge(201));
+        let cap = decimal(i64::from(MAX_IAM_BODY_BYTES));
+        assert_eq!(e.message, cat(&[failed, "IAM's answer is larger than ", &cap, " bytes"]));
+        let e = s.unreachable(TransportFailure::Redirect(Some(302)));
+        assert_eq!(e.message, cat(&[failed, "IAM answered with a redirect, which is never followed"]));
+        let e = s.unreachable(TransportFailure::NotAResponse("a string".into()));
+        assert_eq!(e.message, cat(&[failed, "unexpected response from fetch: a string"]));
+        assert_eq!((e.kind, e.cause), (ErrorKind::Auth, None));
     }
 
     #[test]

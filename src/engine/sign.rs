@@ -22,8 +22,7 @@ use crate::engine::output::{cat, decimal};
 use crate::engine::request::HttpRequest;
 use crate::prelude::*;
 use core::cmp::Ordering;
-use hmac::{Mac, SimpleHmac};
-use sha2::{Digest, Sha256};
+use sha2::digest::generic_array::GenericArray;
 use std::fmt;
 
 /// The scheme name, first word of the `Authorization` header.
@@ -243,7 +242,7 @@ pub fn sign<K: AsRef<str>, V: AsRef<str>>(
 
     let mut string_to_sign = cat(&[ALGORITHM, "\n", &date, "\n"]);
     push_sha256_hex(&mut string_to_sign, canonical.as_bytes());
-    let signature = hmac_sha256(creds.secret_key.as_bytes(), string_to_sign.as_bytes())?;
+    let signature = hmac_sha256(creds.secret_key.as_bytes(), string_to_sign.as_bytes());
     let mut authorization =
         cat(&[ALGORITHM, " Access=", &creds.access_key, ", SignedHeaders=", &signed_names, ", Signature="]);
     push_hex(&mut authorization, &signature);
@@ -254,7 +253,11 @@ pub fn sign<K: AsRef<str>, V: AsRef<str>>(
 /// Sign a KooPhone request in place: AK/SK replaces the token, so any
 /// `X-Auth-Token` header is removed, then the headers of [`sign`] are appended.
 pub fn sign_request(request: &mut HttpRequest, creds: &AkSk, now_ms: f64) -> Result<(), Error> {
-    request.headers.retain(|(name, _)| !name.eq_ignore_ascii_case("x-auth-token"));
+    while let Some(at) =
+        request.headers.iter().position(|(name, _)| name.eq_ignore_ascii_case("x-auth-token"))
+    {
+        request.headers.remove(at);
+    }
     let added = sign(creds, "POST", &request.url, &request.headers, request.body.as_bytes(), now_ms)?;
     request.headers.extend(added);
     Ok(())
@@ -280,13 +283,12 @@ pub fn sdk_date(now_ms: f64) -> Result<String, Error> {
     let year = yoe + era * 400 + i64::from(month <= 2);
     let (hour, minute, second) = (day_secs / 3_600, day_secs / 60 % 60, day_secs % 60);
     let mut date = String::with_capacity(16);
-    for (value, width) in [(year, 4), (month, 2), (day, 2), (hour, 2), (minute, 2), (second, 2)] {
+    for (value, mut unit) in [(year, 1000), (month, 10), (day, 10), (hour, 10), (minute, 10), (second, 10)] {
         // Every value is non-negative and within its width (years 1970 to 9999).
-        let digits = decimal(value);
-        for _ in digits.len()..width {
-            date.push('0');
+        while unit > 0 {
+            date.push(char::from(b'0' + (value / unit % 10) as u8));
+            unit /= 10;
         }
-        date.push_str(&digits);
         if date.len() == 8 {
             date.push('T');
         }
@@ -305,21 +307,25 @@ struct UrlParts<'a> {
 
 impl<'a> UrlParts<'a> {
     fn split(url: &'a str) -> Result<UrlParts<'a>, Error> {
-        let bad = |why: &str| Error::invalid(cat(&["cannot sign the URL \"", url, "\": ", why]));
+        UrlParts::read(url).map_err(|why| Error::invalid(cat(&["cannot sign the URL \"", url, "\": ", why])))
+    }
+
+    /// The parts, or why the URL cannot be signed.
+    fn read(url: &'a str) -> Result<UrlParts<'a>, &'static str> {
         // No `split_once("://")`: a string pattern brings a two-way searcher to the wasm.
         let colon = url.bytes().position(|b| b == b':').unwrap_or(url.len());
         let (scheme, rest) = url.split_at_checked(colon).unwrap_or((url, ""));
-        let rest = rest.strip_prefix("://").ok_or_else(|| bad("it is not absolute"))?;
+        let rest = rest.strip_prefix("://").ok_or("it is not absolute")?;
         let default_port = match scheme.to_ascii_lowercase().as_str() {
             "https" => "443",
             "http" => "80",
-            _ => return Err(bad("only http and https URLs are signed")),
+            _ => return Err("only http and https URLs are signed"),
         };
         if rest.bytes().any(|b| b == b'#') {
-            return Err(bad("it has a fragment"));
+            return Err("it has a fragment");
         }
         let authority_end = rest.bytes().position(|b| b == b'/' || b == b'?').unwrap_or(rest.len());
-        let (authority, rest) = rest.split_at_checked(authority_end).ok_or_else(|| bad("bad host"))?;
+        let (authority, rest) = rest.split_at_checked(authority_end).ok_or("bad host")?;
         let (path, query) = rest.split_once('?').unwrap_or((rest, ""));
         // Bytes, not `rfind`: a reverse char searcher costs half a kilobyte of wasm.
         let (host, port) = match authority.bytes().rposition(|b| b == b':') {
@@ -337,12 +343,12 @@ impl<'a> UrlParts<'a> {
             }
         };
         if !host_ok {
-            return Err(bad("the host is missing or not plain ASCII letters, digits, dots and dashes"));
+            return Err("the host is missing or not plain ASCII letters, digits, dots and dashes");
         }
         let port_ok =
             port.bytes().all(|b| b.is_ascii_digit()) && matches!(port.parse::<u32>(), Ok(1..=65_535));
         if !port_ok {
-            return Err(bad("the port must be a number from 1 to 65535"));
+            return Err("the port must be a number from 1 to 65535");
         }
         let mut host = host.to_ascii_lowercase();
         if port != default_port {
@@ -355,12 +361,12 @@ impl<'a> UrlParts<'a> {
             .bytes()
             .all(|b| b >= 0x80 || b.is_ascii_alphanumeric() || b"-._~!$&()*+,;=:@%/".contains(&b));
         if !path_ok || path.split('/').any(|seg| seg == "." || seg == "..") {
-            return Err(bad(
+            return Err(
                 "its path has spaces, quotes, '.' or '..' segments, or other characters that get rewritten",
-            ));
+            );
         }
         if !query.bytes().all(|b| b.is_ascii_graphic() && b != b'+') {
-            return Err(bad("its query has spaces, non-ASCII characters or '+' (write %20 or %2B)"));
+            return Err("its query has spaces, non-ASCII characters or '+' (write %20 or %2B)");
         }
         Ok(UrlParts { host, path: if path.is_empty() { "/" } else { path }, query })
     }
@@ -395,7 +401,7 @@ fn check_header(name: &str, lower: &str, value: &str) -> Result<(), Error> {
 /// Each path segment percent-encoded, with a trailing `/`.
 fn canonical_uri(out: &mut String, path: &str) {
     percent_encode(out, path.as_bytes(), b'/'); // the segments, joined with `/`
-    if !out.ends_with('/') {
+    if out.as_bytes().last() != Some(&b'/') {
         out.push('/');
     }
 }
@@ -406,7 +412,12 @@ fn canonical_query(out: &mut String, query: &str) -> Result<(), Error> {
     let mut pairs = Vec::new();
     for pair in query.split('&').filter(|p| !p.is_empty()) {
         let (key, value) = pair.split_once('=').unwrap_or((pair, ""));
-        pairs.push((percent_decode(key)?, percent_decode(value)?));
+        let (Some(key), Some(value)) = (percent_decode(key), percent_decode(value)) else {
+            return Err(Error::invalid(
+                "the URL query has a '%' not followed by two hex digits, or is not UTF-8",
+            ));
+        };
+        pairs.push((key, value));
     }
     if pairs.len() > MAX_SIGNED_ITEMS {
         return Err(Error::invalid(cat(&[
@@ -460,25 +471,25 @@ fn percent_encode(out: &mut String, bytes: &[u8], keep: u8) {
     }
 }
 
-/// `%XX` escapes decoded; the result must be UTF-8, as `decodeURIComponent` requires.
-fn percent_decode(text: &str) -> Result<Vec<u8>, Error> {
-    let bad = || Error::invalid("the URL query has a '%' not followed by two hex digits, or is not UTF-8");
+/// `%XX` escapes decoded; `None` unless each `%` has two hex digits and the
+/// result is UTF-8, as `decodeURIComponent` requires.
+fn percent_decode(text: &str) -> Option<Vec<u8>> {
     let (bytes, mut out, mut i) = (text.as_bytes(), Vec::with_capacity(text.len()), 0);
+    let hex = |at: usize| bytes.get(at).and_then(|&h| hex_digit(h));
+    let mut escapes_ok = true;
     while let Some(&b) = bytes.get(i) {
+        i += 1;
         if b == b'%' {
-            let digit = |at: usize| bytes.get(at).and_then(|&h| hex_digit(h)).ok_or_else(bad);
-            out.push(digit(i + 1)? << 4 | digit(i + 2)?);
-            i += 3;
+            match (hex(i), hex(i + 1)) {
+                (Some(high), Some(low)) => out.push(high << 4 | low),
+                _ => escapes_ok = false,
+            }
+            i += 2;
         } else {
             out.push(b);
-            i += 1;
         }
     }
-    if is_utf8(&out) {
-        Ok(out)
-    } else {
-        Err(bad())
-    }
+    (escapes_ok && is_utf8(&out)).then_some(out)
 }
 
 fn hex_digit(h: u8) -> Option<u8> {
@@ -531,15 +542,49 @@ fn insertion_sort<T>(items: &mut [T], less: impl Fn(&T, &T) -> bool) {
 
 /// The lower-case hex SHA-256 of `bytes`, appended to `out`.
 fn push_sha256_hex(out: &mut String, bytes: &[u8]) {
-    push_hex(out, &Sha256::digest(bytes));
+    push_hex(out, &sha256(&[bytes]));
 }
 
-/// HMAC-SHA256 of `message` keyed with `key`.
-fn hmac_sha256(key: &[u8], message: &[u8]) -> Result<[u8; 32], Error> {
-    let mut mac = <SimpleHmac<Sha256> as Mac>::new_from_slice(key)
-        .map_err(|_| Error::invalid("secretKey cannot be used as an HMAC key"))?;
-    mac.update(message);
-    Ok(mac.finalize().into_bytes().into())
+/// SHA-256 of the concatenation of `parts` (FIPS 180-4 padding around the
+/// crate's compression function: one small copy in the wasm for the body, the
+/// canonical request and both HMAC passes).
+fn sha256(parts: &[&[u8]]) -> [u8; 32] {
+    let mut data = parts.concat();
+    let bits = data.len() as u64 * 8;
+    data.push(0x80);
+    data.resize((data.len() + 8).next_multiple_of(64) - 8, 0);
+    for shift in (0..8).rev() {
+        data.push((bits >> (8 * shift)) as u8); // big-endian: smaller than a byte swap in wasm
+    }
+    let mut state: [u32; 8] = [
+        0x6a09_e667,
+        0xbb67_ae85,
+        0x3c6e_f372,
+        0xa54f_f53a,
+        0x510e_527f,
+        0x9b05_688c,
+        0x1f83_d9ab,
+        0x5be0_cd19,
+    ];
+    for block in data.chunks_exact(64) {
+        sha2::compress256(&mut state, core::slice::from_ref(GenericArray::from_slice(block)));
+    }
+    let mut digest = [0u8; 32];
+    for (out, word) in digest.chunks_exact_mut(4).zip(state) {
+        out.copy_from_slice(&word.to_be_bytes());
+    }
+    digest
+}
+
+/// HMAC-SHA256 of `message` keyed with `key` (RFC 2104).
+fn hmac_sha256(key: &[u8], message: &[u8]) -> [u8; 32] {
+    let mut block = [0u8; 64];
+    match block.get_mut(..key.len()) {
+        Some(start) => start.copy_from_slice(key),
+        None => block[..32].copy_from_slice(&sha256(&[key])),
+    }
+    let inner = sha256(&[&block.map(|b| b ^ 0x36), message]);
+    sha256(&[&block.map(|b| b ^ 0x5c), &inner])
 }
 
 fn push_hex(out: &mut String, bytes: &[u8]) {
@@ -629,6 +674,44 @@ mod tests {
             "SDK-HMAC-SHA256 Access=AK, SignedHeaders=host;x-sdk-date, \
              Signature=7f594324ac29bc4c45d1a46d4249d5f425873e33443c641c084d548422edcf72"
         );
+    }
+
+    #[test]
+    fn sha256_agrees_with_the_crates_hasher_across_block_boundaries() {
+        use sha2::{Digest, Sha256};
+        let bytes: Vec<u8> = (0..300u32).map(|i| (i * 7 + 3) as u8).collect();
+        for len in 0..=bytes.len() {
+            let (a, b) = bytes[..len].split_at(len / 3);
+            let expected: [u8; 32] = Sha256::digest(&bytes[..len]).into();
+            assert_eq!(sha256(&[a, b]), expected, "{len} bytes");
+        }
+    }
+
+    #[test]
+    fn hmac_matches_rfc_4231_and_long_keys_are_hashed_first() {
+        let hex = |key: &[u8], message: &[u8]| {
+            let mut out = String::new();
+            push_hex(&mut out, &hmac_sha256(key, message));
+            out
+        };
+        // RFC 4231 test cases 1, 2 and 6; then keys of exactly one block and one byte more (Python's hmac).
+        assert_eq!(
+            hex(&[0x0b; 20], b"Hi There"),
+            "b0344c61d8db38535ca8afceaf0bf12b881dc200c9833da726e9376c2e32cff7"
+        );
+        assert_eq!(
+            hex(b"Jefe", b"what do ya want for nothing?"),
+            "5bdcc146bf60754e6a042426089575c75a003f089d2739839dec58b964ec3843"
+        );
+        assert_eq!(
+            hex(&[0xaa; 131], b"Test Using Larger Than Block-Size Key - Hash Key First"),
+            "60e431591ee0b67f0d8a26aacbf5b77f8e0bc6213728c5140546040f0ee37f54"
+        );
+        assert_eq!(
+            hex(&[0xaa; 64], &[b'x'; 200]),
+            "195d3c6f6ae442a555518c607580f7e912914e7e4dea6e891e8cff56abc6d91f"
+        );
+        assert_eq!(hex(&[b'k'; 65], b""), "41f1c4cc3107cd5b8d92460f61032902bfdb06484eef17e861b83a5012d3b7f3");
     }
 
     #[test]
