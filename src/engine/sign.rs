@@ -550,12 +550,10 @@ fn push_sha256_hex(out: &mut String, bytes: &[u8]) {
 /// canonical request and both HMAC passes).
 fn sha256(parts: &[&[u8]]) -> [u8; 32] {
     let mut data = parts.concat();
-    let bits = data.len() as u64 * 8;
+    let bits = (data.len() as u64 * 8).to_be_bytes();
     data.push(0x80);
     data.resize((data.len() + 8).next_multiple_of(64) - 8, 0);
-    for shift in (0..8).rev() {
-        data.push((bits >> (8 * shift)) as u8); // big-endian: smaller than a byte swap in wasm
-    }
+    data.extend_from_slice(&bits);
     let mut state: [u32; 8] = [
         0x6a09_e667,
         0xbb67_ae85,
