@@ -664,50 +664,48 @@ impl Request {
 
 /// The error of a transport failure of the attempt with `request_id`.
 pub fn transport_error(failure: TransportFailure, url: &str, timeout_ms: u32) -> Error {
-    match failure {
-        TransportFailure::Network(cause) => Error {
-            message: cat(&[
+    let mut cause = None;
+    let (kind, message, http_status) = match failure {
+        TransportFailure::Network(failure) => {
+            let message = cat(&[
                 "could not reach KooPhone at ",
                 url,
                 ": ",
-                &cause.message,
+                &failure.message,
                 ". In a browser this is also how a CORS refusal looks: \
                  check the endpoint, or route through a same-origin proxy",
-            ]),
-            cause: Some(cause),
-            ..Error::new(ErrorKind::Network, "")
-        },
+            ]);
+            cause = Some(failure);
+            (ErrorKind::Network, message, None)
+        }
         TransportFailure::Timeout => {
             let ms = decimal(i64::from(timeout_ms));
-            Error::new(ErrorKind::Timeout, cat(&["no complete response within timeoutMs (", &ms, " ms)"]))
+            (ErrorKind::Timeout, cat(&["no complete response within timeoutMs (", &ms, " ms)"]), None)
         }
-        TransportFailure::Redirect(status) => Error {
-            http_status: status,
-            ..Error::new(
-                ErrorKind::Redirect,
-                cat(&[
-                    "KooPhone at ",
-                    url,
-                    " answered with a redirect",
-                    &status.map(|s| cat(&[" (HTTP ", &decimal(i64::from(s)), ")"])).unwrap_or_default(),
-                    "; requests are never re-sent to another URL \
-                     (the token would go with them): set `endpoint` to the final URL",
-                ]),
-            )
-        },
-        TransportFailure::TooLarge(status) => Error {
-            http_status: Some(status),
-            ..Error::new(
-                ErrorKind::BadResponse,
-                cat(&[
-                    "the response body is larger than ",
-                    &decimal(MAX_BODY_BYTES as i64),
-                    " bytes; stopped reading it",
-                ]),
-            )
-        },
+        TransportFailure::Redirect(status) => (
+            ErrorKind::Redirect,
+            cat(&[
+                "KooPhone at ",
+                url,
+                " answered with a redirect",
+                &status.map(|s| cat(&[" (HTTP ", &decimal(i64::from(s)), ")"])).unwrap_or_default(),
+                "; requests are never re-sent to another URL \
+                 (the token would go with them): set `endpoint` to the final URL",
+            ]),
+            status,
+        ),
+        TransportFailure::TooLarge(status) => (
+            ErrorKind::BadResponse,
+            cat(&[
+                "the response body is larger than ",
+                &decimal(MAX_BODY_BYTES as i64),
+                " bytes; stopped reading it",
+            ]),
+            Some(status),
+        ),
         TransportFailure::NotAResponse(what) => {
-            Error::new(ErrorKind::BadResponse, cat(&["unexpected response from fetch: ", &what]))
+            (ErrorKind::BadResponse, cat(&["unexpected response from fetch: ", &what]), None)
         }
-    }
+    };
+    Error { http_status, cause, ..Error::new(kind, message) }
 }
