@@ -32,7 +32,7 @@ pub struct Secret {
     /// Mask whole occurrences even inside words (passwords, secret keys).
     everywhere: bool,
     /// Every `FRAGMENT_CHARS`-character window of the token, packed and sorted.
-    fragments: Vec<u128>,
+    fragments: Vec<Fragment>,
 }
 
 impl std::fmt::Debug for Secret {
@@ -51,7 +51,7 @@ impl Secret {
             return None;
         }
         let token: Vec<char> = token.chars().collect();
-        let mut fragments: Vec<u128> =
+        let mut fragments: Vec<Fragment> =
             token.windows(FRAGMENT_CHARS).filter_map(|w| pack(w.iter().copied())).collect();
         heap_sort(&mut fragments, |a, b| a < b);
         fragments.dedup();
@@ -134,11 +134,18 @@ impl Secret {
     }
 }
 
-/// A window of ASCII characters as one number (`None` if any is not ASCII:
+/// A window of ASCII characters as its bytes (`None` if any is not ASCII:
 /// tokens are printable ASCII, so such a window cannot be part of one).
-fn pack(window: impl Iterator<Item = char>) -> Option<u128> {
-    window.into_iter().try_fold(0u128, |acc, c| c.is_ascii().then_some((acc << 8) | c as u128))
+fn pack(window: impl Iterator<Item = char>) -> Option<Fragment> {
+    let mut key = [0; FRAGMENT_CHARS];
+    for (k, c) in key.iter_mut().zip(window) {
+        *k = u8::try_from(c).ok().filter(u8::is_ascii)?;
+    }
+    Some(key)
 }
+
+/// A window of the token, as its ASCII bytes.
+type Fragment = [u8; FRAGMENT_CHARS];
 
 /// The characters of `text` with JSON string escapes decoded, each with the
 /// byte range of its escape. Backslashes that start no valid escape stay as
