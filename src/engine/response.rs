@@ -219,20 +219,24 @@ fn bad_response(what: String, request_id: &str, resp: &RawResponse) -> Error {
 pub fn excerpt(body: &str) -> String {
     const MAX_CHARS: usize = 120;
     let mut out = String::new();
-    let mut count = 0;
-    for word in body.split_whitespace() {
-        if count > 0 {
+    let (mut count, mut space) = (0, false);
+    for c in body.chars() {
+        // Runs of whitespace become one space between words.
+        if c.is_whitespace() {
+            space = count > 0;
+            continue;
+        }
+        if space {
             out.push(' ');
             count += 1;
+            space = false;
         }
-        for c in word.chars() {
-            if count >= MAX_CHARS {
-                out.push('…');
-                return out;
-            }
-            out.push(if c.is_control() { ' ' } else { c });
-            count += 1;
+        if count >= MAX_CHARS {
+            out.push('…');
+            return out;
         }
+        out.push(if c.is_control() { ' ' } else { c });
+        count += 1;
     }
     if out.is_empty() {
         out.push_str("(empty)");
