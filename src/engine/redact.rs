@@ -153,7 +153,7 @@ type Fragment = [u8; FRAGMENT_CHARS];
 fn json_unescaped(text: &str) -> Vec<Spanned> {
     let bytes = text.as_bytes();
     let mut out = Vec::with_capacity(text.len());
-    let mut chars = text.char_indices().peekable();
+    let mut chars = text.char_indices();
     while let Some((i, c)) = chars.next() {
         if c != '\\' {
             out.push((c, i, i + c.len_utf8()));
