@@ -51,8 +51,10 @@ impl Secret {
             return None;
         }
         let token: Vec<char> = token.chars().collect();
-        let mut fragments: Vec<Fragment> =
-            token.windows(FRAGMENT_CHARS).filter_map(|w| pack(w.iter().copied())).collect();
+        let mut fragments = Vec::new();
+        for window in token.windows(FRAGMENT_CHARS) {
+            fragments.extend(pack(window.iter().copied()));
+        }
         heap_sort(&mut fragments, |a, b| a < b);
         fragments.dedup();
         Some(Secret { token, everywhere: false, fragments })
