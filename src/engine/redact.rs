@@ -81,7 +81,10 @@ impl Secret {
 
     /// `text` scrubbed, or `None` when nothing in it is masked.
     fn masked(&self, text: &str) -> Option<String> {
-        let raw: Vec<Spanned> = text.char_indices().map(|(i, c)| (c, i, i + c.len_utf8())).collect();
+        let mut raw = Vec::with_capacity(text.len());
+        for (i, c) in text.char_indices() {
+            raw.push((c, i, i + c.len_utf8()));
+        }
         let mut spans = self.find(&raw);
         if text.contains('\\') {
             spans.extend(self.find(&json_unescaped(text)));
