@@ -50,7 +50,11 @@ impl Secret {
         if token.is_empty() {
             return None;
         }
-        let token: Vec<char> = token.chars().collect();
+        let mut chars = Vec::with_capacity(token.len());
+        for c in token.chars() {
+            chars.push(c);
+        }
+        let token = chars;
         let mut fragments = Vec::new();
         for window in token.windows(FRAGMENT_CHARS) {
             fragments.extend(pack(window.iter().copied()));
