@@ -166,17 +166,19 @@ impl Error {
     /// Scrub `secret` from every text of this error (and of its chunk errors).
     pub fn redact(&mut self, secret: &Secret) {
         secret.scrub_in_place(&mut self.message);
-        let optional = [
-            self.error_code.as_mut(),
-            self.error_msg.as_mut(),
-            self.request_id.as_mut(),
-            self.server_request_id.as_mut(),
-        ];
-        for text in optional.into_iter().flatten() {
-            secret.scrub_in_place(text);
-        }
         if let Some(cause) = &mut self.cause {
-            for text in [&mut cause.name, &mut cause.message].into_iter().chain(cause.code.as_mut()) {
+            secret.scrub_in_place(&mut cause.name);
+            secret.scrub_in_place(&mut cause.message);
+            if let Some(code) = &mut cause.code {
+                secret.scrub_in_place(code);
+            }
+        }
+        // Not `.flatten()`: its adapter costs about 80 B gzip of wasm.
+        #[allow(clippy::manual_flatten)]
+        for text in
+            [&mut self.error_code, &mut self.error_msg, &mut self.request_id, &mut self.server_request_id]
+        {
+            if let Some(text) = text {
                 secret.scrub_in_place(text);
             }
         }
