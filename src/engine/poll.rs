@@ -169,9 +169,10 @@ impl Poller {
         ]);
         if let Some(last) = &self.last {
             let p = last.progress;
-            for part in ["; last state: ", p.state().name(), " (status ", &decimal(p.status)] {
-                message.push_str(part);
-            }
+            message.push_str("; last state: ");
+            message.push_str(p.state().name());
+            message.push_str(" (status ");
+            message.push_str(&decimal(p.status));
             if let Some(count) = p.waiting_count {
                 message.push_str(", waitingCount ");
                 message.push_str(&decimal(count));
