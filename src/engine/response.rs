@@ -167,12 +167,17 @@ fn server_error(kind: ErrorKind, resp: &RawResponse, doc: Option<&Json>, request
         _ => None,
     };
     Error {
+        kind,
+        message,
         http_status: Some(resp.status),
         error_code,
         error_msg,
+        request_id: Some(request_id.to_owned()),
         server_request_id: server_request_id(doc),
+        cause: None,
+        chunk_errors: Vec::new(),
         retry_after_ms,
-        ..Error::new(kind, message).with_request_id(request_id)
+        progress: None,
     }
 }
 
