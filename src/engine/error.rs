@@ -138,6 +138,25 @@ impl Error {
         }
     }
 
+    /// [`Error::new`] inlined, for a struct update (`Error { field, ..Error::bare(kind, message) }`):
+    /// the fields it sets are seen to be empty, so replacing them drops nothing.
+    #[inline(always)]
+    pub(crate) fn bare(kind: ErrorKind, message: String) -> Self {
+        Error {
+            kind,
+            message,
+            http_status: None,
+            error_code: None,
+            error_msg: None,
+            request_id: None,
+            server_request_id: None,
+            cause: None,
+            chunk_errors: Vec::new(),
+            retry_after_ms: None,
+            progress: None,
+        }
+    }
+
     /// Shorthand for [`ErrorKind::InvalidArgument`].
     pub fn invalid(message: impl Into<String>) -> Self {
         Error::new(ErrorKind::InvalidArgument, message)

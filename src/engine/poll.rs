@@ -191,7 +191,7 @@ impl Poller {
         Error {
             progress: self.last.clone().map(Box::new),
             request_id: self.last.as_ref().map(|l| l.request_id.clone()),
-            ..Error::new(kind, message)
+            ..Error::bare(kind, message)
         }
     }
 }

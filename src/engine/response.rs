@@ -167,17 +167,13 @@ fn server_error(kind: ErrorKind, resp: &RawResponse, doc: Option<&Json>, request
         _ => None,
     };
     Error {
-        kind,
-        message,
         http_status: Some(resp.status),
         error_code,
         error_msg,
         request_id: Some(request_id.to_owned()),
         server_request_id: server_request_id(doc),
-        cause: None,
-        chunk_errors: Vec::new(),
         retry_after_ms,
-        progress: None,
+        ..Error::bare(kind, message)
     }
 }
 
