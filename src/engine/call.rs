@@ -534,11 +534,7 @@ impl Request {
             return None;
         }
         let error = match outcome {
-            Err(cause) => Error {
-                message: cat(&["the `token` function failed: ", &cause.message]),
-                cause: Some(cause),
-                ..Error::new(ErrorKind::Auth, "")
-            },
+            Err(cause) => token_failed(cause),
             Ok(token) => match validate_token(&token) {
                 Ok(()) => {
                     let left = sh.timeout_ms.saturating_sub((now_ms - started_at).max(0.0) as u32).max(1);
@@ -660,6 +656,13 @@ impl Request {
         self.stage = Stage::DueAt(at);
         Answer::Retrying
     }
+}
+
+/// The error of a token function that threw or rejected.
+#[inline(never)]
+fn token_failed(cause: Cause) -> Error {
+    let message = cat(&["the `token` function failed: ", &cause.message]);
+    Error { cause: Some(cause), ..Error::new(ErrorKind::Auth, message) }
 }
 
 /// The error of a transport failure of the attempt with `request_id`.
