@@ -547,10 +547,7 @@ impl Request {
                     self.stage = Stage::Ready(outgoing, Some(token));
                     return None;
                 }
-                Err(e) => Error::new(
-                    ErrorKind::Auth,
-                    cat(&["the `token` function gave an unusable token: ", &e.message]),
-                ),
+                Err(e) => unusable_token(&e),
             },
         };
         if force {
@@ -663,6 +660,12 @@ impl Request {
 fn token_failed(cause: Cause) -> Error {
     let message = cat(&["the `token` function failed: ", &cause.message]);
     Error { cause: Some(cause), ..Error::new(ErrorKind::Auth, message) }
+}
+
+/// The error of a token function's answer that is no usable token.
+#[inline(never)]
+fn unusable_token(why: &Error) -> Error {
+    Error::new(ErrorKind::Auth, cat(&["the `token` function gave an unusable token: ", &why.message]))
 }
 
 /// The error of a transport failure of the attempt with `request_id`.
