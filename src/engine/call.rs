@@ -577,52 +577,88 @@ impl Request {
             Ok(response) => parse(&response, &request_id),
             Err(failure) => Err(transport_error(failure, &sh.endpoint.url(path), sh.timeout_ms)),
         };
-        let epoch = self.slot.take().map(|slot| slot.epoch());
-        if let (Some(scheduler), Some(epoch)) = (&sh.scheduler, epoch) {
-            let throttled = status == Some(429);
-            if throttled || parsed.is_ok() {
-                scheduler.borrow_mut().answered(throttled, epoch, now_ms);
-            }
-        }
-        let (attempt, duration_ms) = (self.attempts, (now_ms - self.sent_at).max(0.0) as u64);
-        sh.hook(|| Hook::Response {
-            attempt: Attempt { operation: self.operation, request_id: request_id.clone(), number: attempt },
-            http_status: status,
-            error_code: parsed.as_ref().err().and_then(|e| e.error_code.clone()),
-            code: parsed.as_ref().err().map(|e| e.kind.code()),
-            duration_ms,
-        });
+        self.read(status, parsed.as_ref().err(), &request_id, now_ms, sh);
         match parsed {
             Ok(value) => {
                 self.stage = Stage::Done;
                 Some(Answer::Value(value, request_id))
             }
             Err(mut error) => {
-                error.request_id = Some(request_id);
-                if error.kind == ErrorKind::Http && matches!(error.http_status, Some(401 | 403)) {
-                    error.message.push_str(sh.auth.refusal_hint());
-                }
-                let secret = match &token {
-                    Some(token) => Secret::new(token),
-                    None => sh.auth.secret(),
-                };
-                if let Some(secret) = secret {
-                    error.redact(&secret);
-                }
-                if !self.refreshed && sh.auth == Auth::TokenFunction && is_refusal(&error) {
-                    // Ask once more with a forced refresh, shared with the call's
-                    // other refused requests; unless one already gave a token
-                    // other than the refused one: that is the fresh one.
-                    self.refreshed = true;
-                    if matches!(&sh.refresh, Refresh::Got(fresh) if Some(fresh) == token.as_ref()) {
-                        sh.refresh = Refresh::Idle;
-                    }
-                    self.stage = Stage::Refresh;
+                if self.refused(&mut error, request_id, token, sh) {
                     return Some(Answer::Retrying);
                 }
                 Some(self.failed(error, now_ms, sh))
             }
         }
+    }
+
+    // The parts of `exchanged` that do not depend on the value's type, one copy
+    // for every kind of request. An answer was read (`error` if it failed):
+    // tell the scheduler and the `onResponse` hook.
+    #[inline(never)]
+    fn read(
+        &mut self,
+        status: Option<u16>,
+        error: Option<&Error>,
+        request_id: &str,
+        now_ms: f64,
+        sh: &mut Shared,
+    ) {
+        let epoch = self.slot.take().map(|slot| slot.epoch());
+        if let (Some(scheduler), Some(epoch)) = (&sh.scheduler, epoch) {
+            let throttled = status == Some(429);
+            if throttled || error.is_none() {
+                scheduler.borrow_mut().answered(throttled, epoch, now_ms);
+            }
+        }
+        let (attempt, duration_ms) = (self.attempts, (now_ms - self.sent_at).max(0.0) as u64);
+        sh.hook(|| Hook::Response {
+            attempt: Attempt {
+                operation: self.operation,
+                request_id: request_id.to_owned(),
+                number: attempt,
+            },
+            http_status: status,
+            error_code: error.and_then(|e| e.error_code.clone()),
+            code: error.map(|e| e.kind.code()),
+            duration_ms,
+        });
+    }
+
+    /// Finish the attempt's `error` (its request ID, a refusal hint, the token
+    /// scrubbed); `true` if it is a refusal to answer with the call's one forced
+    /// token refresh.
+    #[inline(never)]
+    fn refused(
+        &mut self,
+        error: &mut Error,
+        request_id: String,
+        token: Option<String>,
+        sh: &mut Shared,
+    ) -> bool {
+        error.request_id = Some(request_id);
+        if error.kind == ErrorKind::Http && matches!(error.http_status, Some(401 | 403)) {
+            error.message.push_str(sh.auth.refusal_hint());
+        }
+        let secret = match &token {
+            Some(token) => Secret::new(token),
+            None => sh.auth.secret(),
+        };
+        if let Some(secret) = secret {
+            error.redact(&secret);
+        }
+        if self.refreshed || sh.auth != Auth::TokenFunction || !is_refusal(error) {
+            return false;
+        }
+        // Ask once more with a forced refresh, shared with the call's
+        // other refused requests; unless one already gave a token
+        // other than the refused one: that is the fresh one.
+        self.refreshed = true;
+        if matches!(&sh.refresh, Refresh::Got(fresh) if Some(fresh) == token.as_ref()) {
+            sh.refresh = Refresh::Idle;
+        }
+        self.stage = Stage::Refresh;
+        true
     }
 
     /// The current attempt failed with `error`: retry later, or give up.
