@@ -533,27 +533,37 @@ impl Request {
         if own != id {
             return None;
         }
-        let error = match outcome {
-            Err(cause) => token_failed(cause),
-            Ok(token) => match validate_token(&token) {
-                Ok(()) => {
-                    let left = sh.timeout_ms.saturating_sub((now_ms - started_at).max(0.0) as u32).max(1);
-                    let mut request = build(&sh.endpoint, &sh.rng.request_id());
-                    request.set_token(&token);
-                    let outgoing = self.send(id, request, left);
-                    if force {
-                        sh.refresh = Refresh::Got(token.clone());
-                    }
-                    self.stage = Stage::Ready(outgoing, Some(token));
-                    return None;
-                }
-                Err(e) => unusable_token(&e),
-            },
-        };
-        if force {
-            sh.refresh = Refresh::Failed(Box::new(error.clone()));
+        match checked_token(outcome, force, sh) {
+            Ok(token) => {
+                let request = build(&sh.endpoint, &sh.rng.request_id());
+                self.token_ready(id, started_at, force, token, request, now_ms, sh);
+                None
+            }
+            Err(error) => Some(self.failed(error, now_ms, sh)),
         }
-        Some(self.failed(error, now_ms, sh))
+    }
+
+    // The part of `token_arrived` that does not depend on the request's kind:
+    // the attempt, authenticated, is ready to go.
+    #[allow(clippy::too_many_arguments)]
+    #[inline(never)]
+    fn token_ready(
+        &mut self,
+        id: ExchangeId,
+        started_at: f64,
+        force: bool,
+        token: String,
+        mut request: HttpRequest,
+        now_ms: f64,
+        sh: &mut Shared,
+    ) {
+        let left = sh.timeout_ms.saturating_sub((now_ms - started_at).max(0.0) as u32).max(1);
+        request.set_token(&token);
+        let outgoing = self.send(id, request, left);
+        if force {
+            sh.refresh = Refresh::Got(token.clone());
+        }
+        self.stage = Stage::Ready(outgoing, Some(token));
     }
 
     /// Exchange `id` came back: read it with `parse`, and on failure decide
@@ -689,6 +699,23 @@ impl Request {
         self.stage = Stage::DueAt(at);
         Answer::Retrying
     }
+}
+
+/// What a token function answered: a usable token, or the error of the attempt
+/// (also the call's, when it was the forced refresh).
+#[inline(never)]
+fn checked_token(outcome: Result<String, Cause>, force: bool, sh: &mut Shared) -> Result<String, Error> {
+    let error = match outcome {
+        Err(cause) => token_failed(cause),
+        Ok(token) => match validate_token(&token) {
+            Ok(()) => return Ok(token),
+            Err(e) => unusable_token(&e),
+        },
+    };
+    if force {
+        sh.refresh = Refresh::Failed(Box::new(error.clone()));
+    }
+    Err(error)
 }
 
 /// The error of a token function that threw or rejected.
