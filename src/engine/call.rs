@@ -396,17 +396,7 @@ impl Request {
             Stage::Refresh => self.refreshed_send(now_ms, sh, build),
             Stage::Token { started_at, id, force } if now_ms >= started_at + f64::from(sh.timeout_ms) => {
                 self.stage = Stage::Token { started_at, id, force };
-                let error = Error::new(
-                    ErrorKind::Timeout,
-                    cat(&[
-                        "the `token` function did not answer within timeoutMs (",
-                        &decimal(i64::from(sh.timeout_ms)),
-                        " ms)",
-                    ]),
-                );
-                if force {
-                    sh.refresh = Refresh::Failed(Box::new(error.clone()));
-                }
+                let error = token_timed_out(force, sh);
                 Err(self.failed(error, now_ms, sh))
             }
             other => {
@@ -716,6 +706,24 @@ fn checked_token(outcome: Result<String, Cause>, force: bool, sh: &mut Shared) -
         sh.refresh = Refresh::Failed(Box::new(error.clone()));
     }
     Err(error)
+}
+
+/// The error of a token function that outlived the attempt's timeout (also
+/// the call's, when it was the forced refresh).
+#[inline(never)]
+fn token_timed_out(force: bool, sh: &mut Shared) -> Error {
+    let error = Error::new(
+        ErrorKind::Timeout,
+        cat(&[
+            "the `token` function did not answer within timeoutMs (",
+            &decimal(i64::from(sh.timeout_ms)),
+            " ms)",
+        ]),
+    );
+    if force {
+        sh.refresh = Refresh::Failed(Box::new(error.clone()));
+    }
+    error
 }
 
 /// The error of a token function that threw or rejected.
