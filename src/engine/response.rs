@@ -208,11 +208,11 @@ fn bounded(text: &str) -> String {
 fn bad_response(what: String, request_id: &str, resp: &RawResponse) -> Error {
     Error {
         http_status: Some(resp.status),
-        ..Error::new(
+        request_id: Some(request_id.to_owned()),
+        ..Error::bare(
             ErrorKind::BadResponse,
             cat(&["unexpected response from KooPhone: ", &what, "; body: ", &excerpt(&resp.body)]),
         )
-        .with_request_id(request_id)
     }
 }
 
