@@ -167,12 +167,6 @@ impl Error {
         Error::new(ErrorKind::Aborted, "the operation was aborted by its AbortSignal")
     }
 
-    /// Attach the `x-request-id` of the request this error belongs to.
-    pub fn with_request_id(mut self, request_id: &str) -> Self {
-        self.request_id = Some(request_id.to_owned());
-        self
-    }
-
     /// Whether trying the same request again may succeed.
     pub fn retryable(&self) -> bool {
         match self.kind {
