@@ -246,11 +246,11 @@ pub fn transport_failure(failure: u8, status: u16, detail: Option<String>) -> Tr
 /// A thrown error as `host.js` describes it: `{"name","message","code"}`.
 fn cause(detail: Option<&str>) -> Cause {
     let doc = detail.and_then(|d| json::parse(d).ok()).unwrap_or(Json::Null);
-    let text = |key| doc.get(key).and_then(Json::as_str).map(str::to_owned);
+    let text = |key| doc.get(key).and_then(Json::as_str);
     Cause {
-        name: text("name").unwrap_or_else(|| "Error".to_owned()),
-        message: text("message").unwrap_or_else(|| "unknown error".to_owned()),
-        code: text("code"),
+        name: text("name").unwrap_or("Error").to_owned(),
+        message: text("message").unwrap_or("unknown error").to_owned(),
+        code: text("code").map(str::to_owned),
     }
 }
 

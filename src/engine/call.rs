@@ -396,17 +396,7 @@ impl Request {
             Stage::Refresh => self.refreshed_send(now_ms, sh, build),
             Stage::Token { started_at, id, force } if now_ms >= started_at + f64::from(sh.timeout_ms) => {
                 self.stage = Stage::Token { started_at, id, force };
-                let error = Error::new(
-                    ErrorKind::Timeout,
-                    cat(&[
-                        "the `token` function did not answer within timeoutMs (",
-                        &decimal(i64::from(sh.timeout_ms)),
-                        " ms)",
-                    ]),
-                );
-                if force {
-                    sh.refresh = Refresh::Failed(Box::new(error.clone()));
-                }
+                let error = token_timed_out(force, sh);
                 Err(self.failed(error, now_ms, sh))
             }
             other => {
@@ -533,34 +523,37 @@ impl Request {
         if own != id {
             return None;
         }
-        let error = match outcome {
-            Err(cause) => Error {
-                message: cat(&["the `token` function failed: ", &cause.message]),
-                cause: Some(cause),
-                ..Error::new(ErrorKind::Auth, "")
-            },
-            Ok(token) => match validate_token(&token) {
-                Ok(()) => {
-                    let left = sh.timeout_ms.saturating_sub((now_ms - started_at).max(0.0) as u32).max(1);
-                    let mut request = build(&sh.endpoint, &sh.rng.request_id());
-                    request.set_token(&token);
-                    let outgoing = self.send(id, request, left);
-                    if force {
-                        sh.refresh = Refresh::Got(token.clone());
-                    }
-                    self.stage = Stage::Ready(outgoing, Some(token));
-                    return None;
-                }
-                Err(e) => Error::new(
-                    ErrorKind::Auth,
-                    cat(&["the `token` function gave an unusable token: ", &e.message]),
-                ),
-            },
-        };
-        if force {
-            sh.refresh = Refresh::Failed(Box::new(error.clone()));
+        match checked_token(outcome, force, sh) {
+            Ok(token) => {
+                let request = build(&sh.endpoint, &sh.rng.request_id());
+                self.token_ready(id, started_at, force, token, request, now_ms, sh);
+                None
+            }
+            Err(error) => Some(self.failed(error, now_ms, sh)),
         }
-        Some(self.failed(error, now_ms, sh))
+    }
+
+    // The part of `token_arrived` that does not depend on the request's kind:
+    // the attempt, authenticated, is ready to go.
+    #[allow(clippy::too_many_arguments)]
+    #[inline(never)]
+    fn token_ready(
+        &mut self,
+        id: ExchangeId,
+        started_at: f64,
+        force: bool,
+        token: String,
+        mut request: HttpRequest,
+        now_ms: f64,
+        sh: &mut Shared,
+    ) {
+        let left = sh.timeout_ms.saturating_sub((now_ms - started_at).max(0.0) as u32).max(1);
+        request.set_token(&token);
+        let outgoing = self.send(id, request, left);
+        if force {
+            sh.refresh = Refresh::Got(token.clone());
+        }
+        self.stage = Stage::Ready(outgoing, Some(token));
     }
 
     /// Exchange `id` came back: read it with `parse`, and on failure decide
@@ -584,52 +577,88 @@ impl Request {
             Ok(response) => parse(&response, &request_id),
             Err(failure) => Err(transport_error(failure, &sh.endpoint.url(path), sh.timeout_ms)),
         };
-        let epoch = self.slot.take().map(|slot| slot.epoch());
-        if let (Some(scheduler), Some(epoch)) = (&sh.scheduler, epoch) {
-            let throttled = status == Some(429);
-            if throttled || parsed.is_ok() {
-                scheduler.borrow_mut().answered(throttled, epoch, now_ms);
-            }
-        }
-        let (attempt, duration_ms) = (self.attempts, (now_ms - self.sent_at).max(0.0) as u64);
-        sh.hook(|| Hook::Response {
-            attempt: Attempt { operation: self.operation, request_id: request_id.clone(), number: attempt },
-            http_status: status,
-            error_code: parsed.as_ref().err().and_then(|e| e.error_code.clone()),
-            code: parsed.as_ref().err().map(|e| e.kind.code()),
-            duration_ms,
-        });
+        self.read(status, parsed.as_ref().err(), &request_id, now_ms, sh);
         match parsed {
             Ok(value) => {
                 self.stage = Stage::Done;
                 Some(Answer::Value(value, request_id))
             }
             Err(mut error) => {
-                error.request_id = Some(request_id);
-                if error.kind == ErrorKind::Http && matches!(error.http_status, Some(401 | 403)) {
-                    error.message.push_str(sh.auth.refusal_hint());
-                }
-                let secret = match &token {
-                    Some(token) => Secret::new(token),
-                    None => sh.auth.secret(),
-                };
-                if let Some(secret) = secret {
-                    error.redact(&secret);
-                }
-                if !self.refreshed && sh.auth == Auth::TokenFunction && is_refusal(&error) {
-                    // Ask once more with a forced refresh, shared with the call's
-                    // other refused requests; unless one already gave a token
-                    // other than the refused one: that is the fresh one.
-                    self.refreshed = true;
-                    if matches!(&sh.refresh, Refresh::Got(fresh) if Some(fresh) == token.as_ref()) {
-                        sh.refresh = Refresh::Idle;
-                    }
-                    self.stage = Stage::Refresh;
+                if self.refused(&mut error, request_id, token, sh) {
                     return Some(Answer::Retrying);
                 }
                 Some(self.failed(error, now_ms, sh))
             }
         }
+    }
+
+    // The parts of `exchanged` that do not depend on the value's type, one copy
+    // for every kind of request. An answer was read (`error` if it failed):
+    // tell the scheduler and the `onResponse` hook.
+    #[inline(never)]
+    fn read(
+        &mut self,
+        status: Option<u16>,
+        error: Option<&Error>,
+        request_id: &str,
+        now_ms: f64,
+        sh: &mut Shared,
+    ) {
+        let epoch = self.slot.take().map(|slot| slot.epoch());
+        if let (Some(scheduler), Some(epoch)) = (&sh.scheduler, epoch) {
+            let throttled = status == Some(429);
+            if throttled || error.is_none() {
+                scheduler.borrow_mut().answered(throttled, epoch, now_ms);
+            }
+        }
+        let (attempt, duration_ms) = (self.attempts, (now_ms - self.sent_at).max(0.0) as u64);
+        sh.hook(|| Hook::Response {
+            attempt: Attempt {
+                operation: self.operation,
+                request_id: request_id.to_owned(),
+                number: attempt,
+            },
+            http_status: status,
+            error_code: error.and_then(|e| e.error_code.clone()),
+            code: error.map(|e| e.kind.code()),
+            duration_ms,
+        });
+    }
+
+    /// Finish the attempt's `error` (its request ID, a refusal hint, the token
+    /// scrubbed); `true` if it is a refusal to answer with the call's one forced
+    /// token refresh.
+    #[inline(never)]
+    fn refused(
+        &mut self,
+        error: &mut Error,
+        request_id: String,
+        token: Option<String>,
+        sh: &mut Shared,
+    ) -> bool {
+        error.request_id = Some(request_id);
+        if error.kind == ErrorKind::Http && matches!(error.http_status, Some(401 | 403)) {
+            error.message.push_str(sh.auth.refusal_hint());
+        }
+        let secret = match &token {
+            Some(token) => Secret::new(token),
+            None => sh.auth.secret(),
+        };
+        if let Some(secret) = secret {
+            error.redact(&secret);
+        }
+        if self.refreshed || sh.auth != Auth::TokenFunction || !is_refusal(error) {
+            return false;
+        }
+        // Ask once more with a forced refresh, shared with the call's
+        // other refused requests; unless one already gave a token
+        // other than the refused one: that is the fresh one.
+        self.refreshed = true;
+        if matches!(&sh.refresh, Refresh::Got(fresh) if Some(fresh) == token.as_ref()) {
+            sh.refresh = Refresh::Idle;
+        }
+        self.stage = Stage::Refresh;
+        true
     }
 
     /// The current attempt failed with `error`: retry later, or give up.
@@ -662,52 +691,98 @@ impl Request {
     }
 }
 
+/// What a token function answered: a usable token, or the error of the attempt
+/// (also the call's, when it was the forced refresh).
+#[inline(never)]
+fn checked_token(outcome: Result<String, Cause>, force: bool, sh: &mut Shared) -> Result<String, Error> {
+    let error = match outcome {
+        Err(cause) => token_failed(cause),
+        Ok(token) => match validate_token(&token) {
+            Ok(()) => return Ok(token),
+            Err(e) => unusable_token(&e),
+        },
+    };
+    if force {
+        sh.refresh = Refresh::Failed(Box::new(error.clone()));
+    }
+    Err(error)
+}
+
+/// The error of a token function that outlived the attempt's timeout (also
+/// the call's, when it was the forced refresh).
+#[inline(never)]
+fn token_timed_out(force: bool, sh: &mut Shared) -> Error {
+    let error = Error::new(
+        ErrorKind::Timeout,
+        cat(&[
+            "the `token` function did not answer within timeoutMs (",
+            &decimal(i64::from(sh.timeout_ms)),
+            " ms)",
+        ]),
+    );
+    if force {
+        sh.refresh = Refresh::Failed(Box::new(error.clone()));
+    }
+    error
+}
+
+/// The error of a token function that threw or rejected.
+#[inline(never)]
+fn token_failed(cause: Cause) -> Error {
+    let message = cat(&["the `token` function failed: ", &cause.message]);
+    Error { cause: Some(cause), ..Error::new(ErrorKind::Auth, message) }
+}
+
+/// The error of a token function's answer that is no usable token.
+#[inline(never)]
+fn unusable_token(why: &Error) -> Error {
+    Error::new(ErrorKind::Auth, cat(&["the `token` function gave an unusable token: ", &why.message]))
+}
+
 /// The error of a transport failure of the attempt with `request_id`.
 pub fn transport_error(failure: TransportFailure, url: &str, timeout_ms: u32) -> Error {
-    match failure {
-        TransportFailure::Network(cause) => Error {
-            message: cat(&[
+    let mut cause = None;
+    let (kind, message, http_status) = match failure {
+        TransportFailure::Network(failure) => {
+            let message = cat(&[
                 "could not reach KooPhone at ",
                 url,
                 ": ",
-                &cause.message,
+                &failure.message,
                 ". In a browser this is also how a CORS refusal looks: \
                  check the endpoint, or route through a same-origin proxy",
-            ]),
-            cause: Some(cause),
-            ..Error::new(ErrorKind::Network, "")
-        },
+            ]);
+            cause = Some(failure);
+            (ErrorKind::Network, message, None)
+        }
         TransportFailure::Timeout => {
             let ms = decimal(i64::from(timeout_ms));
-            Error::new(ErrorKind::Timeout, cat(&["no complete response within timeoutMs (", &ms, " ms)"]))
+            (ErrorKind::Timeout, cat(&["no complete response within timeoutMs (", &ms, " ms)"]), None)
         }
-        TransportFailure::Redirect(status) => Error {
-            http_status: status,
-            ..Error::new(
-                ErrorKind::Redirect,
-                cat(&[
-                    "KooPhone at ",
-                    url,
-                    " answered with a redirect",
-                    &status.map(|s| cat(&[" (HTTP ", &decimal(i64::from(s)), ")"])).unwrap_or_default(),
-                    "; requests are never re-sent to another URL \
-                     (the token would go with them): set `endpoint` to the final URL",
-                ]),
-            )
-        },
-        TransportFailure::TooLarge(status) => Error {
-            http_status: Some(status),
-            ..Error::new(
-                ErrorKind::BadResponse,
-                cat(&[
-                    "the response body is larger than ",
-                    &decimal(MAX_BODY_BYTES as i64),
-                    " bytes; stopped reading it",
-                ]),
-            )
-        },
+        TransportFailure::Redirect(status) => (
+            ErrorKind::Redirect,
+            cat(&[
+                "KooPhone at ",
+                url,
+                " answered with a redirect",
+                &status.map(|s| cat(&[" (HTTP ", &decimal(i64::from(s)), ")"])).unwrap_or_default(),
+                "; requests are never re-sent to another URL \
+                 (the token would go with them): set `endpoint` to the final URL",
+            ]),
+            status,
+        ),
+        TransportFailure::TooLarge(status) => (
+            ErrorKind::BadResponse,
+            cat(&[
+                "the response body is larger than ",
+                &decimal(MAX_BODY_BYTES as i64),
+                " bytes; stopped reading it",
+            ]),
+            Some(status),
+        ),
         TransportFailure::NotAResponse(what) => {
-            Error::new(ErrorKind::BadResponse, cat(&["unexpected response from fetch: ", &what]))
+            (ErrorKind::BadResponse, cat(&["unexpected response from fetch: ", &what]), None)
         }
-    }
+    };
+    Error { http_status, cause, ..Error::new(kind, message) }
 }

@@ -7,31 +7,18 @@ use crate::engine::hooks::{Attempt, Hook};
 use crate::engine::id_check::Invalid;
 use crate::engine::json::{write_string, Json};
 use crate::engine::output::{
-    progress_fields, write_array, write_error, write_int, write_report, write_strings, Object,
+    progress_fields, write_array, write_error, write_int, write_report, write_status, write_statuses,
+    write_strings, Object,
 };
 use crate::engine::poll::ProgressReport;
 use crate::engine::prepare::Target;
 use crate::engine::prepare_all::PreparedOutcome;
-use crate::engine::response::StatusResult;
-use crate::engine::state::instance_state;
 use crate::engine::wait_state::StateOutcome;
 use crate::prelude::*;
 
-fn write_status(out: &mut String, s: &StatusResult) {
-    Object::new(out)
-        .str("instanceId", &s.instance_id)
-        .int("status", s.status)
-        .str("state", instance_state(s.status))
-        .end()
-}
-
-fn write_statuses(out: &mut String, statuses: &[StatusResult]) {
-    write_array(out, statuses, write_status)
-}
-
 fn write_known(out: &mut String, id: &str, status: Option<i64>) {
     match status {
-        Some(status) => write_status(out, &StatusResult { instance_id: id.to_owned(), status }),
+        Some(status) => write_status(out, id, status),
         None => out.push_str("null"),
     }
 }

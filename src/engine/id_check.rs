@@ -49,7 +49,9 @@ pub fn read_ids(text: &str, report: bool, allow_empty: bool) -> Result<CheckedId
         // Only an invalid entry pays for naming it.
         let field = id_field(i);
         let reason = match item {
-            Json::String(id) => validate_id(&field, id).err().map(|e| e.message).unwrap_or_default(),
+            Json::String(id) => {
+                validate_id(&field, id).map_or_else(|e| e.message.clone(), |()| String::new())
+            }
             // A string with a lone surrogate cannot cross as UTF-8: the JS entry sends this
             // stand-in and puts the caller's string back (`checkedIds` in args.js).
             Json::Object(_) if item.get("$").and_then(Json::as_str) == Some(ILL_FORMED) => {

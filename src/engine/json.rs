@@ -89,11 +89,11 @@ impl<'a> Json<'a> {
 
 /// Parse a complete JSON text (surrounding whitespace allowed).
 pub fn parse(text: &str) -> Result<Json<'_>, JsonError> {
-    let mut p = Parser { text, bytes: text.as_bytes(), pos: 0 };
+    let mut p = Parser { text, pos: 0 };
     p.skip_ws();
     let value = p.value(0)?;
     p.skip_ws();
-    if p.pos != p.bytes.len() {
+    if p.pos != p.text.len() {
         return Err(p.err("unexpected text after the JSON value"));
     }
     Ok(value)
@@ -135,7 +135,6 @@ pub fn write_string(out: &mut String, s: &str) {
 
 struct Parser<'a> {
     text: &'a str,
-    bytes: &'a [u8],
     pos: usize,
 }
 
@@ -147,7 +146,7 @@ impl<'a> Parser<'a> {
     // Called per byte of every answer: inlined even at opt-level "z" (bench/analysis.md).
     #[inline(always)]
     fn peek(&self) -> Option<u8> {
-        self.bytes.get(self.pos).copied()
+        self.text.as_bytes().get(self.pos).copied()
     }
 
     // Called per byte of every answer: inlined even at opt-level "z" (bench/analysis.md).
@@ -170,7 +169,7 @@ impl<'a> Parser<'a> {
     }
 
     fn literal(&mut self, word: &'static [u8], value: Json<'a>) -> Result<Json<'a>, JsonError> {
-        if self.bytes[self.pos..].starts_with(word) {
+        if self.text.as_bytes()[self.pos..].starts_with(word) {
             self.pos += word.len();
             Ok(value)
         } else {
@@ -264,7 +263,7 @@ impl<'a> Parser<'a> {
             }
             self.skip_digits();
         }
-        let significand = self.bytes.get(start..self.pos).unwrap_or_default();
+        let significand = self.text.as_bytes().get(start..self.pos).unwrap_or_default();
         let mut exponent: i64 = 0;
         if let Some(b'e' | b'E') = self.peek() {
             self.pos += 1;

@@ -7,7 +7,7 @@ use crate::engine::batch::BatchOutcome;
 use crate::engine::error::Error;
 use crate::engine::json::write_string;
 use crate::engine::poll::ProgressReport;
-use crate::engine::response::PrepareProgress;
+use crate::engine::response::{PrepareProgress, StatusResult};
 use crate::engine::state::instance_state;
 use crate::prelude::*;
 
@@ -125,19 +125,20 @@ pub(crate) fn write_array<T>(out: &mut String, items: &[T], mut write: impl FnMu
     out.push(']');
 }
 
+/// `{ instanceId, status, state }`.
+pub(crate) fn write_status(out: &mut String, id: &str, status: i64) {
+    Object::new(out).str("instanceId", id).int("status", status).str("state", instance_state(status)).end()
+}
+
+pub(crate) fn write_statuses(out: &mut String, statuses: &[StatusResult]) {
+    write_array(out, statuses, |out, s| write_status(out, &s.instance_id, s.status))
+}
+
 /// `{ statuses: [{ instanceId, status, state }], missing, requestIds, errors? }`.
 pub fn batch_json(outcome: &BatchOutcome, with_errors: bool) -> String {
     let mut out = String::with_capacity(64 + outcome.merged.statuses.len() * 56);
     let mut o = Object::new(&mut out);
-    o.with("statuses", |out| {
-        write_array(out, &outcome.merged.statuses, |out, s| {
-            Object::new(out)
-                .str("instanceId", &s.instance_id)
-                .int("status", s.status)
-                .str("state", instance_state(s.status))
-                .end()
-        })
-    });
+    o.with("statuses", |out| write_statuses(out, &outcome.merged.statuses));
     o.with("missing", |out| write_strings(out, &outcome.merged.missing));
     o.with("requestIds", |out| write_strings(out, &outcome.request_ids));
     if with_errors {

@@ -123,20 +123,16 @@ impl Poller {
         self.last = Some(report.clone());
         let decision = match progress.state() {
             PrepareState::Normal => PollDecision::Ready,
-            PrepareState::Failed => PollDecision::Stop(Box::new(Error {
-                progress: Some(Box::new(report.clone())),
-                ..Error::new(
-                    ErrorKind::PrepareFailed,
-                    cat(&[
-                        "preparation of instance ",
-                        &self.instance_id,
-                        " failed (status -1) after ",
-                        &decimal(self.polls as i64),
-                        " poll(s)",
-                    ]),
-                )
-                .with_request_id(request_id)
-            })),
+            PrepareState::Failed => PollDecision::Stop(Box::new(self.stop(
+                ErrorKind::PrepareFailed,
+                cat(&[
+                    "preparation of instance ",
+                    &self.instance_id,
+                    " failed (status -1) after ",
+                    &decimal(self.polls as i64),
+                    " poll(s)",
+                ]),
+            ))),
             _ => match self.remaining_ms(now_ms) {
                 0 => PollDecision::Stop(Box::new(self.timeout_error(None))),
                 remaining => {
@@ -173,9 +169,10 @@ impl Poller {
         ]);
         if let Some(last) = &self.last {
             let p = last.progress;
-            for part in ["; last state: ", p.state().name(), " (status ", &decimal(p.status)] {
-                message.push_str(part);
-            }
+            message.push_str("; last state: ");
+            message.push_str(p.state().name());
+            message.push_str(" (status ");
+            message.push_str(&decimal(p.status));
             if let Some(count) = p.waiting_count {
                 message.push_str(", waitingCount ");
                 message.push_str(&decimal(count));
@@ -186,10 +183,15 @@ impl Poller {
             message.push_str("; the last poll failed: ");
             message.push_str(&failure.message);
         }
+        self.stop(ErrorKind::WaitTimeout, message)
+    }
+
+    /// The error that ends the wait, with the last reading and its `x-request-id`.
+    fn stop(&self, kind: ErrorKind, message: String) -> Error {
         Error {
             progress: self.last.clone().map(Box::new),
             request_id: self.last.as_ref().map(|l| l.request_id.clone()),
-            ..Error::new(ErrorKind::WaitTimeout, message)
+            ..Error::bare(kind, message)
         }
     }
 }

@@ -154,7 +154,7 @@ impl WaitCall {
     }
 
     fn answered(&mut self, answer: Answer<PrepareProgress>, now_ms: f64) {
-        let decision = match answer {
+        let outcome = match answer {
             Answer::Retrying => return,
             Answer::GaveUp(error) => Err(self.poller.with_last_progress(error)),
             Answer::Deadline(error) => Err(self.poller.timeout_error(Some(&error))),
@@ -162,21 +162,17 @@ impl WaitCall {
                 let (report, decision) = self.poller.observe(progress, &request_id, self.polled_at, now_ms);
                 self.notice = Some(report.clone());
                 match decision {
-                    PollDecision::Ready => Ok(Some(report)),
+                    PollDecision::Ready => Ok(report),
                     PollDecision::Stop(error) => Err(*error),
                     PollDecision::PollIn(delay) => {
                         self.polled_at = now_ms + delay as f64;
                         self.poll = Request::new(self.polled_at);
-                        Ok(None)
+                        return;
                     }
                 }
             }
         };
-        match decision {
-            Ok(None) => {}
-            Ok(Some(report)) => self.outcome = Some(Ok(report)),
-            Err(error) => self.outcome = Some(Err(error)),
-        }
+        self.outcome = Some(outcome);
     }
 }
 

@@ -32,7 +32,7 @@ pub struct Secret {
     /// Mask whole occurrences even inside words (passwords, secret keys).
     everywhere: bool,
     /// Every `FRAGMENT_CHARS`-character window of the token, packed and sorted.
-    fragments: Vec<u128>,
+    fragments: Vec<Fragment>,
 }
 
 impl std::fmt::Debug for Secret {
@@ -50,8 +50,15 @@ impl Secret {
         if token.is_empty() {
             return None;
         }
-        let token: Vec<char> = token.chars().collect();
-        let mut fragments: Vec<u128> = token.windows(FRAGMENT_CHARS).filter_map(pack).collect();
+        let mut chars = Vec::with_capacity(token.len());
+        for c in token.chars() {
+            chars.push(c);
+        }
+        let token = chars;
+        let mut fragments = Vec::new();
+        for window in token.windows(FRAGMENT_CHARS) {
+            fragments.extend(pack(window.iter().copied()));
+        }
         heap_sort(&mut fragments, |a, b| a < b);
         fragments.dedup();
         Some(Secret { token, everywhere: false, fragments })
@@ -66,13 +73,31 @@ impl Secret {
     /// `text` with every occurrence of the secret (as defined in the module
     /// docs) replaced by [`REDACTED`].
     pub fn scrub(&self, text: &str) -> String {
-        let raw: Vec<Spanned> = text.char_indices().map(|(i, c)| (c, i, i + c.len_utf8())).collect();
+        self.masked(text).unwrap_or_else(|| text.to_owned())
+    }
+
+    /// Scrub in place, the common case for error fields.
+    pub fn scrub_in_place(&self, text: &mut String) {
+        if let Some(masked) = self.masked(text) {
+            *text = masked;
+        }
+    }
+
+    /// `text` scrubbed, or `None` when nothing in it is masked.
+    fn masked(&self, text: &str) -> Option<String> {
+        let mut raw = Vec::with_capacity(text.len());
+        for (i, c) in text.char_indices() {
+            raw.push((c, i, i + c.len_utf8()));
+        }
         let mut spans = self.find(&raw);
         if text.contains('\\') {
-            spans = merge(spans, self.find(&json_unescaped(text)));
+            spans.extend(self.find(&json_unescaped(text)));
+            // Only the order of the starts matters below: spans that start
+            // together are masked as one, whichever comes first.
+            heap_sort(&mut spans, |a, b| a.0 < b.0);
         }
         if spans.is_empty() {
-            return text.to_owned();
+            return None;
         }
         let mut out = String::with_capacity(text.len());
         let mut at = 0;
@@ -87,68 +112,49 @@ impl Secret {
             at = end;
         }
         out.push_str(text.get(at..).unwrap_or_default());
-        out
-    }
-
-    /// Scrub in place, the common case for error fields.
-    pub fn scrub_in_place(&self, text: &mut String) {
-        let scrubbed = self.scrub(text);
-        if scrubbed != *text {
-            *text = scrubbed;
-        }
+        Some(out)
     }
 
     /// Byte ranges of `text` to mask, in order of their starts.
     fn find(&self, text: &[Spanned]) -> Vec<(usize, usize)> {
-        let mut fragment_spans = Vec::new();
-        if !self.fragments.is_empty() {
-            let chars: Vec<char> = text.iter().map(|s| s.0).collect();
-            for (i, window) in chars.windows(FRAGMENT_CHARS).enumerate() {
-                if pack(window).is_some_and(|key| self.fragments.binary_search(&key).is_ok()) {
-                    fragment_spans.push((text[i].1, text[i + FRAGMENT_CHARS - 1].2));
-                }
-            }
-            if !self.everywhere {
-                return fragment_spans;
-            }
-        }
         let mut spans = Vec::new();
         let n = self.token.len();
+        let fragments = !self.fragments.is_empty();
+        let whole = !fragments || self.everywhere;
         let word = |i: Option<&Spanned>| !self.everywhere && i.is_some_and(|s| s.0.is_ascii_alphanumeric());
-        for i in 0..text.len().saturating_sub(n - 1) {
-            if text[i..i + n].iter().zip(&self.token).all(|(s, c)| s.0 == *c)
+        for i in 0..text.len() {
+            if fragments
+                && text
+                    .get(i..i + FRAGMENT_CHARS)
+                    .and_then(|w| pack(w.iter().map(|s| s.0)))
+                    .is_some_and(|key| self.fragments.binary_search(&key).is_ok())
+            {
+                spans.push((text[i].1, text[i + FRAGMENT_CHARS - 1].2));
+            }
+            if whole
+                && text.get(i..i + n).is_some_and(|w| w.iter().zip(&self.token).all(|(s, c)| s.0 == *c))
                 && !word(i.checked_sub(1).and_then(|p| text.get(p)))
                 && !word(text.get(i + n))
             {
                 spans.push((text[i].1, text[i + n - 1].2));
             }
         }
-        merge(fragment_spans, spans)
+        spans
     }
 }
 
-/// Two lists of spans, each in order of their starts, as one such list.
-fn merge(a: Vec<(usize, usize)>, b: Vec<(usize, usize)>) -> Vec<(usize, usize)> {
-    if b.is_empty() {
-        return a;
-    }
-    let mut merged = Vec::with_capacity(a.len() + b.len());
-    let (mut a, mut b) = (a.into_iter().peekable(), b.into_iter().peekable());
-    while let Some(next) = match (a.peek(), b.peek()) {
-        (Some(x), Some(y)) if y < x => b.next(),
-        (Some(_), _) => a.next(),
-        (None, _) => b.next(),
-    } {
-        merged.push(next);
-    }
-    merged
-}
-
-/// A window of ASCII characters as one number (`None` if any is not ASCII:
+/// A window of ASCII characters as its bytes (`None` if any is not ASCII:
 /// tokens are printable ASCII, so such a window cannot be part of one).
-fn pack(window: &[char]) -> Option<u128> {
-    window.iter().try_fold(0u128, |acc, &c| c.is_ascii().then_some((acc << 8) | c as u128))
+fn pack(window: impl Iterator<Item = char>) -> Option<Fragment> {
+    let mut key = [0; FRAGMENT_CHARS];
+    for (k, c) in key.iter_mut().zip(window) {
+        *k = u8::try_from(c).ok().filter(u8::is_ascii)?;
+    }
+    Some(key)
 }
+
+/// A window of the token, as its ASCII bytes.
+type Fragment = [u8; FRAGMENT_CHARS];
 
 /// The characters of `text` with JSON string escapes decoded, each with the
 /// byte range of its escape. Backslashes that start no valid escape stay as
@@ -156,7 +162,7 @@ fn pack(window: &[char]) -> Option<u128> {
 fn json_unescaped(text: &str) -> Vec<Spanned> {
     let bytes = text.as_bytes();
     let mut out = Vec::with_capacity(text.len());
-    let mut chars = text.char_indices().peekable();
+    let mut chars = text.char_indices();
     while let Some((i, c)) = chars.next() {
         if c != '\\' {
             out.push((c, i, i + c.len_utf8()));
@@ -179,9 +185,10 @@ fn json_unescaped(text: &str) -> Vec<Spanned> {
             continue;
         }
         let hex = |at: usize| {
-            text.get(at..at + 4)
-                .filter(|h| h.bytes().all(|b| b.is_ascii_hexdigit()))
-                .and_then(|h| u32::from_str_radix(h, 16).ok())
+            bytes
+                .get(at..at + 4)?
+                .iter()
+                .try_fold(0, |code, &b| Some(code * 16 + char::from(b).to_digit(16)?))
         };
         let unit = if bytes.get(i + 1) == Some(&b'u') { hex(i + 2) } else { None };
         let (decoded, len) = match unit {

@@ -125,61 +125,43 @@ pub fn is_success_code(code: &Json) -> bool {
 fn envelope<'r>(resp: &'r RawResponse, request_id: &str) -> Result<Json<'r>, Error> {
     let parsed = json::parse(&resp.body);
     if !(200..300).contains(&resp.status) {
-        return Err(http_error(resp, parsed.ok().as_ref(), request_id));
+        return Err(server_error(ErrorKind::Http, resp, parsed.ok().as_ref(), request_id));
     }
-    let doc = match parsed {
-        Ok(doc @ Json::Object(_)) => doc,
-        Ok(other) => {
-            return Err(bad_response(
-                cat(&["the body is ", other.type_name(), ", expected a JSON object"]),
-                request_id,
-                resp,
-            ))
-        }
-        Err(e) => {
-            return Err(bad_response(
-                cat(&["the body is not JSON (", e.reason, " at byte ", &decimal(e.offset as i64), ")"]),
-                request_id,
-                resp,
-            ))
-        }
+    let what = match parsed {
+        Ok(doc @ Json::Object(_)) => match doc.get("error_code") {
+            Some(code) if !is_success_code(code) => {
+                return Err(server_error(ErrorKind::Api, resp, Some(&doc), request_id))
+            }
+            _ => return Ok(doc),
+        },
+        Ok(other) => cat(&["the body is ", other.type_name(), ", expected a JSON object"]),
+        Err(e) => cat(&["the body is not JSON (", e.reason, " at byte ", &decimal(e.offset as i64), ")"]),
     };
-    match doc.get("error_code") {
-        Some(code) if !is_success_code(code) => {
-            let (error_code, error_msg) = server_codes(&doc);
-            let message = cat(&[
-                "KooPhone rejected the request: ",
-                error_code.as_deref().unwrap_or("?"),
-                " ",
-                error_msg.as_deref().unwrap_or("(no error_msg)"),
-            ]);
-            Err(Error {
-                http_status: Some(resp.status),
-                error_code,
-                error_msg,
-                server_request_id: server_request_id(Some(&doc)),
-                ..Error::new(ErrorKind::Api, message).with_request_id(request_id)
-            })
-        }
-        _ => Ok(doc),
-    }
+    Err(bad_response(what, request_id, resp))
 }
 
-fn http_error(resp: &RawResponse, doc: Option<&Json>, request_id: &str) -> Error {
+/// The error the server reported: an [`ErrorKind::Http`] status, or an
+/// [`ErrorKind::Api`] `error_code` in a 2xx body.
+fn server_error(kind: ErrorKind, resp: &RawResponse, doc: Option<&Json>, request_id: &str) -> Error {
     let (error_code, error_msg) = doc.map(server_codes).unwrap_or_default();
-    let detail = match (&error_code, &error_msg) {
-        (None, None) => cat(&["body: ", &excerpt(&resp.body)]),
-        (code, msg) => {
-            cat(&[code.as_deref().unwrap_or(""), " ", msg.as_deref().unwrap_or("")]).trim().to_owned()
-        }
+    let (code, msg) = (error_code.as_deref(), error_msg.as_deref());
+    let message = if kind == ErrorKind::Api {
+        cat(&["KooPhone rejected the request: ", code.unwrap_or("?"), " ", msg.unwrap_or("(no error_msg)")])
+    } else {
+        let detail = match (code, msg) {
+            (None, None) => cat(&["body: ", &excerpt(&resp.body)]),
+            (code, msg) => cat(&[code.unwrap_or(""), " ", msg.unwrap_or("")]).trim().to_owned(),
+        };
+        let hint = match resp.status {
+            // 401 and 403: the request adds a hint for its kind of auth (`Auth::refusal_hint`).
+            404 | 405 => "; check the endpoint",
+            429 => "; flow control: too many requests, slow down",
+            s if s >= 500 => "; the service had a problem, try again later",
+            _ => "",
+        };
+        cat(&["HTTP ", &decimal(i64::from(resp.status)), " from KooPhone (", &detail, ")", hint])
     };
-    let hint = match resp.status {
-        // 401 and 403: the request adds a hint for its kind of auth (`Auth::refusal_hint`).
-        404 | 405 => "; check the endpoint",
-        429 => "; flow control: too many requests, slow down",
-        s if s >= 500 => "; the service had a problem, try again later",
-        _ => "",
-    };
+    // Never set for an Api error: its status is 2xx.
     let retry_after_ms = match resp.status {
         429 | 503 => resp.retry_after.as_deref().and_then(|v| parse_retry_after(v, resp.received_at_ms)),
         _ => None,
@@ -188,13 +170,10 @@ fn http_error(resp: &RawResponse, doc: Option<&Json>, request_id: &str) -> Error
         http_status: Some(resp.status),
         error_code,
         error_msg,
+        request_id: Some(request_id.to_owned()),
         server_request_id: server_request_id(doc),
         retry_after_ms,
-        ..Error::new(
-            ErrorKind::Http,
-            cat(&["HTTP ", &decimal(i64::from(resp.status)), " from KooPhone (", &detail, ")", hint]),
-        )
-        .with_request_id(request_id)
+        ..Error::bare(kind, message)
     }
 }
 
@@ -229,11 +208,11 @@ fn bounded(text: &str) -> String {
 fn bad_response(what: String, request_id: &str, resp: &RawResponse) -> Error {
     Error {
         http_status: Some(resp.status),
-        ..Error::new(
+        request_id: Some(request_id.to_owned()),
+        ..Error::bare(
             ErrorKind::BadResponse,
             cat(&["unexpected response from KooPhone: ", &what, "; body: ", &excerpt(&resp.body)]),
         )
-        .with_request_id(request_id)
     }
 }
 
@@ -241,20 +220,24 @@ fn bad_response(what: String, request_id: &str, resp: &RawResponse) -> Error {
 pub fn excerpt(body: &str) -> String {
     const MAX_CHARS: usize = 120;
     let mut out = String::new();
-    let mut count = 0;
-    for word in body.split_whitespace() {
-        if count > 0 {
+    let (mut count, mut space) = (0, false);
+    for c in body.chars() {
+        // Runs of whitespace become one space between words.
+        if c.is_whitespace() {
+            space = count > 0;
+            continue;
+        }
+        if space {
             out.push(' ');
             count += 1;
+            space = false;
         }
-        for c in word.chars() {
-            if count >= MAX_CHARS {
-                out.push('…');
-                return out;
-            }
-            out.push(if c.is_control() { ' ' } else { c });
-            count += 1;
+        if count >= MAX_CHARS {
+            out.push('…');
+            return out;
         }
+        out.push(if c.is_control() { ' ' } else { c });
+        count += 1;
     }
     if out.is_empty() {
         out.push_str("(empty)");
