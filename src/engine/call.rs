@@ -730,7 +730,7 @@ fn token_timed_out(force: bool, sh: &mut Shared) -> Error {
 #[inline(never)]
 fn token_failed(cause: Cause) -> Error {
     let message = cat(&["the `token` function failed: ", &cause.message]);
-    Error { cause: Some(cause), ..Error::new(ErrorKind::Auth, message) }
+    Error { cause: Some(Box::new(cause)), ..Error::new(ErrorKind::Auth, message) }
 }
 
 /// The error of a token function's answer that is no usable token.
@@ -784,5 +784,5 @@ pub fn transport_error(failure: TransportFailure, url: &str, timeout_ms: u32) ->
             (ErrorKind::BadResponse, cat(&["unexpected response from fetch: ", &what]), None)
         }
     };
-    Error { http_status, cause, ..Error::new(kind, message) }
+    Error { http_status, cause: cause.map(Box::new), ..Error::new(kind, message) }
 }

@@ -105,7 +105,7 @@ pub struct Error {
     /// `request_id` the server or its API gateway put in the error body.
     pub server_request_id: Option<String>,
     /// The underlying failure (a `fetch` rejection, a token function's throw).
-    pub cause: Option<Cause>,
+    pub cause: Option<Box<Cause>>,
     /// With `allowPartial`, when every chunk failed: each chunk's IDs and error.
     pub chunk_errors: Vec<(Vec<String>, Error)>,
     /// Server-requested delay before trying again (`Retry-After`), in milliseconds.
@@ -259,7 +259,7 @@ mod tests {
             error_msg: Some("bad token s3cr3t".into()),
             error_code: Some("s3cr3t".into()),
             server_request_id: Some("s3cr3t".into()),
-            cause: Some(Cause { name: "TypeError".into(), message: "s3cr3t!".into(), code: None }),
+            cause: Some(Box::new(Cause { name: "TypeError".into(), message: "s3cr3t!".into(), code: None })),
             chunk_errors: vec![(vec!["a".into()], Error::new(ErrorKind::Http, "s3cr3t"))],
             ..Error::new(ErrorKind::Http, "body: s3cr3t s3cr3t")
         };

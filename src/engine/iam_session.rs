@@ -152,7 +152,7 @@ impl IamSession {
             _ => None,
         };
         let mut error = Error::new(AUTH_ERROR, message);
-        error.cause = cause;
+        error.cause = cause.map(Box::new);
         if let Some(secret) = &self.secret {
             error.redact(secret);
         }

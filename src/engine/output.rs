@@ -266,11 +266,11 @@ mod tests {
         for kind in ALL_KINDS {
             let e = Error {
                 http_status: Some(503),
-                cause: Some(Cause {
+                cause: Some(Box::new(Cause {
                     name: "TypeError".into(),
                     message: "fetch failed".into(),
                     code: Some("ECONNRESET".into()),
-                }),
+                })),
                 ..Error::new(kind, "m")
             };
             let text = error_json(&e);
