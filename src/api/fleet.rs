@@ -8,11 +8,11 @@ use crate::engine::fleet_options::parse_scheduler_config;
 use crate::engine::fleet_output::{checked_json, prepared_all_json, state_outcome_json};
 use crate::engine::id_check::read_ids;
 use crate::engine::options::CallOptions;
-use crate::engine::prepare_all::{parse_targets, PrepareAllCall, DEFAULT_WAITS};
+use crate::engine::prepare::Target;
+use crate::engine::prepare_all::{PrepareAllCall, DEFAULT_WAITS};
 use crate::engine::scheduler::{Scheduler, SharedScheduler};
-use crate::engine::wait_state::{parse_until, StateCall, DEFAULT_MAX_WAIT_MS};
+use crate::engine::wait_state::{StateCall, DEFAULT_MAX_WAIT_MS};
 use crate::engine::watch::{WatchCall, DEFAULT_INTERVAL_MS};
-use crate::engine::Error;
 use crate::prelude::*;
 use wasm_bindgen::prelude::*;
 
@@ -60,13 +60,7 @@ pub fn check_instance_ids(ids: &str) -> Result<String, JsValue> {
 }
 
 /// `watchStatus(instanceIds, options)`: events come through `host.notify("watch", …)`.
-pub(super) fn watch_status(
-    start: Start,
-    ids: &str,
-    call: CallOptions,
-    shared: Shared,
-) -> Result<Call, Error> {
-    let (ids, _) = read_ids(ids, call.fleet.report_invalid, true)?;
+pub(super) fn watch_status(start: Start, ids: Vec<String>, call: CallOptions, shared: Shared) -> Call {
     let f = &call.fleet;
     let machine = WatchCall::new(
         ids,
@@ -82,19 +76,16 @@ pub(super) fn watch_status(
 /// `waitForState(instanceIds, until, options)`.
 pub(super) fn wait_for_state(
     start: Start,
-    ids: &str,
-    until: &str,
+    ids: Vec<String>,
+    until: Vec<&'static str>,
     call: CallOptions,
     shared: Shared,
-) -> Result<Call, Error> {
-    let report = call.fleet.report_invalid;
-    let (ids, _) = read_ids(ids, report, report)?;
-    let until = parse_until(until)?;
+) -> Call {
     let max_wait_ms = call.raw.max_wait_ms.map_or(DEFAULT_MAX_WAIT_MS, |_| call.options.poll.max_wait_ms);
     let machine = StateCall::new(
         ids,
         until,
-        call.fleet.fail_on.clone(),
+        call.fleet.fail_on,
         call.options.batch,
         shared,
         call.fleet.interval_ms.unwrap_or(DEFAULT_INTERVAL_MS),
@@ -107,11 +98,10 @@ pub(super) fn wait_for_state(
 /// `waitPreparedAll(requests, options)`.
 pub(super) fn wait_prepared_all(
     start: Start,
-    requests: &str,
+    targets: Vec<Target>,
     call: CallOptions,
     shared: Shared,
-) -> Result<Call, Error> {
-    let targets = parse_targets(requests)?;
+) -> Call {
     let concurrency = call.raw.concurrency.map_or(DEFAULT_WAITS, |_| call.options.batch.concurrency);
     start.call(PrepareAllCall::new(targets, shared, call.options.poll, concurrency), |_, outcomes| {
         prepared_all_json(outcomes)

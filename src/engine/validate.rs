@@ -98,6 +98,11 @@ impl Endpoint {
     pub fn as_str(&self) -> &str {
         &self.0
     }
+
+    /// The endpoint, leaving an empty one behind.
+    pub fn take(&mut self) -> Endpoint {
+        Endpoint(core::mem::take(&mut self.0))
+    }
 }
 
 impl Default for Endpoint {
