@@ -113,6 +113,11 @@ pub mod option {
     pub const RETRY_BUDGET: usize = 21;
 }
 
+/// The position of option `name` in [`KNOWN_OPTIONS`], if it is one.
+pub fn option_position(name: &str) -> Option<usize> {
+    KNOWN_OPTIONS.iter().position(|known| *known == name)
+}
+
 /// Options of one call, read from the JSON description the JS entry makes of
 /// the caller's options object: plain values as they are, and values JSON
 /// cannot carry as `{"$": "function"}`, `{"$": "signal"}`, `{"$": "NaN"}`...
@@ -153,7 +158,7 @@ impl CallOptions {
             if matches!(value, Json::Null) {
                 continue;
             }
-            let Some(which) = KNOWN_OPTIONS.iter().position(|known| known == name) else {
+            let Some(which) = option_position(name) else {
                 return Err(unknown_name("unknown option `", name, "`", &KNOWN_OPTIONS));
             };
             if let Some(field) = raw.number(which) {
