@@ -129,17 +129,26 @@ enum Args {
 
 impl Args {
     fn read(kind: u8, first: &str, until: &str, call: &CallOptions) -> Result<Args, Error> {
-        let report = call.fleet.report_invalid;
         Ok(match kind {
-            kind::BATCH_STATUS => Args::BatchStatus(read_ids(first, report, report)?.0),
-            kind::PREPARE_PROGRESS => Args::PrepareProgress(parse_target(first)?),
-            kind::WAIT_PREPARED => Args::WaitPrepared(parse_target(first)?),
-            kind::WATCH_STATUS => Args::WatchStatus(read_ids(first, report, true)?.0),
-            kind::WAIT_FOR_STATE => {
-                let ids = read_ids(first, report, report)?.0;
-                Args::WaitForState(ids, parse_until(until)?)
+            kind::PREPARE_PROGRESS | kind::WAIT_PREPARED => {
+                let target = parse_target(first)?;
+                if kind == kind::PREPARE_PROGRESS {
+                    Args::PrepareProgress(target)
+                } else {
+                    Args::WaitPrepared(target)
+                }
             }
             kind::WAIT_PREPARED_ALL => Args::WaitPreparedAll(parse_targets(first)?),
+            kind::BATCH_STATUS | kind::WATCH_STATUS | kind::WAIT_FOR_STATE => {
+                // A watch of no IDs is valid (it reports an empty initial event).
+                let report = call.fleet.report_invalid;
+                let (ids, _) = read_ids(first, report, report || kind == kind::WATCH_STATUS)?;
+                match kind {
+                    kind::BATCH_STATUS => Args::BatchStatus(ids),
+                    kind::WATCH_STATUS => Args::WatchStatus(ids),
+                    _ => Args::WaitForState(ids, parse_until(until)?),
+                }
+            }
             _ => return Err(Error::invalid("unknown call kind")),
         })
     }
