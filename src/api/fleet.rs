@@ -81,7 +81,8 @@ pub(super) fn wait_for_state(
     call: CallOptions,
     shared: Shared,
 ) -> Call {
-    let max_wait_ms = call.raw.max_wait_ms.map_or(DEFAULT_MAX_WAIT_MS, |_| call.options.poll.max_wait_ms);
+    let max_wait_ms =
+        if call.given.max_wait_ms { call.options.poll.max_wait_ms } else { DEFAULT_MAX_WAIT_MS };
     let machine = StateCall::new(
         ids,
         until,
@@ -102,7 +103,7 @@ pub(super) fn wait_prepared_all(
     call: CallOptions,
     shared: Shared,
 ) -> Call {
-    let concurrency = call.raw.concurrency.map_or(DEFAULT_WAITS, |_| call.options.batch.concurrency);
+    let concurrency = if call.given.concurrency { call.options.batch.concurrency } else { DEFAULT_WAITS };
     start.call(PrepareAllCall::new(targets, shared, call.options.poll, concurrency), |_, outcomes| {
         prepared_all_json(outcomes)
     })

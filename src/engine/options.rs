@@ -118,6 +118,13 @@ pub fn option_position(name: &str) -> Option<usize> {
     KNOWN_OPTIONS.iter().position(|known| *known == name)
 }
 
+/// Which options with call-specific defaults were given.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Given {
+    pub max_wait_ms: bool,
+    pub concurrency: bool,
+}
+
 /// Options of one call, read from the JSON description the JS entry makes of
 /// the caller's options object: plain values as they are, and values JSON
 /// cannot carry as `{"$": "function"}`, `{"$": "signal"}`, `{"$": "NaN"}`...
@@ -125,8 +132,9 @@ pub fn option_position(name: &str) -> Option<usize> {
 pub struct CallOptions {
     pub options: Options,
     pub auth: Auth,
-    /// As given, for calls whose defaults differ (`waitForState`'s `maxWaitMs`).
-    pub raw: RawOptions,
+    /// Whether `maxWaitMs` and `concurrency` were given, for the calls whose
+    /// defaults differ (`waitForState`, `waitPreparedAll`).
+    pub given: Given,
     pub fleet: FleetOptions,
 }
 
@@ -221,7 +229,8 @@ impl CallOptions {
                      or `credentials` (AK/SK, on a server only), or a same-origin proxy path as `endpoint`",
                 )),
             };
-        Ok(CallOptions { options, auth, raw, fleet })
+        let given = Given { max_wait_ms: raw.max_wait_ms.is_some(), concurrency: raw.concurrency.is_some() };
+        Ok(CallOptions { options, auth, given, fleet })
     }
 }
 
