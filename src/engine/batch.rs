@@ -122,9 +122,8 @@ impl BatchCall {
             first.chunk_errors = errors;
             return Err(first);
         }
-        let merge = std::mem::replace(&mut self.merge, ChunkMerge::new(&ChunkPlan::new(Vec::new(), 1)));
         Ok(BatchOutcome {
-            merged: merge.finish(&self.plan),
+            merged: self.merge.finish(&self.plan),
             request_ids: std::mem::take(&mut self.request_ids),
             errors,
         })

@@ -106,9 +106,9 @@ impl ChunkMerge {
     }
 
     /// Merge everything recorded, in the plan's order.
-    pub fn finish(self, plan: &ChunkPlan) -> MergedStatuses {
+    pub fn finish(&self, plan: &ChunkPlan) -> MergedStatuses {
         let mut merged = MergedStatuses { statuses: Vec::new(), missing: Vec::new() };
-        for (position, (id, status)) in plan.ids.iter().zip(self.found).enumerate() {
+        for (position, (id, &status)) in plan.ids.iter().zip(&self.found).enumerate() {
             match status {
                 Some(status) => merged.statuses.push(StatusResult { instance_id: id.clone(), status }),
                 None if !self.failed.get(position / plan.chunk_size).copied().unwrap_or(false) => {
