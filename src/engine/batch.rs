@@ -137,7 +137,7 @@ impl Machine for BatchCall {
         if self.finished || self.fatal.is_some() {
             return;
         }
-        let (id, answer) = match event {
+        let id = match &event {
             Event::Aborted => {
                 self.fatal = Some(Error::aborted());
                 return;
@@ -146,35 +146,29 @@ impl Machine for BatchCall {
                 self.wake.fired();
                 return;
             }
+            Event::Token { id, .. } | Event::Exchanged { id, .. } => *id,
+        };
+        let Some(slot) = self.slots.iter().position(|s| s.request.owns(id)) else { return };
+        let ids = self.plan.chunk(self.slots[slot].chunk);
+        let request = &mut self.slots[slot].request;
+        let answer = match event {
             Event::Token { id, outcome } => {
-                let Some(slot) = self.slots.iter().position(|s| s.request.owns(id)) else { return };
-                let ids = self.plan.chunk(self.slots[slot].chunk);
-                let request = &mut self.slots[slot].request;
-                (
-                    slot,
-                    request.token_arrived(id, outcome, now_ms, &mut self.shared, |e, rid| {
-                        batch_status_request(e, ids, rid)
-                    }),
-                )
+                request.token_arrived(id, outcome, now_ms, &mut self.shared, |e, rid| {
+                    batch_status_request(e, ids, rid)
+                })
             }
-            Event::Exchanged { id, outcome } => {
-                let Some(slot) = self.slots.iter().position(|s| s.request.owns(id)) else { return };
-                let request = &mut self.slots[slot].request;
-                (
-                    slot,
-                    request.exchanged(
-                        id,
-                        outcome,
-                        now_ms,
-                        &mut self.shared,
-                        BATCH_STATUS_PATH,
-                        parse_batch_status,
-                    ),
-                )
-            }
+            Event::Exchanged { id, outcome } => request.exchanged(
+                id,
+                outcome,
+                now_ms,
+                &mut self.shared,
+                BATCH_STATUS_PATH,
+                parse_batch_status,
+            ),
+            Event::Aborted | Event::Woke => None,
         };
         if let Some(answer) = answer {
-            self.answered(id, answer);
+            self.answered(slot, answer);
         }
     }
 
