@@ -115,7 +115,8 @@ pub enum Step<T> {
 #[derive(Debug)]
 pub struct Rounds {
     shared: Option<Shared>,
-    batch: Option<BatchCall>,
+    /// Boxed: a round is started and dropped whole, and a pointer moves cheaply.
+    batch: Option<Box<BatchCall>>,
     options: BatchOptions,
     /// When the round in progress wants to be woken.
     pub wake: Option<f64>,
@@ -136,7 +137,7 @@ impl Rounds {
     /// Start a round for `ids`.
     pub fn start(&mut self, ids: Vec<String>) {
         if let Some(shared) = self.shared.take() {
-            self.batch = Some(BatchCall::new(ids, self.options, shared));
+            self.batch = Some(Box::new(BatchCall::new(ids, self.options, shared)));
         }
     }
 
