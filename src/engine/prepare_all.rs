@@ -71,8 +71,11 @@ fn owner(id: ExchangeId) -> usize {
 impl PrepareAllCall {
     /// Waits for `targets` (validated, at most [`MAX_TARGETS`]).
     pub fn new(targets: Vec<Target>, shared: Shared, policy: PollPolicy, concurrency: usize) -> Self {
+        // Filled without `Clone` (vec![None; n] would clone outcomes, errors and all).
+        let mut outcomes = Vec::new();
+        outcomes.resize_with(targets.len(), || None);
         PrepareAllCall {
-            outcomes: vec![None; targets.len()],
+            outcomes,
             shared,
             targets,
             policy,
