@@ -289,25 +289,33 @@ pub fn unknown_name(before: &str, name: &str, after: &str, known: &[&str]) -> Er
 /// near enough to be a misspelling: at most one edit in three characters (the
 /// rule rustc uses for its suggestions), or `name` a prefix of it (`timeout`).
 pub fn closest<'a>(name: &str, candidates: &[&'a str]) -> Option<&'a str> {
-    let name: Vec<u8> = name.to_ascii_lowercase().into_bytes();
-    let distance = |candidate: &str| {
-        let c: Vec<u8> = candidate.to_ascii_lowercase().into_bytes();
-        if name.len() >= 3 && c.starts_with(&name) {
-            return 0;
+    let name = name.as_bytes();
+    let same = |a: &u8, b: &u8| a.eq_ignore_ascii_case(b);
+    let mut best: Option<(&'a str, usize)> = None;
+    for &candidate in candidates {
+        let c = candidate.as_bytes();
+        let distance =
+            if name.len() >= 3 && c.len() >= name.len() && name.iter().zip(c).all(|(a, b)| same(a, b)) {
+                0
+            } else {
+                let mut row: Vec<usize> = (0..=c.len()).collect();
+                for (i, a) in name.iter().enumerate() {
+                    let mut diagonal = row[0];
+                    row[0] = i + 1;
+                    for (j, b) in c.iter().enumerate() {
+                        let next = (diagonal + usize::from(!same(a, b))).min(row[j] + 1).min(row[j + 1] + 1);
+                        diagonal = row[j + 1];
+                        row[j + 1] = next;
+                    }
+                }
+                row[c.len()]
+            };
+        // The first of equally near candidates wins.
+        if best.map_or(true, |(_, d)| distance < d) {
+            best = Some((candidate, distance));
         }
-        let mut row: Vec<usize> = (0..=c.len()).collect();
-        for (i, a) in name.iter().enumerate() {
-            let mut diagonal = row[0];
-            row[0] = i + 1;
-            for (j, b) in c.iter().enumerate() {
-                let next = (diagonal + usize::from(a != b)).min(row[j] + 1).min(row[j + 1] + 1);
-                diagonal = row[j + 1];
-                row[j + 1] = next;
-            }
-        }
-        row[c.len()]
-    };
-    let (best, d) = candidates.iter().map(|c| (*c, distance(c))).min_by_key(|(_, d)| *d)?;
+    }
+    let (best, d) = best?;
     (d <= name.len().max(3) / 3).then_some(best)
 }
 
