@@ -46,6 +46,11 @@ impl ChunkPlan {
         &self.ids
     }
 
+    /// The distinct IDs, in input order, taken out of the plan.
+    pub fn into_ids(self) -> Vec<String> {
+        self.ids
+    }
+
     /// How many requests the plan needs.
     pub fn chunk_count(&self) -> usize {
         self.ids.len().div_ceil(self.chunk_size)

@@ -211,5 +211,5 @@ pub fn earliest(a: Option<f64>, b: Option<f64>) -> Option<f64> {
 
 /// The IDs of a call, distinct, in input order.
 pub fn distinct(ids: Vec<String>) -> Vec<String> {
-    crate::engine::chunk::ChunkPlan::new(ids, 1).ids().to_vec()
+    crate::engine::chunk::ChunkPlan::new(ids, 1).into_ids()
 }
