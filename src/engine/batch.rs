@@ -87,8 +87,8 @@ impl BatchCall {
     }
 
     /// The IDs of the exchanges on the wire right now.
-    pub fn exchanges_in_flight(&self) -> Vec<ExchangeId> {
-        self.slots.iter().filter_map(|s| s.request.exchange_in_flight()).collect()
+    pub fn exchanges_in_flight(&self) -> impl Iterator<Item = ExchangeId> + '_ {
+        self.slots.iter().filter_map(|s| s.request.exchange_in_flight())
     }
 
     /// What became of slot `slot`'s attempt.

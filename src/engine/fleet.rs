@@ -145,7 +145,9 @@ impl Rounds {
     /// cancelled (see [`Rounds::take_cancel`]).
     pub fn stop(&mut self) {
         if let Some(batch) = self.batch.take() {
-            self.cancels.extend(batch.exchanges_in_flight());
+            for id in batch.exchanges_in_flight() {
+                self.cancels.push(id);
+            }
             self.shared = Some(batch.into_shared());
         }
         self.wake = None;
