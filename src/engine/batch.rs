@@ -212,7 +212,12 @@ impl Machine for BatchCall {
             }
             let Some((slot, answer)) = failed else {
                 let timeout_ms = self.shared.timeout_ms;
-                let wake = self.slots.iter().filter_map(|s| s.request.wake_at(timeout_ms)).reduce(f64::min);
+                let mut wake = None;
+                for slot in &self.slots {
+                    if let Some(at) = slot.request.wake_at(timeout_ms) {
+                        wake = Some(wake.map_or(at, |w: f64| w.min(at)));
+                    }
+                }
                 return self.wake.ask(wake);
             };
             self.answered(slot, answer);
