@@ -76,12 +76,17 @@ pub type View = Vec<Option<i64>>;
 /// outcome follow the order of `ids`.
 pub fn apply_round(ids: &[String], view: &mut View, outcome: &BatchOutcome) {
     let failed = |id: &String| outcome.errors.iter().any(|(chunk, _)| chunk.contains(id));
-    let (mut found, mut missing) =
-        (outcome.merged.statuses.iter().peekable(), outcome.merged.missing.iter().peekable());
+    let (statuses, missing) = (&outcome.merged.statuses, &outcome.merged.missing);
+    // Both lists are walked once, alongside `ids`.
+    let (mut found, mut gone) = (0, 0);
     for (id, known) in ids.iter().zip(view.iter_mut()) {
-        if let Some(s) = found.next_if(|s| s.instance_id == *id) {
+        if let Some(s) = statuses.get(found).filter(|s| s.instance_id == *id) {
             *known = Some(s.status);
-        } else if missing.next_if(|m| *m == id).is_some() || !failed(id) {
+            found += 1;
+        } else if missing.get(gone) == Some(id) {
+            *known = None;
+            gone += 1;
+        } else if !failed(id) {
             *known = None;
         }
     }
