@@ -93,14 +93,15 @@ impl BatchCall {
 
     /// What became of slot `slot`'s attempt.
     fn answered(&mut self, slot: usize, answer: Answer<Vec<crate::engine::response::StatusResult>>) {
+        if let Answer::Retrying = answer {
+            return;
+        }
+        // Answered or failed for good: the chunk leaves its slot.
+        let chunk = self.slots.swap_remove(slot).chunk;
         match answer {
             Answer::Retrying => {}
-            Answer::Value(results, _) => {
-                let chunk = self.slots.swap_remove(slot).chunk;
-                self.merge.add(&self.plan, chunk, results);
-            }
+            Answer::Value(results, _) => self.merge.add(&self.plan, chunk, results),
             Answer::GaveUp(error) | Answer::Deadline(error) => {
-                let chunk = self.slots.swap_remove(slot).chunk;
                 self.merge.fail(chunk);
                 if self.options.allow_partial {
                     self.errors.push((self.plan.chunk(chunk).to_vec(), error));
