@@ -51,9 +51,7 @@ impl FleetOptions {
                 let ms = positive_integer(name, number(name, value)?, MAX_TIMER_MS)?;
                 if ms < MIN_INTERVAL_MS {
                     return Err(Error::invalid(cat(&[
-                        "intervalMs must be at least ",
-                        &decimal(i64::from(MIN_INTERVAL_MS)),
-                        ", got ",
+                        "intervalMs must be at least 100, got ",
                         &decimal(i64::from(ms)),
                     ])));
                 }
@@ -186,7 +184,7 @@ mod tests {
         assert_eq!(o.fail_on, ["shutdown", "stopped"]);
         assert!(o.report_invalid && o.hooks);
         for (json, expected) in [
-            (r#"{"intervalMs":99}"#, "intervalMs must be at least 100"),
+            (r#"{"intervalMs":99}"#, "intervalMs must be at least 100, got 99"),
             (r#"{"failOn":["sleeping"]}"#, "failOn must be a state name"),
             (r#"{"invalidIds":"ignore"}"#, "invalidIds must be"),
             (
@@ -199,6 +197,14 @@ mod tests {
             let e = read(json).unwrap_err();
             assert!(e.message.starts_with(expected), "{json}: {}", e.message);
         }
+    }
+
+    #[test]
+    fn the_interval_message_names_the_smallest_interval() {
+        let e = read(&format!(r#"{{"intervalMs":{}}}"#, MIN_INTERVAL_MS - 1)).unwrap_err();
+        let expected = format!("intervalMs must be at least {MIN_INTERVAL_MS}, got {}", MIN_INTERVAL_MS - 1);
+        assert_eq!(e.message, expected);
+        assert!(read(&format!(r#"{{"intervalMs":{MIN_INTERVAL_MS}}}"#)).is_ok());
     }
 
     #[test]

@@ -22,12 +22,7 @@ pub fn validate_id(field: &str, id: &str) -> Result<(), Error> {
         return Ok(());
     }
     if id.is_empty() {
-        return Err(Error::invalid(cat(&[
-            field,
-            " is empty; IDs must be 1 to ",
-            &decimal(MAX_ID_CHARS as i64),
-            " characters",
-        ])));
+        return Err(Error::invalid(cat(&[field, " is empty; IDs must be 1 to 32 characters"])));
     }
     let units = utf16_len(id);
     if units > MAX_ID_CHARS {
@@ -35,9 +30,8 @@ pub fn validate_id(field: &str, id: &str) -> Result<(), Error> {
             field,
             " is ",
             &decimal(units as i64),
-            " UTF-16 code units long; the API allows at most ",
-            &decimal(MAX_ID_CHARS as i64),
-            " (characters outside the Basic Multilingual Plane, such as emoji, count twice)",
+            " UTF-16 code units long; the API allows at most 32 \
+             (characters outside the Basic Multilingual Plane, such as emoji, count twice)",
         ])));
     }
     if has_space_or_control(id) {
@@ -69,9 +63,7 @@ pub fn validate_token(token: &str) -> Result<(), Error> {
         return Err(Error::invalid(cat(&[
             "the token is ",
             &decimal(token.len() as i64),
-            " bytes long; at most ",
-            &decimal(MAX_TOKEN_BYTES as i64),
-            " are accepted",
+            " bytes long; at most 65536 are accepted",
         ])));
     }
     if !token.bytes().all(|b| b.is_ascii_graphic()) {
@@ -308,6 +300,17 @@ mod tests {
         for bad in ["a\r\nX-Evil: 1", "a b", "a\tb", "a\0"] {
             assert!(validate_id("id", bad).is_err(), "{bad:?}");
         }
+    }
+
+    #[test]
+    fn messages_name_the_limits_applied() {
+        // The limits are written into the messages as text: they must stay the constants.
+        let e = validate_id("id", "").unwrap_err();
+        assert!(e.message.ends_with(&format!("IDs must be 1 to {MAX_ID_CHARS} characters")), "{}", e.message);
+        let e = validate_id("id", &"é".repeat(MAX_ID_CHARS + 1)).unwrap_err();
+        assert!(e.message.contains(&format!("allows at most {MAX_ID_CHARS} (characters")), "{}", e.message);
+        let e = validate_token(&"t".repeat(MAX_TOKEN_BYTES + 1)).unwrap_err();
+        assert!(e.message.ends_with(&format!("at most {MAX_TOKEN_BYTES} are accepted")), "{}", e.message);
     }
 
     #[test]
