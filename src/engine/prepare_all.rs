@@ -164,8 +164,8 @@ impl Machine for PrepareAllCall {
         if self.active.is_empty() && self.next >= self.targets.len() {
             self.finished = true;
             let mut all = Vec::with_capacity(self.targets.len());
-            for (target, outcome) in self.targets.drain(..).zip(self.outcomes.drain(..)) {
-                all.push((target, outcome.unwrap_or_else(|| Err(Error::aborted()))));
+            for (target, outcome) in self.targets.iter().zip(&mut self.outcomes) {
+                all.push((target.clone(), outcome.take().unwrap_or_else(|| Err(Error::aborted()))));
             }
             return Some(Action::Finish(Ok(all)));
         }
