@@ -89,7 +89,7 @@ impl ChunkMerge {
     pub fn add(&mut self, plan: &ChunkPlan, index: usize, results: Vec<StatusResult>) {
         let start = index * plan.chunk_size;
         let asked = plan.chunk(index);
-        for (k, r) in results.into_iter().enumerate() {
+        for (k, r) in results.iter().enumerate() {
             // Servers answer in the order asked: look there first, then search.
             let offset = match asked.get(k) {
                 Some(id) if *id == r.instance_id => Some(k),
