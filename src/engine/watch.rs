@@ -107,7 +107,7 @@ impl WatchCall {
                 changes.push(StatusChange { instance_id: id.clone(), previous, current });
             }
         }
-        let error = outcome.errors.into_iter().next().map(|(_, e)| Box::new(e));
+        let error = outcome.errors.first().map(|(_, e)| Box::new(e.clone()));
         // The first good round after failed ones is reported even without
         // changes: it tells the caller the statuses are current again.
         let recovered = self.failures > 0 && error.is_none();
