@@ -29,8 +29,8 @@ pub const MAX_TIMER_MS: u32 = i32::MAX as u32;
 
 /// Options as the caller gave them: `None` where absent.
 #[derive(Clone, Debug, Default, PartialEq)]
-pub struct RawOptions {
-    pub endpoint: Option<String>,
+pub struct RawOptions<'a> {
+    pub endpoint: Option<&'a str>,
     pub timeout_ms: Option<f64>,
     pub max_attempts: Option<f64>,
     pub chunk_size: Option<f64>,
@@ -191,7 +191,7 @@ impl CallOptions {
                     continue;
                 }
                 (option::ENDPOINT, Json::String(endpoint)) => {
-                    raw.endpoint = Some((**endpoint).to_owned());
+                    raw.endpoint = Some(endpoint);
                     continue;
                 }
                 (option::ENDPOINT, _) => "a string",
@@ -234,7 +234,7 @@ impl CallOptions {
     }
 }
 
-impl RawOptions {
+impl RawOptions<'_> {
     /// The field of the numeric option at `which` in [`KNOWN_OPTIONS`], if it is one.
     fn number(&mut self, which: usize) -> Option<&mut Option<f64>> {
         Some(match which {
@@ -319,7 +319,7 @@ pub fn closest<'a>(name: &str, candidates: &[&'a str]) -> Option<&'a str> {
     (d <= name.len().max(3) / 3).then_some(best)
 }
 
-impl RawOptions {
+impl RawOptions<'_> {
     /// Check every option and fill in defaults. `page_origin` is the page's
     /// `location.origin` where there is one, for path endpoints.
     pub fn resolve(&self, page_origin: Option<&str>) -> Result<Options, Error> {
@@ -327,7 +327,7 @@ impl RawOptions {
             Some(v) => positive_integer(name, v, max),
             None => Ok(default),
         };
-        let endpoint = match &self.endpoint {
+        let endpoint = match self.endpoint {
             Some(raw) => parse_endpoint(raw, page_origin)?,
             None => Endpoint::default(),
         };
@@ -424,7 +424,7 @@ mod tests {
 
     #[test]
     fn bad_endpoints_fail_resolution() {
-        let raw = RawOptions { endpoint: Some("http://example.com".into()), ..RawOptions::default() };
+        let raw = RawOptions { endpoint: Some("http://example.com"), ..RawOptions::default() };
         assert!(raw.resolve(None).is_err());
     }
 
