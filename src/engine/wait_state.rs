@@ -38,23 +38,25 @@ pub struct StateOutcome {
 
 /// A list of state names (`until`, `failOn`): one name or an array of them.
 pub fn parse_states(what: &str, value: &Json, allow_empty: bool) -> Result<Vec<&'static str>, Error> {
-    let bad = || {
+    let states = || {
+        let items = match value {
+            Json::String(_) => core::slice::from_ref(value),
+            Json::Array(items) if !items.is_empty() || allow_empty => items.as_slice(),
+            _ => return None,
+        };
+        let mut states = Vec::with_capacity(items.len());
+        for item in items {
+            let text = item.as_str()?;
+            states.push(*STATE_NAMES.iter().find(|name| **name == text)?);
+        }
+        Some(states)
+    };
+    states().ok_or_else(|| {
         Error::invalid(
             what.to_owned()
                 + " must be a state name or an array of them: unknown, stopped, running, offline, starting, shutdown, unrecognized",
         )
-    };
-    let items = match value {
-        Json::String(_) => core::slice::from_ref(value),
-        Json::Array(items) if !items.is_empty() || allow_empty => items.as_slice(),
-        _ => return Err(bad()),
-    };
-    let mut states = Vec::with_capacity(items.len());
-    for item in items {
-        let name = STATE_NAMES.iter().find(|n| Some(**n) == item.as_str()).ok_or_else(bad)?;
-        states.push(*name);
-    }
-    Ok(states)
+    })
 }
 
 /// The `until` argument, from its JSON.
