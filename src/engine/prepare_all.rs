@@ -9,7 +9,7 @@ use crate::engine::call::{Action, Event, ExchangeId, Machine, Notice, Shared, Wa
 use crate::engine::error::Error;
 use crate::engine::fleet::{earliest, FleetNotice};
 use crate::engine::input::target_from_json;
-use crate::engine::json;
+use crate::engine::json::{self, Json};
 use crate::engine::output::{cat, decimal};
 use crate::engine::poll::{PollPolicy, ProgressReport};
 use crate::engine::prepare::{Target, WaitCall};
@@ -23,7 +23,7 @@ pub const MAX_TARGETS: usize = 10_000;
 /// The `requests` argument: an array of `{ userId, instanceId }`.
 pub fn parse_targets(text: &str) -> Result<Vec<Target>, Error> {
     let bad = || Error::invalid("requests must be an array of { userId, instanceId } objects");
-    let doc = json::parse(text).map_err(|_| bad())?;
+    let doc = json::parse(text).unwrap_or(Json::Null);
     let items = doc.as_array().ok_or_else(bad)?;
     if items.len() > MAX_TARGETS {
         return Err(Error::invalid("requests has more than 10000 entries; at most 10000 per call"));
