@@ -101,7 +101,9 @@ impl FleetOptions {
 /// A client's scheduler settings, from the described JSON of its
 /// `{ rateLimit, maxConcurrentRequests, retryBudget }`.
 pub fn parse_scheduler_config(text: &str) -> Result<SchedulerConfig, Error> {
-    let doc = json::parse(text).map_err(|_| Error::invalid("client options must be a plain object"))?;
+    let Ok(doc) = json::parse(text) else {
+        return Err(Error::invalid("client options must be a plain object"));
+    };
     let mut config = SchedulerConfig::default();
     let Json::Object(members) = &doc else { return Ok(config) };
     for (name, value) in members {

@@ -148,7 +148,7 @@ impl CallOptions {
     /// The same, with a string `token` given beside the JSON (where the JS
     /// entry puts it: a real token runs to kilobytes), as if it were in it.
     pub fn read(text: &str, token: Option<&str>, page_origin: Option<&str>) -> Result<Self, Error> {
-        let doc = json::parse(text).map_err(|_| Error::invalid("options must be a plain object"))?;
+        let Ok(doc) = json::parse(text) else { return Err(Error::invalid("options must be a plain object")) };
         let Json::Object(members) = &doc else {
             return Err(Error::invalid("options must be an object with at least a `token`"));
         };
