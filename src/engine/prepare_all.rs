@@ -22,9 +22,10 @@ pub const MAX_TARGETS: usize = 10_000;
 
 /// The `requests` argument: an array of `{ userId, instanceId }`.
 pub fn parse_targets(text: &str) -> Result<Vec<Target>, Error> {
-    let bad = || Error::invalid("requests must be an array of { userId, instanceId } objects");
     let doc = json::parse(text).unwrap_or(Json::Null);
-    let items = doc.as_array().ok_or_else(bad)?;
+    let Some(items) = doc.as_array() else {
+        return Err(Error::invalid("requests must be an array of { userId, instanceId } objects"));
+    };
     if items.len() > MAX_TARGETS {
         return Err(Error::invalid("requests has more than 10000 entries; at most 10000 per call"));
     }
