@@ -144,7 +144,10 @@ pub fn parse_endpoint(raw: &str, page_origin: Option<&str>) -> Result<Endpoint, 
         ));
     }
     let authority = authority.to_ascii_lowercase();
-    let host = check_authority(&authority).map_err(&bad)?;
+    let host = match check_authority(&authority) {
+        Ok(host) => host,
+        Err(why) => return Err(bad(why)),
+    };
     if scheme == "http://" && !is_loopback(host) {
         return Err(bad(
             "plain http:// is only allowed for loopback hosts (localhost, 127.0.0.1, [::1]); use https://",
