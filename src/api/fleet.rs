@@ -33,7 +33,10 @@ impl ClientScheduler {
     /// From the described `{ rateLimit, maxConcurrentRequests, retryBudget }`.
     #[wasm_bindgen(constructor)]
     pub fn new(options: &str) -> Result<ClientScheduler, JsValue> {
-        let config = parse_scheduler_config(options).map_err(|e| start_error(&e))?;
+        let config = match parse_scheduler_config(options) {
+            Ok(config) => config,
+            Err(error) => return Err(start_error(&error)),
+        };
         Ok(ClientScheduler { inner: Some(Scheduler::shared(config)) })
     }
 
