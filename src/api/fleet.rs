@@ -58,8 +58,10 @@ impl ClientScheduler {
 /// payload when `ids` is not an array at all.
 #[wasm_bindgen(js_name = checkInstanceIds)]
 pub fn check_instance_ids(ids: &str) -> Result<String, JsValue> {
-    let (valid, invalid) = read_ids(ids, true, true).map_err(|e| start_error(&e))?;
-    Ok(checked_json(&valid, &invalid))
+    match read_ids(ids, true, true) {
+        Ok((valid, invalid)) => Ok(checked_json(&valid, &invalid)),
+        Err(error) => Err(start_error(&error)),
+    }
 }
 
 /// `watchStatus(instanceIds, options)`: events come through `host.notify("watch", …)`.
