@@ -101,14 +101,13 @@ pub fn start(
 ) -> Result<Call, JsValue> {
     // Everything that can fail is read before anything is built, so a refusal
     // drops the read options in one place.
-    let read = || {
-        let call = CallOptions::read(options, token.as_deref(), page_origin.as_deref())?;
+    let begin = || {
+        let mut call = CallOptions::read(options, token.as_deref(), page_origin.as_deref())?;
         let args = Args::read(kind, first, until, &call)?;
-        Ok((call, args))
+        let shared = shared(&mut call, seed, now_ms, client);
+        Ok(args.start(call, shared, Start { host, aborted, now_ms }))
     };
-    let (mut call, args) = read().map_err(|e| start_error(&e))?;
-    let shared = shared(&mut call, seed, now_ms, client);
-    Ok(args.start(call, shared, Start { host, aborted, now_ms }))
+    begin().map_err(|e| start_error(&e))
 }
 
 /// A call's own arguments, read and checked.
