@@ -65,7 +65,7 @@ pub fn check_instance_ids(ids: &str) -> Result<String, JsValue> {
 }
 
 /// `watchStatus(instanceIds, options)`: events come through `host.notify("watch", …)`.
-pub(super) fn watch_status(start: Start, ids: Vec<String>, call: CallOptions, shared: Shared) -> Call {
+pub(super) fn watch_status(start: Start, ids: Vec<String>, call: &CallOptions, shared: Shared) -> Call {
     let f = &call.fleet;
     let machine = WatchCall::new(
         ids,
@@ -83,7 +83,7 @@ pub(super) fn wait_for_state(
     start: Start,
     ids: Vec<String>,
     until: Vec<&'static str>,
-    call: CallOptions,
+    call: &mut CallOptions,
     shared: Shared,
 ) -> Call {
     let max_wait_ms =
@@ -91,7 +91,7 @@ pub(super) fn wait_for_state(
     let machine = StateCall::new(
         ids,
         until,
-        call.fleet.fail_on,
+        core::mem::take(&mut call.fleet.fail_on),
         call.options.batch,
         shared,
         call.fleet.interval_ms.unwrap_or(DEFAULT_INTERVAL_MS),
@@ -105,7 +105,7 @@ pub(super) fn wait_for_state(
 pub(super) fn wait_prepared_all(
     start: Start,
     targets: Vec<Target>,
-    call: CallOptions,
+    call: &CallOptions,
     shared: Shared,
 ) -> Call {
     let concurrency = if call.given.concurrency { call.options.batch.concurrency } else { DEFAULT_WAITS };

@@ -105,7 +105,7 @@ pub fn start(
         let mut call = CallOptions::read(options, token.as_deref(), page_origin.as_deref())?;
         let args = Args::read(kind, first, until, &call)?;
         let shared = shared(&mut call, seed, now_ms, client);
-        Ok(args.start(call, shared, Start { host, aborted, now_ms }))
+        Ok(args.start(&mut call, shared, Start { host, aborted, now_ms }))
     };
     begin().map_err(|e| start_error(&e))
 }
@@ -153,7 +153,7 @@ impl Args {
     }
 
     /// Build the call's machine and hand it to the driver.
-    fn start(self, call: CallOptions, shared: Shared, start: Start) -> Call {
+    fn start(self, call: &mut CallOptions, shared: Shared, start: Start) -> Call {
         let (o, now_ms) = (&call.options, start.now_ms);
         match self {
             Args::BatchStatus(ids) => {
