@@ -387,6 +387,36 @@ fn wait_for_state_resolves_when_every_id_is_there_and_missing_ids_are_pending() 
 }
 
 #[test]
+fn wait_for_state_messages_list_the_ids_at_fault_twenty_at_most() {
+    let names: Vec<String> = (0..22).map(|i| format!("i{i:02}")).collect();
+    let names: Vec<&str> = names.iter().map(String::as_str).collect();
+    let mut sim = Sim::new(vec![wait_for(&names, vec![], 1_500)]);
+    sim.run(f64::INFINITY, |out, _| statuses(out, |id| (id != "i01").then_some(4)));
+    let e = sim.result(0).as_ref().unwrap_err();
+    let listed: Vec<String> = (0..20)
+        .map(|i| if i == 1 { "i01 (not reported)".to_owned() } else { format!("i{i:02} (starting)") })
+        .collect();
+    let expected = format!(
+        "not every instance reached running within maxWaitMs; still pending: {} and more",
+        listed.join(", ")
+    );
+    assert_eq!(e.message, expected);
+
+    let mut sim = Sim::new(vec![wait_for(&["a", "b", "c"], vec!["shutdown", "stopped"], 60_000)]);
+    sim.run(f64::INFINITY, |out, _| {
+        statuses(out, |id| {
+            Some(match id {
+                "a" => 5,
+                "b" => 2,
+                _ => 1,
+            })
+        })
+    });
+    let e = sim.result(0).as_ref().unwrap_err();
+    assert_eq!(e.message, "an instance entered a failOn state: a (shutdown), c (stopped)");
+}
+
+#[test]
 fn wait_for_state_fails_on_a_fail_on_state_and_times_out_listing_pending_ids() {
     let mut sim = Sim::new(vec![wait_for(&["a", "b"], vec!["shutdown"], 60_000)]);
     sim.run(f64::INFINITY, |out, now| {

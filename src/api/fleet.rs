@@ -8,11 +8,11 @@ use crate::engine::fleet_options::parse_scheduler_config;
 use crate::engine::fleet_output::{checked_json, prepared_all_json, state_outcome_json};
 use crate::engine::id_check::read_ids;
 use crate::engine::options::CallOptions;
-use crate::engine::prepare_all::{parse_targets, PrepareAllCall, DEFAULT_WAITS};
+use crate::engine::prepare::Target;
+use crate::engine::prepare_all::{PrepareAllCall, DEFAULT_WAITS};
 use crate::engine::scheduler::{Scheduler, SharedScheduler};
-use crate::engine::wait_state::{parse_until, StateCall, DEFAULT_MAX_WAIT_MS};
+use crate::engine::wait_state::{StateCall, DEFAULT_MAX_WAIT_MS};
 use crate::engine::watch::{WatchCall, DEFAULT_INTERVAL_MS};
-use crate::engine::Error;
 use crate::prelude::*;
 use wasm_bindgen::prelude::*;
 
@@ -33,7 +33,10 @@ impl ClientScheduler {
     /// From the described `{ rateLimit, maxConcurrentRequests, retryBudget }`.
     #[wasm_bindgen(constructor)]
     pub fn new(options: &str) -> Result<ClientScheduler, JsValue> {
-        let config = parse_scheduler_config(options).map_err(|e| start_error(&e))?;
+        let config = match parse_scheduler_config(options) {
+            Ok(config) => config,
+            Err(error) => return Err(start_error(&error)),
+        };
         Ok(ClientScheduler { inner: Some(Scheduler::shared(config)) })
     }
 
@@ -55,18 +58,14 @@ impl ClientScheduler {
 /// payload when `ids` is not an array at all.
 #[wasm_bindgen(js_name = checkInstanceIds)]
 pub fn check_instance_ids(ids: &str) -> Result<String, JsValue> {
-    let (valid, invalid) = read_ids(ids, true, true).map_err(|e| start_error(&e))?;
-    Ok(checked_json(&valid, &invalid))
+    match read_ids(ids, true, true) {
+        Ok((valid, invalid)) => Ok(checked_json(&valid, &invalid)),
+        Err(error) => Err(start_error(&error)),
+    }
 }
 
 /// `watchStatus(instanceIds, options)`: events come through `host.notify("watch", …)`.
-pub(super) fn watch_status(
-    start: Start,
-    ids: &str,
-    call: CallOptions,
-    shared: Shared,
-) -> Result<Call, Error> {
-    let (ids, _) = read_ids(ids, call.fleet.report_invalid, true)?;
+pub(super) fn watch_status(start: Start, ids: Vec<String>, call: &CallOptions, shared: Shared) -> Call {
     let f = &call.fleet;
     let machine = WatchCall::new(
         ids,
@@ -82,19 +81,17 @@ pub(super) fn watch_status(
 /// `waitForState(instanceIds, until, options)`.
 pub(super) fn wait_for_state(
     start: Start,
-    ids: &str,
-    until: &str,
-    call: CallOptions,
+    ids: Vec<String>,
+    until: Vec<&'static str>,
+    call: &mut CallOptions,
     shared: Shared,
-) -> Result<Call, Error> {
-    let report = call.fleet.report_invalid;
-    let (ids, _) = read_ids(ids, report, report)?;
-    let until = parse_until(until)?;
-    let max_wait_ms = call.raw.max_wait_ms.map_or(DEFAULT_MAX_WAIT_MS, |_| call.options.poll.max_wait_ms);
+) -> Call {
+    let max_wait_ms =
+        if call.given.max_wait_ms { call.options.poll.max_wait_ms } else { DEFAULT_MAX_WAIT_MS };
     let machine = StateCall::new(
         ids,
         until,
-        call.fleet.fail_on.clone(),
+        core::mem::take(&mut call.fleet.fail_on),
         call.options.batch,
         shared,
         call.fleet.interval_ms.unwrap_or(DEFAULT_INTERVAL_MS),
@@ -107,12 +104,11 @@ pub(super) fn wait_for_state(
 /// `waitPreparedAll(requests, options)`.
 pub(super) fn wait_prepared_all(
     start: Start,
-    requests: &str,
-    call: CallOptions,
+    targets: Vec<Target>,
+    call: &CallOptions,
     shared: Shared,
-) -> Result<Call, Error> {
-    let targets = parse_targets(requests)?;
-    let concurrency = call.raw.concurrency.map_or(DEFAULT_WAITS, |_| call.options.batch.concurrency);
+) -> Call {
+    let concurrency = if call.given.concurrency { call.options.batch.concurrency } else { DEFAULT_WAITS };
     start.call(PrepareAllCall::new(targets, shared, call.options.poll, concurrency), |_, outcomes| {
         prepared_all_json(outcomes)
     })

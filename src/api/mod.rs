@@ -23,7 +23,9 @@ use crate::engine::id_check::read_ids;
 use crate::engine::input::parse_target;
 use crate::engine::options::{CallOptions, KNOWN_OPTIONS};
 use crate::engine::output::{batch_json, progress_json, report_json};
-use crate::engine::prepare::{PrepareCall, WaitCall};
+use crate::engine::prepare::{PrepareCall, Target, WaitCall};
+use crate::engine::prepare_all::parse_targets;
+use crate::engine::wait_state::parse_until;
 use crate::engine::Error;
 use wasm_bindgen::prelude::*;
 
@@ -47,28 +49,23 @@ pub fn known_options() -> String {
     names
 }
 
-/// Options and the shared state of a call's requests (with the client's
-/// scheduler, when the call belongs to a client: `ClientScheduler.none()`
-/// for the standalone functions). `now_ms` is the call's (monotonic) clock
-/// at its start.
-fn setup(
-    options: &str,
-    token: Option<String>,
-    page_origin: Option<String>,
-    seed: f64,
-    now_ms: f64,
-    client: &ClientScheduler,
-) -> Result<(CallOptions, Shared), Error> {
-    let call = CallOptions::read(options, token.as_deref(), page_origin.as_deref())?;
+/// The shared state of a call's requests (with the client's scheduler, when
+/// the call belongs to a client: `ClientScheduler.none()` for the standalone
+/// functions). `now_ms` is the call's (monotonic) clock at its start.
+fn shared(call: &mut CallOptions, seed: f64, now_ms: f64, client: &ClientScheduler) -> Shared {
+    // The options are not read again: their endpoint and auth move into the call.
+    let endpoint = call.options.endpoint.take();
+    let auth = core::mem::replace(&mut call.auth, Auth::None);
     let o = &call.options;
-    let mut shared = Shared::new(o.endpoint.clone(), call.auth.clone(), o.retry, o.timeout_ms, seed as u64);
     // Only signatures need the wall clock: other calls skip the crossing.
-    if matches!(call.auth, Auth::AkSk(_)) {
+    let signed = matches!(auth, Auth::AkSk(_));
+    let mut shared = Shared::new(endpoint, auth, o.retry, o.timeout_ms, seed as u64);
+    if signed {
         shared = shared.with_wall_clock(now_ms, date_now());
     }
     shared.scheduler = client.shared();
     shared.hooks = call.fleet.hooks;
-    Ok((call, shared))
+    shared
 }
 
 /// The calls [`start`] begins, numbered as `pkg-template/src/index.js` numbers them.
@@ -102,20 +99,78 @@ pub fn start(
     seed: f64,
     client: &ClientScheduler,
 ) -> Result<Call, JsValue> {
+    // Everything that can fail is read before anything is built, so a refusal
+    // drops the read options in one place.
     let begin = || {
-        let (call, shared) = setup(options, token, page_origin, seed, now_ms, client)?;
-        let start = Start { host, aborted, now_ms };
-        match kind {
-            kind::BATCH_STATUS => batch_status(start, first, call, shared),
-            kind::PREPARE_PROGRESS => prepare_progress(start, first, shared),
-            kind::WAIT_PREPARED => wait_prepared(start, first, call, shared),
-            kind::WATCH_STATUS => fleet::watch_status(start, first, call, shared),
-            kind::WAIT_FOR_STATE => fleet::wait_for_state(start, first, until, call, shared),
-            kind::WAIT_PREPARED_ALL => fleet::wait_prepared_all(start, first, call, shared),
-            _ => Err(Error::invalid("unknown call kind")),
-        }
+        let mut call = CallOptions::read(options, token.as_deref(), page_origin.as_deref())?;
+        let args = Args::read(kind, first, until, &call)?;
+        let shared = shared(&mut call, seed, now_ms, client);
+        Ok(args.start(&mut call, shared, Start { host, aborted, now_ms }))
     };
     begin().map_err(|e| start_error(&e))
+}
+
+/// A call's own arguments, read and checked.
+enum Args {
+    /// `batchStatus(instanceIds, options)`.
+    BatchStatus(Vec<String>),
+    /// `prepareProgress({ userId, instanceId }, options)`: one reading.
+    PrepareProgress(Target),
+    /// `waitPrepared({ userId, instanceId }, options)`: poll until final.
+    WaitPrepared(Target),
+    /// `watchStatus(instanceIds, options)`.
+    WatchStatus(Vec<String>),
+    /// `waitForState(instanceIds, until, options)`.
+    WaitForState(Vec<String>, Vec<&'static str>),
+    /// `waitPreparedAll(requests, options)`.
+    WaitPreparedAll(Vec<Target>),
+}
+
+impl Args {
+    fn read(kind: u8, first: &str, until: &str, call: &CallOptions) -> Result<Args, Error> {
+        Ok(match kind {
+            kind::PREPARE_PROGRESS | kind::WAIT_PREPARED => {
+                let target = parse_target(first)?;
+                if kind == kind::PREPARE_PROGRESS {
+                    Args::PrepareProgress(target)
+                } else {
+                    Args::WaitPrepared(target)
+                }
+            }
+            kind::WAIT_PREPARED_ALL => Args::WaitPreparedAll(parse_targets(first)?),
+            kind::BATCH_STATUS | kind::WATCH_STATUS | kind::WAIT_FOR_STATE => {
+                // A watch of no IDs is valid (it reports an empty initial event).
+                let report = call.fleet.report_invalid;
+                let (ids, _) = read_ids(first, report, report || kind == kind::WATCH_STATUS)?;
+                match kind {
+                    kind::BATCH_STATUS => Args::BatchStatus(ids),
+                    kind::WATCH_STATUS => Args::WatchStatus(ids),
+                    _ => Args::WaitForState(ids, parse_until(until)?),
+                }
+            }
+            _ => return Err(Error::invalid("unknown call kind")),
+        })
+    }
+
+    /// Build the call's machine and hand it to the driver.
+    fn start(self, call: &mut CallOptions, shared: Shared, start: Start) -> Call {
+        let (o, now_ms) = (&call.options, start.now_ms);
+        match self {
+            Args::BatchStatus(ids) => {
+                start.call(BatchCall::new(ids, o.batch, shared), |m, out| batch_json(out, m.allow_partial()))
+            }
+            Args::PrepareProgress(target) => start
+                .call(PrepareCall::new(target, shared, now_ms), |_, (progress, request_id)| {
+                    progress_json(progress, request_id)
+                }),
+            Args::WaitPrepared(target) => {
+                start.call(WaitCall::new(target, shared, o.poll, now_ms), |_, report| report_json(report))
+            }
+            Args::WatchStatus(ids) => fleet::watch_status(start, ids, call, shared),
+            Args::WaitForState(ids, until) => fleet::wait_for_state(start, ids, until, call, shared),
+            Args::WaitPreparedAll(targets) => fleet::wait_prepared_all(start, targets, call, shared),
+        }
+    }
 }
 
 /// What every call starts with besides its own arguments.
@@ -127,26 +182,7 @@ pub(crate) struct Start {
 
 impl Start {
     /// Hand `machine` to the driver.
-    pub fn call<M: Machine + 'static>(self, machine: M, render: Render<M>) -> Result<Call, Error> {
-        Ok(Call::start(self.host, machine, render, self.aborted, self.now_ms))
+    pub fn call<M: Machine + 'static>(self, machine: M, render: Render<M>) -> Call {
+        Call::start(self.host, machine, render, self.aborted, self.now_ms)
     }
-}
-
-/// `batchStatus(instanceIds, options)`.
-fn batch_status(start: Start, ids: &str, call: CallOptions, shared: Shared) -> Result<Call, Error> {
-    let report = call.fleet.report_invalid;
-    let (ids, _) = read_ids(ids, report, report)?;
-    start.call(BatchCall::new(ids, call.options.batch, shared), |m, out| batch_json(out, m.allow_partial()))
-}
-
-/// `prepareProgress({ userId, instanceId }, options)`: one reading.
-fn prepare_progress(start: Start, target: &str, shared: Shared) -> Result<Call, Error> {
-    let machine = PrepareCall::new(parse_target(target)?, shared, start.now_ms);
-    start.call(machine, |_, (progress, request_id)| progress_json(progress, request_id))
-}
-
-/// `waitPrepared({ userId, instanceId }, options)`: poll until final.
-fn wait_prepared(start: Start, target: &str, call: CallOptions, shared: Shared) -> Result<Call, Error> {
-    let machine = WaitCall::new(parse_target(target)?, shared, call.options.poll, start.now_ms);
-    start.call(machine, |_, report| report_json(report))
 }

@@ -87,20 +87,21 @@ impl BatchCall {
     }
 
     /// The IDs of the exchanges on the wire right now.
-    pub fn exchanges_in_flight(&self) -> Vec<ExchangeId> {
-        self.slots.iter().filter_map(|s| s.request.exchange_in_flight()).collect()
+    pub fn exchanges_in_flight(&self) -> impl Iterator<Item = ExchangeId> + '_ {
+        self.slots.iter().filter_map(|s| s.request.exchange_in_flight())
     }
 
     /// What became of slot `slot`'s attempt.
     fn answered(&mut self, slot: usize, answer: Answer<Vec<crate::engine::response::StatusResult>>) {
+        if let Answer::Retrying = answer {
+            return;
+        }
+        // Answered or failed for good: the chunk leaves its slot.
+        let chunk = self.slots.swap_remove(slot).chunk;
         match answer {
             Answer::Retrying => {}
-            Answer::Value(results, _) => {
-                let chunk = self.slots.swap_remove(slot).chunk;
-                self.merge.add(&self.plan, chunk, results);
-            }
+            Answer::Value(results, _) => self.merge.add(&self.plan, chunk, results),
             Answer::GaveUp(error) | Answer::Deadline(error) => {
-                let chunk = self.slots.swap_remove(slot).chunk;
                 self.merge.fail(chunk);
                 if self.options.allow_partial {
                     self.errors.push((self.plan.chunk(chunk).to_vec(), error));
@@ -122,9 +123,8 @@ impl BatchCall {
             first.chunk_errors = errors;
             return Err(first);
         }
-        let merge = std::mem::replace(&mut self.merge, ChunkMerge::new(&ChunkPlan::new(Vec::new(), 1)));
         Ok(BatchOutcome {
-            merged: merge.finish(&self.plan),
+            merged: self.merge.finish(&self.plan),
             request_ids: std::mem::take(&mut self.request_ids),
             errors,
         })
@@ -138,7 +138,7 @@ impl Machine for BatchCall {
         if self.finished || self.fatal.is_some() {
             return;
         }
-        let (id, answer) = match event {
+        let id = match &event {
             Event::Aborted => {
                 self.fatal = Some(Error::aborted());
                 return;
@@ -147,35 +147,29 @@ impl Machine for BatchCall {
                 self.wake.fired();
                 return;
             }
+            Event::Token { id, .. } | Event::Exchanged { id, .. } => *id,
+        };
+        let Some(slot) = self.slots.iter().position(|s| s.request.owns(id)) else { return };
+        let ids = self.plan.chunk(self.slots[slot].chunk);
+        let request = &mut self.slots[slot].request;
+        let answer = match event {
             Event::Token { id, outcome } => {
-                let Some(slot) = self.slots.iter().position(|s| s.request.owns(id)) else { return };
-                let ids = self.plan.chunk(self.slots[slot].chunk);
-                let request = &mut self.slots[slot].request;
-                (
-                    slot,
-                    request.token_arrived(id, outcome, now_ms, &mut self.shared, |e, rid| {
-                        batch_status_request(e, ids, rid)
-                    }),
-                )
+                request.token_arrived(id, outcome, now_ms, &mut self.shared, |e, rid| {
+                    batch_status_request(e, ids, rid)
+                })
             }
-            Event::Exchanged { id, outcome } => {
-                let Some(slot) = self.slots.iter().position(|s| s.request.owns(id)) else { return };
-                let request = &mut self.slots[slot].request;
-                (
-                    slot,
-                    request.exchanged(
-                        id,
-                        outcome,
-                        now_ms,
-                        &mut self.shared,
-                        BATCH_STATUS_PATH,
-                        parse_batch_status,
-                    ),
-                )
-            }
+            Event::Exchanged { id, outcome } => request.exchanged(
+                id,
+                outcome,
+                now_ms,
+                &mut self.shared,
+                BATCH_STATUS_PATH,
+                parse_batch_status,
+            ),
+            Event::Aborted | Event::Woke => None,
         };
         if let Some(answer) = answer {
-            self.answered(id, answer);
+            self.answered(slot, answer);
         }
     }
 
@@ -219,7 +213,12 @@ impl Machine for BatchCall {
             }
             let Some((slot, answer)) = failed else {
                 let timeout_ms = self.shared.timeout_ms;
-                let wake = self.slots.iter().filter_map(|s| s.request.wake_at(timeout_ms)).reduce(f64::min);
+                let mut wake = None;
+                for slot in &self.slots {
+                    if let Some(at) = slot.request.wake_at(timeout_ms) {
+                        wake = Some(wake.map_or(at, |w: f64| w.min(at)));
+                    }
+                }
                 return self.wake.ask(wake);
             };
             self.answered(slot, answer);

@@ -46,6 +46,11 @@ impl ChunkPlan {
         &self.ids
     }
 
+    /// The distinct IDs, in input order, taken out of the plan.
+    pub fn into_ids(self) -> Vec<String> {
+        self.ids
+    }
+
     /// How many requests the plan needs.
     pub fn chunk_count(&self) -> usize {
         self.ids.len().div_ceil(self.chunk_size)
@@ -84,7 +89,7 @@ impl ChunkMerge {
     pub fn add(&mut self, plan: &ChunkPlan, index: usize, results: Vec<StatusResult>) {
         let start = index * plan.chunk_size;
         let asked = plan.chunk(index);
-        for (k, r) in results.into_iter().enumerate() {
+        for (k, r) in results.iter().enumerate() {
             // Servers answer in the order asked: look there first, then search.
             let offset = match asked.get(k) {
                 Some(id) if *id == r.instance_id => Some(k),
@@ -106,9 +111,9 @@ impl ChunkMerge {
     }
 
     /// Merge everything recorded, in the plan's order.
-    pub fn finish(self, plan: &ChunkPlan) -> MergedStatuses {
+    pub fn finish(&self, plan: &ChunkPlan) -> MergedStatuses {
         let mut merged = MergedStatuses { statuses: Vec::new(), missing: Vec::new() };
-        for (position, (id, status)) in plan.ids.iter().zip(self.found).enumerate() {
+        for (position, (id, &status)) in plan.ids.iter().zip(&self.found).enumerate() {
             match status {
                 Some(status) => merged.statuses.push(StatusResult { instance_id: id.clone(), status }),
                 None if !self.failed.get(position / plan.chunk_size).copied().unwrap_or(false) => {

@@ -76,12 +76,17 @@ pub type View = Vec<Option<i64>>;
 /// outcome follow the order of `ids`.
 pub fn apply_round(ids: &[String], view: &mut View, outcome: &BatchOutcome) {
     let failed = |id: &String| outcome.errors.iter().any(|(chunk, _)| chunk.contains(id));
-    let (mut found, mut missing) =
-        (outcome.merged.statuses.iter().peekable(), outcome.merged.missing.iter().peekable());
+    let (statuses, missing) = (&outcome.merged.statuses, &outcome.merged.missing);
+    // Both lists are walked once, alongside `ids`.
+    let (mut found, mut gone) = (0, 0);
     for (id, known) in ids.iter().zip(view.iter_mut()) {
-        if let Some(s) = found.next_if(|s| s.instance_id == *id) {
+        if let Some(s) = statuses.get(found).filter(|s| s.instance_id == *id) {
             *known = Some(s.status);
-        } else if missing.next_if(|m| *m == id).is_some() || !failed(id) {
+            found += 1;
+        } else if missing.get(gone) == Some(id) {
+            *known = None;
+            gone += 1;
+        } else if !failed(id) {
             *known = None;
         }
     }
@@ -115,7 +120,8 @@ pub enum Step<T> {
 #[derive(Debug)]
 pub struct Rounds {
     shared: Option<Shared>,
-    batch: Option<BatchCall>,
+    /// Boxed: a round is started and dropped whole, and a pointer moves cheaply.
+    batch: Option<Box<BatchCall>>,
     options: BatchOptions,
     /// When the round in progress wants to be woken.
     pub wake: Option<f64>,
@@ -136,7 +142,7 @@ impl Rounds {
     /// Start a round for `ids`.
     pub fn start(&mut self, ids: Vec<String>) {
         if let Some(shared) = self.shared.take() {
-            self.batch = Some(BatchCall::new(ids, self.options, shared));
+            self.batch = Some(Box::new(BatchCall::new(ids, self.options, shared)));
         }
     }
 
@@ -144,7 +150,9 @@ impl Rounds {
     /// cancelled (see [`Rounds::take_cancel`]).
     pub fn stop(&mut self) {
         if let Some(batch) = self.batch.take() {
-            self.cancels.extend(batch.exchanges_in_flight());
+            for id in batch.exchanges_in_flight() {
+                self.cancels.push(id);
+            }
             self.shared = Some(batch.into_shared());
         }
         self.wake = None;
@@ -210,5 +218,5 @@ pub fn earliest(a: Option<f64>, b: Option<f64>) -> Option<f64> {
 
 /// The IDs of a call, distinct, in input order.
 pub fn distinct(ids: Vec<String>) -> Vec<String> {
-    crate::engine::chunk::ChunkPlan::new(ids, 1).ids().to_vec()
+    crate::engine::chunk::ChunkPlan::new(ids, 1).into_ids()
 }

@@ -6,7 +6,7 @@
 use crate::engine::error::Error;
 use crate::engine::json::{self, Json};
 use crate::engine::options::option;
-use crate::engine::options::{unknown_name, MAX_TIMER_MS};
+use crate::engine::options::{option_position, unknown_name, MAX_TIMER_MS};
 use crate::engine::output::{cat, decimal};
 use crate::engine::scheduler::SchedulerConfig;
 use crate::engine::validate::{describe_number, positive_integer};
@@ -51,9 +51,7 @@ impl FleetOptions {
                 let ms = positive_integer(name, number(name, value)?, MAX_TIMER_MS)?;
                 if ms < MIN_INTERVAL_MS {
                     return Err(Error::invalid(cat(&[
-                        "intervalMs must be at least ",
-                        &decimal(i64::from(MIN_INTERVAL_MS)),
-                        ", got ",
+                        "intervalMs must be at least 100, got ",
                         &decimal(i64::from(ms)),
                     ])));
                 }
@@ -103,13 +101,20 @@ impl FleetOptions {
 /// A client's scheduler settings, from the described JSON of its
 /// `{ rateLimit, maxConcurrentRequests, retryBudget }`.
 pub fn parse_scheduler_config(text: &str) -> Result<SchedulerConfig, Error> {
-    let doc = json::parse(text).map_err(|_| Error::invalid("client options must be a plain object"))?;
+    let Ok(doc) = json::parse(text) else {
+        return Err(Error::invalid("client options must be a plain object"));
+    };
     let mut config = SchedulerConfig::default();
     let Json::Object(members) = &doc else { return Ok(config) };
     for (name, value) in members {
-        match (&**name, value) {
-            (_, Json::Null) => {}
-            ("rateLimit", Json::Object(limit)) => {
+        if matches!(value, Json::Null) {
+            continue;
+        }
+        match option_position(name) {
+            Some(option::RATE_LIMIT) => {
+                let Json::Object(limit) = value else {
+                    return Err(Error::invalid("rateLimit must be an object { requestsPerSecond, burst? }"));
+                };
                 let mut burst = None;
                 for (key, v) in limit {
                     match &**key {
@@ -142,14 +147,14 @@ pub fn parse_scheduler_config(text: &str) -> Result<SchedulerConfig, Error> {
                 }
                 config.burst = burst.unwrap_or(config.requests_per_second.ceil() as u32).max(1);
             }
-            ("rateLimit", _) => {
-                return Err(Error::invalid("rateLimit must be an object { requestsPerSecond, burst? }"))
+            Some(option::MAX_CONCURRENT_REQUESTS) => {
+                config.max_concurrent =
+                    positive_integer(name, number(name, value)?, MAX_CONCURRENT_REQUESTS)?;
             }
-            ("maxConcurrentRequests", v) => {
-                config.max_concurrent = positive_integer(name, number(name, v)?, MAX_CONCURRENT_REQUESTS)?;
-            }
-            ("retryBudget", Json::Bool(on)) => config.retry_budget = *on,
-            ("retryBudget", _) => return Err(Error::invalid("retryBudget must be true or false")),
+            Some(option::RETRY_BUDGET) => match value {
+                Json::Bool(on) => config.retry_budget = *on,
+                _ => return Err(Error::invalid("retryBudget must be true or false")),
+            },
             _ => {}
         }
     }
@@ -159,13 +164,12 @@ pub fn parse_scheduler_config(text: &str) -> Result<SchedulerConfig, Error> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::engine::options::KNOWN_OPTIONS;
 
     fn read(json: &str) -> Result<FleetOptions, Error> {
         let mut o = FleetOptions::default();
         let Json::Object(members) = json::parse(json).unwrap() else { panic!() };
         for (name, value) in &members {
-            let which = KNOWN_OPTIONS.iter().position(|known| known == name).unwrap();
+            let which = option_position(name).unwrap();
             assert!(o.read(which, name, value)?, "{name} not read");
         }
         Ok(o)
@@ -182,7 +186,7 @@ mod tests {
         assert_eq!(o.fail_on, ["shutdown", "stopped"]);
         assert!(o.report_invalid && o.hooks);
         for (json, expected) in [
-            (r#"{"intervalMs":99}"#, "intervalMs must be at least 100"),
+            (r#"{"intervalMs":99}"#, "intervalMs must be at least 100, got 99"),
             (r#"{"failOn":["sleeping"]}"#, "failOn must be a state name"),
             (r#"{"invalidIds":"ignore"}"#, "invalidIds must be"),
             (
@@ -195,6 +199,14 @@ mod tests {
             let e = read(json).unwrap_err();
             assert!(e.message.starts_with(expected), "{json}: {}", e.message);
         }
+    }
+
+    #[test]
+    fn the_interval_message_names_the_smallest_interval() {
+        let e = read(&format!(r#"{{"intervalMs":{}}}"#, MIN_INTERVAL_MS - 1)).unwrap_err();
+        let expected = format!("intervalMs must be at least {MIN_INTERVAL_MS}, got {}", MIN_INTERVAL_MS - 1);
+        assert_eq!(e.message, expected);
+        assert!(read(&format!(r#"{{"intervalMs":{MIN_INTERVAL_MS}}}"#)).is_ok());
     }
 
     #[test]

@@ -29,8 +29,8 @@ pub const MAX_TIMER_MS: u32 = i32::MAX as u32;
 
 /// Options as the caller gave them: `None` where absent.
 #[derive(Clone, Debug, Default, PartialEq)]
-pub struct RawOptions {
-    pub endpoint: Option<String>,
+pub struct RawOptions<'a> {
+    pub endpoint: Option<&'a str>,
     pub timeout_ms: Option<f64>,
     pub max_attempts: Option<f64>,
     pub chunk_size: Option<f64>,
@@ -113,6 +113,18 @@ pub mod option {
     pub const RETRY_BUDGET: usize = 21;
 }
 
+/// The position of option `name` in [`KNOWN_OPTIONS`], if it is one.
+pub fn option_position(name: &str) -> Option<usize> {
+    KNOWN_OPTIONS.iter().position(|known| *known == name)
+}
+
+/// Which options with call-specific defaults were given.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Given {
+    pub max_wait_ms: bool,
+    pub concurrency: bool,
+}
+
 /// Options of one call, read from the JSON description the JS entry makes of
 /// the caller's options object: plain values as they are, and values JSON
 /// cannot carry as `{"$": "function"}`, `{"$": "signal"}`, `{"$": "NaN"}`...
@@ -120,8 +132,9 @@ pub mod option {
 pub struct CallOptions {
     pub options: Options,
     pub auth: Auth,
-    /// As given, for calls whose defaults differ (`waitForState`'s `maxWaitMs`).
-    pub raw: RawOptions,
+    /// Whether `maxWaitMs` and `concurrency` were given, for the calls whose
+    /// defaults differ (`waitForState`, `waitPreparedAll`).
+    pub given: Given,
     pub fleet: FleetOptions,
 }
 
@@ -135,7 +148,7 @@ impl CallOptions {
     /// The same, with a string `token` given beside the JSON (where the JS
     /// entry puts it: a real token runs to kilobytes), as if it were in it.
     pub fn read(text: &str, token: Option<&str>, page_origin: Option<&str>) -> Result<Self, Error> {
-        let doc = json::parse(text).map_err(|_| Error::invalid("options must be a plain object"))?;
+        let Ok(doc) = json::parse(text) else { return Err(Error::invalid("options must be a plain object")) };
         let Json::Object(members) = &doc else {
             return Err(Error::invalid("options must be an object with at least a `token`"));
         };
@@ -153,7 +166,7 @@ impl CallOptions {
             if matches!(value, Json::Null) {
                 continue;
             }
-            let Some(which) = KNOWN_OPTIONS.iter().position(|known| known == name) else {
+            let Some(which) = option_position(name) else {
                 return Err(unknown_name("unknown option `", name, "`", &KNOWN_OPTIONS));
             };
             if let Some(field) = raw.number(which) {
@@ -178,7 +191,7 @@ impl CallOptions {
                     continue;
                 }
                 (option::ENDPOINT, Json::String(endpoint)) => {
-                    raw.endpoint = Some((**endpoint).to_owned());
+                    raw.endpoint = Some(endpoint);
                     continue;
                 }
                 (option::ENDPOINT, _) => "a string",
@@ -216,11 +229,12 @@ impl CallOptions {
                      or `credentials` (AK/SK, on a server only), or a same-origin proxy path as `endpoint`",
                 )),
             };
-        Ok(CallOptions { options, auth, raw, fleet })
+        let given = Given { max_wait_ms: raw.max_wait_ms.is_some(), concurrency: raw.concurrency.is_some() };
+        Ok(CallOptions { options, auth, given, fleet })
     }
 }
 
-impl RawOptions {
+impl RawOptions<'_> {
     /// The field of the numeric option at `which` in [`KNOWN_OPTIONS`], if it is one.
     fn number(&mut self, which: usize) -> Option<&mut Option<f64>> {
         Some(match which {
@@ -275,29 +289,37 @@ pub fn unknown_name(before: &str, name: &str, after: &str, known: &[&str]) -> Er
 /// near enough to be a misspelling: at most one edit in three characters (the
 /// rule rustc uses for its suggestions), or `name` a prefix of it (`timeout`).
 pub fn closest<'a>(name: &str, candidates: &[&'a str]) -> Option<&'a str> {
-    let name: Vec<u8> = name.to_ascii_lowercase().into_bytes();
-    let distance = |candidate: &str| {
-        let c: Vec<u8> = candidate.to_ascii_lowercase().into_bytes();
-        if name.len() >= 3 && c.starts_with(&name) {
-            return 0;
+    let name = name.as_bytes();
+    let same = |a: &u8, b: &u8| a.eq_ignore_ascii_case(b);
+    let mut best: Option<(&'a str, usize)> = None;
+    for &candidate in candidates {
+        let c = candidate.as_bytes();
+        let distance =
+            if name.len() >= 3 && c.len() >= name.len() && name.iter().zip(c).all(|(a, b)| same(a, b)) {
+                0
+            } else {
+                let mut row: Vec<usize> = (0..=c.len()).collect();
+                for (i, a) in name.iter().enumerate() {
+                    let mut diagonal = row[0];
+                    row[0] = i + 1;
+                    for (j, b) in c.iter().enumerate() {
+                        let next = (diagonal + usize::from(!same(a, b))).min(row[j] + 1).min(row[j + 1] + 1);
+                        diagonal = row[j + 1];
+                        row[j + 1] = next;
+                    }
+                }
+                row[c.len()]
+            };
+        // The first of equally near candidates wins.
+        if best.map_or(true, |(_, d)| distance < d) {
+            best = Some((candidate, distance));
         }
-        let mut row: Vec<usize> = (0..=c.len()).collect();
-        for (i, a) in name.iter().enumerate() {
-            let mut diagonal = row[0];
-            row[0] = i + 1;
-            for (j, b) in c.iter().enumerate() {
-                let next = (diagonal + usize::from(a != b)).min(row[j] + 1).min(row[j + 1] + 1);
-                diagonal = row[j + 1];
-                row[j + 1] = next;
-            }
-        }
-        row[c.len()]
-    };
-    let (best, d) = candidates.iter().map(|c| (*c, distance(c))).min_by_key(|(_, d)| *d)?;
+    }
+    let (best, d) = best?;
     (d <= name.len().max(3) / 3).then_some(best)
 }
 
-impl RawOptions {
+impl RawOptions<'_> {
     /// Check every option and fill in defaults. `page_origin` is the page's
     /// `location.origin` where there is one, for path endpoints.
     pub fn resolve(&self, page_origin: Option<&str>) -> Result<Options, Error> {
@@ -305,7 +327,7 @@ impl RawOptions {
             Some(v) => positive_integer(name, v, max),
             None => Ok(default),
         };
-        let endpoint = match &self.endpoint {
+        let endpoint = match self.endpoint {
             Some(raw) => parse_endpoint(raw, page_origin)?,
             None => Endpoint::default(),
         };
@@ -402,7 +424,7 @@ mod tests {
 
     #[test]
     fn bad_endpoints_fail_resolution() {
-        let raw = RawOptions { endpoint: Some("http://example.com".into()), ..RawOptions::default() };
+        let raw = RawOptions { endpoint: Some("http://example.com"), ..RawOptions::default() };
         assert!(raw.resolve(None).is_err());
     }
 

@@ -9,7 +9,7 @@ use crate::engine::call::{Action, Event, ExchangeId, Machine, Notice, Shared, Wa
 use crate::engine::error::Error;
 use crate::engine::fleet::{earliest, FleetNotice};
 use crate::engine::input::target_from_json;
-use crate::engine::json;
+use crate::engine::json::{self, Json};
 use crate::engine::output::{cat, decimal};
 use crate::engine::poll::{PollPolicy, ProgressReport};
 use crate::engine::prepare::{Target, WaitCall};
@@ -22,9 +22,10 @@ pub const MAX_TARGETS: usize = 10_000;
 
 /// The `requests` argument: an array of `{ userId, instanceId }`.
 pub fn parse_targets(text: &str) -> Result<Vec<Target>, Error> {
-    let bad = || Error::invalid("requests must be an array of { userId, instanceId } objects");
-    let doc = json::parse(text).map_err(|_| bad())?;
-    let items = doc.as_array().ok_or_else(bad)?;
+    let doc = json::parse(text).unwrap_or(Json::Null);
+    let Some(items) = doc.as_array() else {
+        return Err(Error::invalid("requests must be an array of { userId, instanceId } objects"));
+    };
     if items.len() > MAX_TARGETS {
         return Err(Error::invalid("requests has more than 10000 entries; at most 10000 per call"));
     }
@@ -71,8 +72,11 @@ fn owner(id: ExchangeId) -> usize {
 impl PrepareAllCall {
     /// Waits for `targets` (validated, at most [`MAX_TARGETS`]).
     pub fn new(targets: Vec<Target>, shared: Shared, policy: PollPolicy, concurrency: usize) -> Self {
+        // Filled without `Clone` (vec![None; n] would clone outcomes, errors and all).
+        let mut outcomes = Vec::new();
+        outcomes.resize_with(targets.len(), || None);
         PrepareAllCall {
-            outcomes: vec![None; targets.len()],
+            outcomes,
             shared,
             targets,
             policy,
@@ -161,8 +165,8 @@ impl Machine for PrepareAllCall {
         if self.active.is_empty() && self.next >= self.targets.len() {
             self.finished = true;
             let mut all = Vec::with_capacity(self.targets.len());
-            for (target, outcome) in self.targets.drain(..).zip(self.outcomes.drain(..)) {
-                all.push((target, outcome.unwrap_or_else(|| Err(Error::aborted()))));
+            for (target, outcome) in self.targets.iter().zip(&mut self.outcomes) {
+                all.push((target.clone(), outcome.take().unwrap_or_else(|| Err(Error::aborted()))));
             }
             return Some(Action::Finish(Ok(all)));
         }

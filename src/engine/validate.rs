@@ -22,12 +22,7 @@ pub fn validate_id(field: &str, id: &str) -> Result<(), Error> {
         return Ok(());
     }
     if id.is_empty() {
-        return Err(Error::invalid(cat(&[
-            field,
-            " is empty; IDs must be 1 to ",
-            &decimal(MAX_ID_CHARS as i64),
-            " characters",
-        ])));
+        return Err(Error::invalid(cat(&[field, " is empty; IDs must be 1 to 32 characters"])));
     }
     let units = utf16_len(id);
     if units > MAX_ID_CHARS {
@@ -35,12 +30,11 @@ pub fn validate_id(field: &str, id: &str) -> Result<(), Error> {
             field,
             " is ",
             &decimal(units as i64),
-            " UTF-16 code units long; the API allows at most ",
-            &decimal(MAX_ID_CHARS as i64),
-            " (characters outside the Basic Multilingual Plane, such as emoji, count twice)",
+            " UTF-16 code units long; the API allows at most 32 \
+             (characters outside the Basic Multilingual Plane, such as emoji, count twice)",
         ])));
     }
-    if id.chars().any(|c| c.is_control() || c.is_whitespace()) {
+    if has_space_or_control(id) {
         return Err(Error::invalid(cat(&[
             field,
             " contains whitespace or a control character; KooPhone IDs never do",
@@ -69,9 +63,7 @@ pub fn validate_token(token: &str) -> Result<(), Error> {
         return Err(Error::invalid(cat(&[
             "the token is ",
             &decimal(token.len() as i64),
-            " bytes long; at most ",
-            &decimal(MAX_TOKEN_BYTES as i64),
-            " are accepted",
+            " bytes long; at most 65536 are accepted",
         ])));
     }
     if !token.bytes().all(|b| b.is_ascii_graphic()) {
@@ -98,6 +90,11 @@ impl Endpoint {
     pub fn as_str(&self) -> &str {
         &self.0
     }
+
+    /// The endpoint, leaving an empty one behind.
+    pub fn take(&mut self) -> Endpoint {
+        Endpoint(core::mem::take(&mut self.0))
+    }
 }
 
 impl Default for Endpoint {
@@ -111,90 +108,133 @@ impl Default for Endpoint {
 /// Accepts `https://host[:port][/base]`, `http://` only for loopback hosts, and a
 /// path such as `/api/koophone` when `page_origin` is known (a page behind a
 /// same-origin CORS proxy). Credentials, queries and fragments are refused.
+/// Read on bytes: every character the rules name is ASCII.
 pub fn parse_endpoint(raw: &str, page_origin: Option<&str>) -> Result<Endpoint, Error> {
     let bad = |why: &str| Error::invalid(cat(&["endpoint \"", raw, "\" is not usable: ", why]));
-    if raw.chars().any(|c| c.is_control() || c.is_whitespace()) {
+    if has_space_or_control(raw) {
         return Err(Error::invalid("endpoint contains whitespace or control characters"));
     }
-    if raw.contains(['?', '#']) {
+    let bytes = raw.as_bytes();
+    if bytes.iter().any(|&b| b == b'?' || b == b'#') {
         return Err(bad("it must not have a query or fragment"));
     }
-    if raw.starts_with('/') && !raw.starts_with("//") {
-        let Some(origin) = page_origin else {
-            return Err(bad(
-                "a path needs a page origin to resolve against; outside a browser pass an absolute https:// URL",
-            ));
-        };
-        let base = parse_endpoint(origin, None)?;
-        return Ok(Endpoint(cat(&[&base.0, raw.trim_end_matches('/')])));
+    if let [b'/', next @ ..] = bytes {
+        if next.first() != Some(&b'/') {
+            let Some(origin) = page_origin else {
+                return Err(bad(
+                    "a path needs a page origin to resolve against; outside a browser pass an absolute https:// URL",
+                ));
+            };
+            let base = parse_endpoint(origin, None)?;
+            return Ok(Endpoint(cat(&[&base.0, trim_slashes(raw)])));
+        }
     }
-    // `str::get` rather than indexing: no panic path (and its formatting code) in the wasm.
-    let lower = raw.to_ascii_lowercase();
-    let (scheme, rest) = if lower.starts_with("https://") {
-        ("https://", raw.get(8..).unwrap_or_default())
-    } else if lower.starts_with("http://") {
-        ("http://", raw.get(7..).unwrap_or_default())
-    } else {
+    let Some(scheme) = ["https://", "http://"].into_iter().find(|s| starts_with_lowercase(bytes, s)) else {
         return Err(bad(
             "it must start with https:// (or http:// for a loopback host), or be a path like /api/koophone",
         ));
     };
-    let (authority, path) = rest.split_at_checked(rest.find('/').unwrap_or(rest.len())).unwrap_or((rest, ""));
-    if authority.contains('@') {
+    // `str::get` rather than indexing: no panic path (and its formatting code) in the wasm.
+    let rest = raw.get(scheme.len()..).unwrap_or_default();
+    let slash = rest.bytes().position(|b| b == b'/').unwrap_or(rest.len());
+    let (authority, path) = rest.split_at_checked(slash).unwrap_or((rest, ""));
+    if authority.bytes().any(|b| b == b'@') {
         return Err(Error::invalid(
             "endpoint must not contain credentials (user:password@); pass the token as `token`",
         ));
     }
-    let host = check_authority(authority).map_err(&bad)?;
+    let authority = authority.to_ascii_lowercase();
+    let host = match check_authority(&authority) {
+        Ok(host) => host,
+        Err(why) => return Err(bad(why)),
+    };
     if scheme == "http://" && !is_loopback(host) {
         return Err(bad(
             "plain http:// is only allowed for loopback hosts (localhost, 127.0.0.1, [::1]); use https://",
         ));
     }
-    let path = path.trim_end_matches('/');
-    Ok(Endpoint(cat(&[scheme, &authority.to_ascii_lowercase(), path])))
+    Ok(Endpoint(cat(&[scheme, &authority, trim_slashes(path)])))
 }
 
-/// Validate `host[:port]` and return the host part.
+/// Whether `text` holds whitespace or a control character (Unicode's rules).
+fn has_space_or_control(text: &str) -> bool {
+    text.chars().any(|c| c.is_control() || c.is_whitespace())
+}
+
+/// Whether `text` starts with `prefix` (lower-case ASCII), ignoring ASCII case.
+fn starts_with_lowercase(text: &[u8], prefix: &str) -> bool {
+    text.len() >= prefix.len() && text.iter().zip(prefix.bytes()).all(|(a, b)| a.to_ascii_lowercase() == b)
+}
+
+/// `text` without its trailing slashes.
+fn trim_slashes(text: &str) -> &str {
+    let slashes = text.bytes().rev().take_while(|&b| b == b'/').count();
+    text.get(..text.len() - slashes).unwrap_or(text)
+}
+
+/// Validate `host[:port]` (lower-cased) and return the host part.
 fn check_authority(authority: &str) -> Result<&str, &'static str> {
-    let (host, port) = if authority.starts_with('[') {
-        let end = authority.find(']').ok_or("unterminated [IPv6] host")?;
-        let (host, port) = authority.split_at_checked(end + 1).ok_or("invalid IPv6 host")?;
-        let inner = host.get(1..end).unwrap_or_default();
-        if inner.is_empty() || !inner.bytes().all(|b| b.is_ascii_hexdigit() || b == b':' || b == b'.') {
+    let bytes = authority.as_bytes();
+    let end = if let [b'[', inner @ ..] = bytes {
+        let close = inner.iter().position(|&b| b == b']').ok_or("unterminated [IPv6] host")?;
+        let inner = inner.get(..close).unwrap_or_default();
+        if inner.is_empty() || !inner.iter().all(|&b| b.is_ascii_hexdigit() || b == b':' || b == b'.') {
             return Err("invalid IPv6 host");
         }
-        (host, port)
+        close + 2
     } else {
-        let (host, port) = authority
-            .split_at_checked(authority.find(':').unwrap_or(authority.len()))
-            .unwrap_or((authority, ""));
-        if host.is_empty() || !host.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'.' || b == b'-') {
+        let end = bytes.iter().position(|&b| b == b':').unwrap_or(bytes.len());
+        let host = bytes.get(..end).unwrap_or_default();
+        if host.is_empty() || !host.iter().all(|&b| b.is_ascii_alphanumeric() || b == b'.' || b == b'-') {
             return Err("the host name is missing or has invalid characters");
         }
-        (host, port)
+        end
     };
-    if let Some(port) = port.strip_prefix(':') {
-        match port.parse::<u32>() {
-            Ok(1..=65535) if port.bytes().all(|b| b.is_ascii_digit()) => {}
-            _ => return Err("the port must be a number from 1 to 65535"),
+    let (host, port) = authority.split_at_checked(end).unwrap_or((authority, ""));
+    match port.as_bytes() {
+        [] => {}
+        [b':', digits @ ..] => {
+            // Capped past the largest port, so that long numbers cannot overflow.
+            let mut port = 0;
+            for &d in digits {
+                if !d.is_ascii_digit() {
+                    port = 0;
+                    break;
+                }
+                port = (port * 10 + u32::from(d - b'0')).min(65_536);
+            }
+            if !(1..=65_535).contains(&port) {
+                return Err("the port must be a number from 1 to 65535");
+            }
         }
-    } else if !port.is_empty() {
-        return Err("unexpected text after the host");
+        _ => return Err("unexpected text after the host"),
     }
     Ok(host)
 }
 
+/// Whether a (lower-cased) host is a loopback one.
 fn is_loopback(host: &str) -> bool {
-    let host = host.to_ascii_lowercase();
     // Only names that never reach DNS: `*.localhost` names are resolved by Node's resolver.
     if host == "localhost" || host == "[::1]" {
         return true;
     }
-    let mut octets = host.split('.');
-    octets.next() == Some("127")
-        && octets.clone().count() == 3
-        && octets.all(|o| !o.is_empty() && o.len() <= 3 && o.parse::<u8>().is_ok())
+    // 127.x.y.z: three more octets of 1 to 3 digits, each at most 255.
+    let Some(rest) = host.strip_prefix("127.") else { return false };
+    let (mut dots, mut digits, mut octet) = (0, 0, 0);
+    for b in rest.bytes() {
+        if b == b'.' && digits > 0 {
+            (dots, digits, octet) = (dots + 1, 0, 0);
+        } else if b.is_ascii_digit() && digits < 3 {
+            digits += 1;
+            octet = octet * 10 + u32::from(b - b'0');
+            if octet > 255 {
+                return false;
+            }
+        } else {
+            return false;
+        }
+    }
+    dots == 2 && digits > 0
 }
 
 /// Check a numeric option: a whole number from 1 to `max`.
@@ -266,6 +306,17 @@ mod tests {
     }
 
     #[test]
+    fn messages_name_the_limits_applied() {
+        // The limits are written into the messages as text: they must stay the constants.
+        let e = validate_id("id", "").unwrap_err();
+        assert!(e.message.ends_with(&format!("IDs must be 1 to {MAX_ID_CHARS} characters")), "{}", e.message);
+        let e = validate_id("id", &"é".repeat(MAX_ID_CHARS + 1)).unwrap_err();
+        assert!(e.message.contains(&format!("allows at most {MAX_ID_CHARS} (characters")), "{}", e.message);
+        let e = validate_token(&"t".repeat(MAX_TOKEN_BYTES + 1)).unwrap_err();
+        assert!(e.message.ends_with(&format!("at most {MAX_TOKEN_BYTES} are accepted")), "{}", e.message);
+    }
+
+    #[test]
     fn tokens_that_could_break_a_header_are_rejected_without_being_echoed() {
         assert!(validate_token("MIIabc+/=-_.").is_ok());
         for bad in ["", "secret\r\nX-Evil: 1", "secret token", "sécret", "secret\0"] {
@@ -283,6 +334,8 @@ mod tests {
         assert_eq!(ok("http://127.0.0.1:8080"), "http://127.0.0.1:8080");
         assert_eq!(ok("http://localhost:3000/api"), "http://localhost:3000/api");
         assert_eq!(ok("http://[::1]:9000"), "http://[::1]:9000");
+        assert_eq!(ok("Http://LocalHost:080//"), "http://localhost:080");
+        assert_eq!(ok("http://127.255.0.9:65535/a/"), "http://127.255.0.9:65535/a");
         assert_eq!(
             Endpoint::default().url("/v1/instances/batch-query-status"),
             "https://koophone.myhuaweicloud.com/v1/instances/batch-query-status"
@@ -295,6 +348,12 @@ mod tests {
             "http://example.com",
             "http://10.0.0.1:8080",
             "http://127.0.0.1.evil.com",
+            "http://127.256.0.1",
+            "http://127.0..1",
+            "http://127.0.0.",
+            "http://127.0.0.1.1",
+            "https://example.com:",
+            "https://[]",
             "https://user:pass@example.com",
             "https://example.com/?x=1",
             "https://example.com#f",

@@ -38,23 +38,25 @@ pub struct StateOutcome {
 
 /// A list of state names (`until`, `failOn`): one name or an array of them.
 pub fn parse_states(what: &str, value: &Json, allow_empty: bool) -> Result<Vec<&'static str>, Error> {
-    let bad = || {
+    let states = || {
+        let items = match value {
+            Json::String(_) => core::slice::from_ref(value),
+            Json::Array(items) if !items.is_empty() || allow_empty => items.as_slice(),
+            _ => return None,
+        };
+        let mut states = Vec::with_capacity(items.len());
+        for item in items {
+            let text = item.as_str()?;
+            states.push(*STATE_NAMES.iter().find(|name| **name == text)?);
+        }
+        Some(states)
+    };
+    states().ok_or_else(|| {
         Error::invalid(
             what.to_owned()
                 + " must be a state name or an array of them: unknown, stopped, running, offline, starting, shutdown, unrecognized",
         )
-    };
-    let items = match value {
-        Json::String(_) => core::slice::from_ref(value),
-        Json::Array(items) if !items.is_empty() || allow_empty => items.as_slice(),
-        _ => return Err(bad()),
-    };
-    let mut states = Vec::with_capacity(items.len());
-    for item in items {
-        let name = STATE_NAMES.iter().find(|n| Some(**n) == item.as_str()).ok_or_else(bad)?;
-        states.push(*name);
-    }
-    Ok(states)
+    })
 }
 
 /// The `until` argument, from its JSON.
@@ -119,17 +121,6 @@ impl StateCall {
         self.view[i].map(instance_state)
     }
 
-    /// Positions of the IDs whose state (`None`: not reported) passes `test`.
-    fn positions(&self, test: impl Fn(Option<&'static str>) -> bool) -> Vec<usize> {
-        let mut found = Vec::new();
-        for i in 0..self.ids.len() {
-            if test(self.state(i)) {
-                found.push(i);
-            }
-        }
-        found
-    }
-
     fn elapsed(&self, now_ms: f64) -> u64 {
         (now_ms - self.started_at).max(0.0) as u64
     }
@@ -140,10 +131,9 @@ impl StateCall {
             Err(_) => {}
             Ok(outcome) => {
                 apply_round(&self.ids, &mut self.view, &outcome);
-                let failed = self.positions(|s| s.is_some_and(|s| self.fail_on.contains(&s)));
+                let failed = self.listing(&self.fail_on, true);
                 if !failed.is_empty() {
-                    let message =
-                        String::from("an instance entered a failOn state: ") + &self.listing(&failed);
+                    let message = String::from("an instance entered a failOn state: ") + &failed;
                     self.outcome = Some(Err(Error::new(ErrorKind::StateFailed, message)));
                     return;
                 }
@@ -174,19 +164,30 @@ impl StateCall {
         }
     }
 
-    /// `id (state), ...` for the IDs at `positions`, at most [`LISTED`] of them.
-    fn listing(&self, positions: &[usize]) -> String {
+    /// `id (state), ...` for the IDs whose state is (`inside`) or is not in
+    /// `states` (an ID not reported is in none), at most [`LISTED`] of them;
+    /// empty when there is none.
+    fn listing(&self, states: &[&'static str], inside: bool) -> String {
         let mut text = String::new();
-        for (n, &i) in positions.iter().take(LISTED).enumerate() {
-            if n > 0 {
+        let mut listed = 0;
+        for (i, id) in self.ids.iter().enumerate() {
+            let state = self.state(i);
+            if state.is_some_and(|s| states.contains(&s)) != inside {
+                continue;
+            }
+            listed += 1;
+            if listed > LISTED {
+                continue;
+            }
+            if listed > 1 {
                 text.push_str(", ");
             }
-            text.push_str(&self.ids[i]);
+            text.push_str(id);
             text.push_str(" (");
-            text.push_str(self.state(i).unwrap_or("not reported"));
+            text.push_str(state.unwrap_or("not reported"));
             text.push(')');
         }
-        if positions.len() > LISTED {
+        if listed > LISTED {
             text.push_str(" and more");
         }
         text
@@ -194,14 +195,14 @@ impl StateCall {
 
     fn timed_out(&mut self) {
         self.rounds.stop();
-        let pending = self.positions(|s| !s.is_some_and(|s| self.until.contains(&s)));
+        let pending = self.listing(&self.until, false);
         let mut message = String::from("not every instance reached ");
         for (i, state) in self.until.iter().enumerate() {
             message.push_str(if i > 0 { " or " } else { "" });
             message.push_str(state);
         }
         message.push_str(" within maxWaitMs; still pending: ");
-        message.push_str(&self.listing(&pending));
+        message.push_str(&pending);
         self.outcome = Some(Err(Error::new(ErrorKind::WaitTimeout, message)));
     }
 }

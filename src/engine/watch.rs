@@ -77,13 +77,7 @@ impl WatchCall {
             // Nothing to ask: one (empty) initial event, then nothing ever changes.
             self.next_round_at = f64::INFINITY;
             if self.emit_initial {
-                self.event = Some(WatchEvent {
-                    round: 1,
-                    changes: Vec::new(),
-                    statuses: Vec::new(),
-                    missing: Vec::new(),
-                    error: None,
-                });
+                self.report(Vec::new(), None);
             }
             return;
         }
@@ -98,14 +92,7 @@ impl WatchCall {
             }
             Err(error) => {
                 self.failures += 1;
-                let (statuses, missing) = view_lists(&self.ids, &self.view);
-                self.event = Some(WatchEvent {
-                    round: self.round,
-                    changes: Vec::new(),
-                    statuses,
-                    missing,
-                    error: Some(Box::new(error)),
-                });
+                self.report(Vec::new(), Some(Box::new(error)));
                 return;
             }
             Ok(outcome) => outcome,
@@ -120,7 +107,7 @@ impl WatchCall {
                 changes.push(StatusChange { instance_id: id.clone(), previous, current });
             }
         }
-        let error = outcome.errors.into_iter().next().map(|(_, e)| Box::new(e));
+        let error = outcome.errors.first().map(|(_, e)| Box::new(e.clone()));
         // The first good round after failed ones is reported even without
         // changes: it tells the caller the statuses are current again.
         let recovered = self.failures > 0 && error.is_none();
@@ -133,6 +120,11 @@ impl WatchCall {
         if (first && !self.emit_initial && error.is_none()) || (quiet && !first) {
             return;
         }
+        self.report(changes, error);
+    }
+
+    /// The event of this round: `changes`, `error`, and the current view.
+    fn report(&mut self, changes: Vec<StatusChange>, error: Option<Box<Error>>) {
         let (statuses, missing) = view_lists(&self.ids, &self.view);
         self.event = Some(WatchEvent { round: self.round, changes, statuses, missing, error });
     }
