@@ -54,8 +54,9 @@ impl IamSession {
     /// `{"$":"function"}`). Errors (`InvalidArgument`) name the option and
     /// never quote the password.
     pub fn from_json(text: &str) -> Result<IamSession, Error> {
-        let doc = json::parse(text)
-            .map_err(|_| Error::invalid("iamTokenProvider options must be a plain object"))?;
+        let Ok(doc) = json::parse(text) else {
+            return Err(Error::invalid("iamTokenProvider options must be a plain object"));
+        };
         let Json::Object(members) = &doc else {
             return Err(Error::invalid(
                 "iamTokenProvider needs an object { domainName, userName, password, projectName | projectId }",
