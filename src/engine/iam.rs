@@ -87,8 +87,10 @@ impl IamCredentials {
             ProjectScope::Name(name) => check("projectName", name)?,
             ProjectScope::Id(id) => check("projectId", id)?,
         }
-        let endpoint = parse_endpoint(iam_endpoint.unwrap_or(DEFAULT_IAM_ENDPOINT), None)
-            .map_err(|e| Error::invalid(cat(&["iamEndpoint: ", &e.message])))?;
+        let endpoint = match parse_endpoint(iam_endpoint.unwrap_or(DEFAULT_IAM_ENDPOINT), None) {
+            Ok(endpoint) => endpoint,
+            Err(e) => return Err(Error::invalid(cat(&["iamEndpoint: ", &e.message]))),
+        };
         Ok(IamCredentials {
             domain_name: domain_name.to_owned(),
             user_name: user_name.to_owned(),
