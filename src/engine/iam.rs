@@ -182,11 +182,15 @@ impl IamCredentials {
                 "IAM answered 201 without an X-Subject-Token header (in a browser, IAM or the proxy must expose it with Access-Control-Expose-Headers)".to_owned(),
             ));
         };
-        validate_token(token).map_err(|e| fail(cat(&["IAM issued an unusable token: ", &e.message])))?;
+        if let Err(e) = validate_token(token) {
+            return Err(fail(cat(&["IAM issued an unusable token: ", &e.message])));
+        }
         let expires = doc.as_ref().and_then(|d| d.get("token")).and_then(|t| t.get("expires_at"));
-        let expires_at_ms = expires.and_then(Json::as_str).and_then(parse_iso8601_ms).ok_or_else(|| {
-            fail("IAM answered 201 without a valid token.expires_at (ISO 8601) in the body".to_owned())
-        })?;
+        let Some(expires_at_ms) = expires.and_then(Json::as_str).and_then(parse_iso8601_ms) else {
+            return Err(fail(
+                "IAM answered 201 without a valid token.expires_at (ISO 8601) in the body".to_owned(),
+            ));
+        };
         Ok(IamToken { token: token.to_owned(), expires_at_ms })
     }
 }
