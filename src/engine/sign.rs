@@ -279,19 +279,25 @@ pub fn sdk_date(now_ms: f64) -> Result<String, Error> {
     let month = if mp < 10 { mp + 3 } else { mp - 9 };
     let year = yoe + era * 400 + i64::from(month <= 2);
     let (hour, minute, second) = (day_secs / 3_600, day_secs / 60 % 60, day_secs % 60);
+    // Every value is non-negative and within its width (years 1970 to 9999).
     let mut date = String::with_capacity(16);
-    for (value, mut unit) in [(year, 1000), (month, 10), (day, 10), (hour, 10), (minute, 10), (second, 10)] {
-        // Every value is non-negative and within its width (years 1970 to 9999).
-        while unit > 0 {
-            date.push(char::from(b'0' + (value / unit % 10) as u8));
-            unit /= 10;
-        }
-        if date.len() == 8 {
-            date.push('T');
-        }
-    }
+    push_digits(&mut date, year, 1000);
+    push_digits(&mut date, month, 10);
+    push_digits(&mut date, day, 10);
+    date.push('T');
+    push_digits(&mut date, hour, 10);
+    push_digits(&mut date, minute, 10);
+    push_digits(&mut date, second, 10);
     date.push('Z');
     Ok(date)
+}
+
+/// `value`'s last digits, from the one of `unit` (a power of ten) down.
+fn push_digits(out: &mut String, value: i64, mut unit: i64) {
+    while unit > 0 {
+        out.push(char::from(b'0' + (value / unit % 10) as u8));
+        unit /= 10;
+    }
 }
 
 /// The parts of a URL that are signed.
