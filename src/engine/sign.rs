@@ -300,6 +300,8 @@ fn push_digits(out: &mut String, value: i64, mut unit: i64) {
     }
 }
 
+const PORT_RANGE: &str = "the port must be a number from 1 to 65535";
+
 /// The parts of a URL that are signed.
 struct UrlParts<'a> {
     /// `host[:port]`, lower-case, without a default port.
@@ -348,10 +350,13 @@ impl<'a> UrlParts<'a> {
         if !host_ok {
             return Err("the host is missing or not plain ASCII letters, digits, dots and dashes");
         }
-        let port_ok =
-            port.bytes().all(|b| b.is_ascii_digit()) && matches!(port.parse::<u32>(), Ok(1..=65_535));
-        if !port_ok {
-            return Err("the port must be a number from 1 to 65535");
+        let mut number = 0u32;
+        for b in port.bytes() {
+            let digit = if b.is_ascii_digit() { b - b'0' } else { return Err(PORT_RANGE) };
+            number = number.saturating_mul(10).saturating_add(u32::from(digit));
+        }
+        if !(1..=65_535).contains(&number) {
+            return Err(PORT_RANGE);
         }
         let mut host = host.to_ascii_lowercase();
         if port != default_port {
@@ -729,6 +734,33 @@ mod tests {
         assert!(sign(&keys, "POST", &cat(&[&query, "z=1"]), &[("a", "b")], b"", 0.0).is_ok());
         let e = sign(&keys, "POST", &cat(&[&query, "z=1&y=2"]), &[("a", "b")], b"", 0.0).unwrap_err();
         assert_eq!(e.message, cat(&["the URL query has more than ", &limit, " parameters to sign"]));
+    }
+
+    #[test]
+    fn ports_are_1_to_65535_in_digits() {
+        for (authority, host) in [
+            ("h:1", Some("h:1")),
+            ("h:0080", Some("h:0080")),
+            ("h:443", Some("h")),
+            ("H:65535", Some("h:65535")),
+            ("[::1]:8443", Some("[::1]:8443")),
+            ("[::1]", Some("[::1]")),
+            ("h:", None),
+            ("h:0", None),
+            ("h:65536", None),
+            ("h:99999999999999999999", None),
+            ("h:+80", None),
+            ("h:-1", None),
+            ("h:8o", None),
+        ] {
+            let url = cat(&["https://", authority, "/p"]);
+            match (UrlParts::read(&url), host) {
+                (Ok(parts), Some(host)) => assert_eq!(parts.host, host, "{url}"),
+                (Err(why), None) => assert_eq!(why, "the port must be a number from 1 to 65535", "{url}"),
+                (Ok(parts), None) => panic!("{url} read as {}", parts.host),
+                (Err(why), Some(_)) => panic!("{url}: {why}"),
+            }
+        }
     }
 
     #[test]
