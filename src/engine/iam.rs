@@ -261,11 +261,8 @@ pub fn refresh_margin(value: Option<f64>) -> Result<u32, Error> {
         {
             Ok(ms as u32)
         }
-        Some(_) => Err(Error::invalid(cat(&[
-            "refreshMarginMs must be a whole number from 0 to ",
-            &decimal(i64::from(MAX_REFRESH_MARGIN_MS)),
-            " (a day)",
-        ]))),
+        // MAX_REFRESH_MARGIN_MS (a test checks it)
+        Some(_) => Err(Error::invalid("refreshMarginMs must be a whole number from 0 to 86400000 (a day)")),
     }
 }
 
@@ -461,5 +458,21 @@ mod tests {
         assert_eq!(e.message, expected);
         let fits = "p".repeat(MAX_FIELD_BYTES);
         assert!(IamCredentials::new("d", "u", &fits, ProjectScope::Id("x".into()), None).is_ok());
+    }
+
+    #[test]
+    fn the_refresh_margin_message_names_the_limit() {
+        let max = f64::from(MAX_REFRESH_MARGIN_MS);
+        assert_eq!(refresh_margin(Some(max)).unwrap(), MAX_REFRESH_MARGIN_MS);
+        assert_eq!(refresh_margin(Some(0.0)).unwrap(), 0);
+        assert_eq!(refresh_margin(None).unwrap(), DEFAULT_REFRESH_MARGIN_MS);
+        let expected = cat(&[
+            "refreshMarginMs must be a whole number from 0 to ",
+            &decimal(i64::from(MAX_REFRESH_MARGIN_MS)),
+            " (a day)",
+        ]);
+        for bad in [max + 1.0, -1.0, 0.5, f64::NAN, f64::INFINITY] {
+            assert_eq!(refresh_margin(Some(bad)).unwrap_err().message, expected, "{bad}");
+        }
     }
 }
