@@ -147,12 +147,10 @@ impl IamSession {
             TransportFailure::TooLarge(_) => cat(&[FAILED, "IAM's answer is larger than 262144 bytes"]),
             TransportFailure::NotAResponse(what) => cat(&[FAILED, "unexpected response from fetch: ", what]),
         };
-        let cause = match failure {
-            TransportFailure::Network(cause) => Some(cause),
-            _ => None,
-        };
         let mut error = Error::new(AUTH_ERROR, message);
-        error.cause = cause.map(Box::new);
+        if let TransportFailure::Network(cause) = failure {
+            error.cause = Some(Box::new(cause));
+        }
         if let Some(secret) = &self.secret {
             error.redact(secret);
         }
