@@ -94,10 +94,10 @@ pub fn sign_headers(
         .and_then(|keys| sign(&keys, method, url, &pairs, body.as_bytes(), wall_ms))
         .map_err(|e| start_error(&e))?;
     let mut out = String::with_capacity(512);
-    for (name, value) in added {
+    for (name, value) in &added {
         out.push_str(name);
         out.push('\n');
-        out.push_str(&value);
+        out.push_str(value);
         out.push('\n');
     }
     Ok(out)

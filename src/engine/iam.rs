@@ -87,8 +87,10 @@ impl IamCredentials {
             ProjectScope::Name(name) => check("projectName", name)?,
             ProjectScope::Id(id) => check("projectId", id)?,
         }
-        let endpoint = parse_endpoint(iam_endpoint.unwrap_or(DEFAULT_IAM_ENDPOINT), None)
-            .map_err(|e| Error::invalid(cat(&["iamEndpoint: ", &e.message])))?;
+        let endpoint = match parse_endpoint(iam_endpoint.unwrap_or(DEFAULT_IAM_ENDPOINT), None) {
+            Ok(endpoint) => endpoint,
+            Err(e) => return Err(Error::invalid(cat(&["iamEndpoint: ", &e.message]))),
+        };
         Ok(IamCredentials {
             domain_name: domain_name.to_owned(),
             user_name: user_name.to_owned(),
@@ -180,11 +182,15 @@ impl IamCredentials {
                 "IAM answered 201 without an X-Subject-Token header (in a browser, IAM or the proxy must expose it with Access-Control-Expose-Headers)".to_owned(),
             ));
         };
-        validate_token(token).map_err(|e| fail(cat(&["IAM issued an unusable token: ", &e.message])))?;
+        if let Err(e) = validate_token(token) {
+            return Err(fail(cat(&["IAM issued an unusable token: ", &e.message])));
+        }
         let expires = doc.as_ref().and_then(|d| d.get("token")).and_then(|t| t.get("expires_at"));
-        let expires_at_ms = expires.and_then(Json::as_str).and_then(parse_iso8601_ms).ok_or_else(|| {
-            fail("IAM answered 201 without a valid token.expires_at (ISO 8601) in the body".to_owned())
-        })?;
+        let Some(expires_at_ms) = expires.and_then(Json::as_str).and_then(parse_iso8601_ms) else {
+            return Err(fail(
+                "IAM answered 201 without a valid token.expires_at (ISO 8601) in the body".to_owned(),
+            ));
+        };
         Ok(IamToken { token: token.to_owned(), expires_at_ms })
     }
 }
@@ -255,11 +261,8 @@ pub fn refresh_margin(value: Option<f64>) -> Result<u32, Error> {
         {
             Ok(ms as u32)
         }
-        Some(_) => Err(Error::invalid(cat(&[
-            "refreshMarginMs must be a whole number from 0 to ",
-            &decimal(i64::from(MAX_REFRESH_MARGIN_MS)),
-            " (a day)",
-        ]))),
+        // MAX_REFRESH_MARGIN_MS (a test checks it)
+        Some(_) => Err(Error::invalid("refreshMarginMs must be a whole number from 0 to 86400000 (a day)")),
     }
 }
 
@@ -455,5 +458,21 @@ mod tests {
         assert_eq!(e.message, expected);
         let fits = "p".repeat(MAX_FIELD_BYTES);
         assert!(IamCredentials::new("d", "u", &fits, ProjectScope::Id("x".into()), None).is_ok());
+    }
+
+    #[test]
+    fn the_refresh_margin_message_names_the_limit() {
+        let max = f64::from(MAX_REFRESH_MARGIN_MS);
+        assert_eq!(refresh_margin(Some(max)).unwrap(), MAX_REFRESH_MARGIN_MS);
+        assert_eq!(refresh_margin(Some(0.0)).unwrap(), 0);
+        assert_eq!(refresh_margin(None).unwrap(), DEFAULT_REFRESH_MARGIN_MS);
+        let expected = cat(&[
+            "refreshMarginMs must be a whole number from 0 to ",
+            &decimal(i64::from(MAX_REFRESH_MARGIN_MS)),
+            " (a day)",
+        ]);
+        for bad in [max + 1.0, -1.0, 0.5, f64::NAN, f64::INFINITY] {
+            assert_eq!(refresh_margin(Some(bad)).unwrap_err().message, expected, "{bad}");
+        }
     }
 }

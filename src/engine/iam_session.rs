@@ -54,8 +54,9 @@ impl IamSession {
     /// `{"$":"function"}`). Errors (`InvalidArgument`) name the option and
     /// never quote the password.
     pub fn from_json(text: &str) -> Result<IamSession, Error> {
-        let doc = json::parse(text)
-            .map_err(|_| Error::invalid("iamTokenProvider options must be a plain object"))?;
+        let Ok(doc) = json::parse(text) else {
+            return Err(Error::invalid("iamTokenProvider options must be a plain object"));
+        };
         let Json::Object(members) = &doc else {
             return Err(Error::invalid(
                 "iamTokenProvider needs an object { domainName, userName, password, projectName | projectId }",
@@ -89,17 +90,16 @@ impl IamSession {
             }
             (None, None) => return Err(missing("projectName` (such as cn-south-1) or `projectId")),
         };
-        let creds = IamCredentials::new(
-            domain.ok_or_else(|| missing("domainName"))?,
-            user.ok_or_else(|| missing("userName"))?,
-            password.ok_or_else(|| missing("password"))?,
-            project,
-            endpoint,
-        )?;
+        let (Some(domain), Some(user), Some(password)) = (domain, user, password) else {
+            // The first of domainName, userName and password (IAM_OPTIONS[..3]) not given.
+            let at = text_of.iter().position(Option::is_none).unwrap_or_default();
+            return Err(missing(IAM_OPTIONS[at]));
+        };
+        let creds = IamCredentials::new(domain, user, password, project, endpoint)?;
         let request = creds.token_request();
         Ok(IamSession {
             cache: TokenCache::new(refresh_margin(margin)?),
-            secret: password.and_then(Secret::everywhere),
+            secret: Secret::everywhere(password),
             request,
             creds,
         })
@@ -147,12 +147,10 @@ impl IamSession {
             TransportFailure::TooLarge(_) => cat(&[FAILED, "IAM's answer is larger than 262144 bytes"]),
             TransportFailure::NotAResponse(what) => cat(&[FAILED, "unexpected response from fetch: ", what]),
         };
-        let cause = match failure {
-            TransportFailure::Network(cause) => Some(cause),
-            _ => None,
-        };
         let mut error = Error::new(AUTH_ERROR, message);
-        error.cause = cause.map(Box::new);
+        if let TransportFailure::Network(cause) = failure {
+            error.cause = Some(Box::new(cause));
+        }
         if let Some(secret) = &self.secret {
             error.redact(secret);
         }
@@ -241,6 +239,8 @@ mod tests {
         for (json, expected) in [
             (r#"{"domainName":"d","userName":"u","password":"p"}"#, "iamTokenProvider needs `projectName`"),
             (r#"{"userName":"u","password":"p","projectId":"x"}"#, "iamTokenProvider needs `domainName`"),
+            (r#"{"domainName":"d","password":"p","projectId":"x"}"#, "iamTokenProvider needs `userName`"),
+            (r#"{"domainName":"d","userName":"u","projectId":"x"}"#, "iamTokenProvider needs `password`"),
             (
                 r#"{"domainName":"d","userName":"u","password":"p","projectId":"x","projectName":"y"}"#,
                 "pass either projectName or projectId",

@@ -202,11 +202,7 @@ pub fn sign<K: AsRef<str>, V: AsRef<str>>(
         signed.push((name.to_ascii_lowercase(), value.as_str()));
     }
     if signed.len() > MAX_SIGNED_ITEMS {
-        return Err(Error::invalid(cat(&[
-            "more than ",
-            &decimal(MAX_SIGNED_ITEMS as i64),
-            " headers to sign",
-        ])));
+        return Err(Error::invalid("more than 64 headers to sign")); // MAX_SIGNED_ITEMS (a test checks it)
     }
     insertion_sort(&mut signed, |a, b| utf16_order(a.0.as_bytes(), b.0.as_bytes()).is_lt());
     if let Some(pair) = signed.windows(2).find(|pair| pair[0].0 == pair[1].0) {
@@ -283,20 +279,28 @@ pub fn sdk_date(now_ms: f64) -> Result<String, Error> {
     let month = if mp < 10 { mp + 3 } else { mp - 9 };
     let year = yoe + era * 400 + i64::from(month <= 2);
     let (hour, minute, second) = (day_secs / 3_600, day_secs / 60 % 60, day_secs % 60);
+    // Every value is non-negative and within its width (years 1970 to 9999).
     let mut date = String::with_capacity(16);
-    for (value, mut unit) in [(year, 1000), (month, 10), (day, 10), (hour, 10), (minute, 10), (second, 10)] {
-        // Every value is non-negative and within its width (years 1970 to 9999).
-        while unit > 0 {
-            date.push(char::from(b'0' + (value / unit % 10) as u8));
-            unit /= 10;
-        }
-        if date.len() == 8 {
-            date.push('T');
-        }
-    }
+    push_digits(&mut date, year, 1000);
+    push_digits(&mut date, month, 10);
+    push_digits(&mut date, day, 10);
+    date.push('T');
+    push_digits(&mut date, hour, 10);
+    push_digits(&mut date, minute, 10);
+    push_digits(&mut date, second, 10);
     date.push('Z');
     Ok(date)
 }
+
+/// `value`'s last digits, from the one of `unit` (a power of ten) down.
+fn push_digits(out: &mut String, value: i64, mut unit: i64) {
+    while unit > 0 {
+        out.push(char::from(b'0' + (value / unit % 10) as u8));
+        unit /= 10;
+    }
+}
+
+const PORT_RANGE: &str = "the port must be a number from 1 to 65535";
 
 /// The parts of a URL that are signed.
 struct UrlParts<'a> {
@@ -346,10 +350,13 @@ impl<'a> UrlParts<'a> {
         if !host_ok {
             return Err("the host is missing or not plain ASCII letters, digits, dots and dashes");
         }
-        let port_ok =
-            port.bytes().all(|b| b.is_ascii_digit()) && matches!(port.parse::<u32>(), Ok(1..=65_535));
-        if !port_ok {
-            return Err("the port must be a number from 1 to 65535");
+        let mut number = 0u32;
+        for b in port.bytes() {
+            let digit = if b.is_ascii_digit() { b - b'0' } else { return Err(PORT_RANGE) };
+            number = number.saturating_mul(10).saturating_add(u32::from(digit));
+        }
+        if !(1..=65_535).contains(&number) {
+            return Err(PORT_RANGE);
         }
         let mut host = host.to_ascii_lowercase();
         if port != default_port {
@@ -421,11 +428,8 @@ fn canonical_query(out: &mut String, query: &str) -> Result<(), Error> {
         pairs.push((key, value));
     }
     if pairs.len() > MAX_SIGNED_ITEMS {
-        return Err(Error::invalid(cat(&[
-            "the URL query has more than ",
-            &decimal(MAX_SIGNED_ITEMS as i64),
-            " parameters to sign",
-        ])));
+        // MAX_SIGNED_ITEMS (a test checks it)
+        return Err(Error::invalid("the URL query has more than 64 parameters to sign"));
     }
     insertion_sort(&mut pairs, |a, b| utf16_order(&a.0, &b.0).then(utf16_order(&a.1, &b.1)).is_lt());
     for (i, (key, value)) in pairs.iter().enumerate() {
@@ -705,6 +709,56 @@ mod tests {
             for b in &strings {
                 let expected = a.encode_utf16().cmp(b.encode_utf16());
                 assert_eq!(utf16_order(a.as_bytes(), b.as_bytes()), expected, "{a:?} {b:?}");
+            }
+        }
+    }
+
+    #[test]
+    fn the_signed_item_limit_is_the_one_the_messages_name() {
+        use crate::engine::output::decimal;
+        let keys = AkSk::new("AK", "SK", None, None).unwrap();
+        let limit = decimal(MAX_SIGNED_ITEMS as i64);
+        // host and X-Sdk-Date are signed too.
+        let names: Vec<String> =
+            (0..MAX_SIGNED_ITEMS - 1).map(|i| cat(&["x-h", &decimal(i as i64)])).collect();
+        let headers: Vec<(&str, &str)> = names.iter().map(|n| (n.as_str(), "v")).collect();
+        let url = "https://h.example.com/p";
+        assert!(sign(&keys, "POST", url, &headers[1..], b"", 0.0).is_ok());
+        let e = sign(&keys, "POST", url, &headers, b"", 0.0).unwrap_err();
+        assert_eq!(e.message, cat(&["more than ", &limit, " headers to sign"]));
+        let mut query = cat(&[url, "?"]);
+        for name in &names[..MAX_SIGNED_ITEMS - 1] {
+            query.push_str(name);
+            query.push_str("=1&");
+        }
+        assert!(sign(&keys, "POST", &cat(&[&query, "z=1"]), &[("a", "b")], b"", 0.0).is_ok());
+        let e = sign(&keys, "POST", &cat(&[&query, "z=1&y=2"]), &[("a", "b")], b"", 0.0).unwrap_err();
+        assert_eq!(e.message, cat(&["the URL query has more than ", &limit, " parameters to sign"]));
+    }
+
+    #[test]
+    fn ports_are_1_to_65535_in_digits() {
+        for (authority, host) in [
+            ("h:1", Some("h:1")),
+            ("h:0080", Some("h:0080")),
+            ("h:443", Some("h")),
+            ("H:65535", Some("h:65535")),
+            ("[::1]:8443", Some("[::1]:8443")),
+            ("[::1]", Some("[::1]")),
+            ("h:", None),
+            ("h:0", None),
+            ("h:65536", None),
+            ("h:99999999999999999999", None),
+            ("h:+80", None),
+            ("h:-1", None),
+            ("h:8o", None),
+        ] {
+            let url = cat(&["https://", authority, "/p"]);
+            match (UrlParts::read(&url), host) {
+                (Ok(parts), Some(host)) => assert_eq!(parts.host, host, "{url}"),
+                (Err(why), None) => assert_eq!(why, "the port must be a number from 1 to 65535", "{url}"),
+                (Ok(parts), None) => panic!("{url} read as {}", parts.host),
+                (Err(why), Some(_)) => panic!("{url}: {why}"),
             }
         }
     }
