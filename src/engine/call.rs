@@ -730,7 +730,9 @@ fn token_timed_out(force: bool, sh: &mut Shared) -> Error {
 #[inline(never)]
 fn token_failed(cause: Cause) -> Error {
     let message = cat(&["the `token` function failed: ", &cause.message]);
-    Error { cause: Some(Box::new(cause)), ..Error::new(ErrorKind::Auth, message) }
+    let mut error = Error::new(ErrorKind::Auth, message);
+    error.cause = Some(Box::new(cause));
+    error
 }
 
 /// The error of a token function's answer that is no usable token.
@@ -784,5 +786,8 @@ pub fn transport_error(failure: TransportFailure, url: &str, timeout_ms: u32) ->
             (ErrorKind::BadResponse, cat(&["unexpected response from fetch: ", &what]), None)
         }
     };
-    Error { http_status, cause: cause.map(Box::new), ..Error::new(kind, message) }
+    let mut error = Error::new(kind, message);
+    error.http_status = http_status;
+    error.cause = cause.map(Box::new);
+    error
 }
