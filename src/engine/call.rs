@@ -413,20 +413,31 @@ impl Request {
         sh: &mut Shared,
         build: impl FnOnce(&Endpoint, &str) -> HttpRequest,
     ) -> Result<Option<Step>, Answer<V>> {
+        if !self.acquire_slot(now_ms, sh) {
+            return Ok(None);
+        }
+        self.start_attempt(now_ms, sh, build)
+    }
+
+    /// Take the scheduler's slot, if there is a scheduler: `false` when the
+    /// request must wait (its stage then says until when). One copy, not one
+    /// per request kind.
+    #[inline(never)]
+    fn acquire_slot(&mut self, now_ms: f64, sh: &Shared) -> bool {
         if let Some(scheduler) = &sh.scheduler {
             match Slot::acquire(scheduler, now_ms) {
                 Ok(slot) => self.slot = Some(slot),
                 Err(Wait::Until(at)) => {
                     self.stage = Stage::DueAt(at);
-                    return Ok(None);
+                    return false;
                 }
                 Err(Wait::ForSlot) => {
                     self.stage = Stage::Blocked;
-                    return Ok(None);
+                    return false;
                 }
             }
         }
-        self.start_attempt(now_ms, sh, build)
+        true
     }
 
     /// Re-send after the API refused the token, with the call's one forced
