@@ -6,7 +6,7 @@
 use crate::engine::error::Error;
 use crate::engine::json::{self, Json};
 use crate::engine::options::option;
-use crate::engine::options::{option_position, unknown_name, MAX_TIMER_MS};
+use crate::engine::options::{option_position, tag, unknown_name, MAX_TIMER_MS};
 use crate::engine::output::{cat, decimal};
 use crate::engine::scheduler::SchedulerConfig;
 use crate::engine::validate::{describe_number, positive_integer};
@@ -88,7 +88,7 @@ impl FleetOptions {
                     }
                     match f {
                         Json::Null => {}
-                        f if f.get("$").and_then(Json::as_str) == Some("function") => self.hooks = true,
+                        f if tag(f) == Some("function") => self.hooks = true,
                         _ => {
                             return Err(Error::invalid(String::from("hooks.") + hook + " must be a function"))
                         }
