@@ -112,6 +112,8 @@ impl BatchCall {
         }
     }
 
+    // Out of line: inlined, it weighed more in next_action than the call.
+    #[inline(never)]
     fn outcome(&mut self) -> Result<BatchOutcome, Error> {
         if let Some(error) = self.fatal.take() {
             return Err(error);

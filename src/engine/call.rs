@@ -413,20 +413,31 @@ impl Request {
         sh: &mut Shared,
         build: impl FnOnce(&Endpoint, &str) -> HttpRequest,
     ) -> Result<Option<Step>, Answer<V>> {
+        if !self.acquire_slot(now_ms, sh) {
+            return Ok(None);
+        }
+        self.start_attempt(now_ms, sh, build)
+    }
+
+    /// Take the scheduler's slot, if there is a scheduler: `false` when the
+    /// request must wait (its stage then says until when). One copy, not one
+    /// per request kind.
+    #[inline(never)]
+    fn acquire_slot(&mut self, now_ms: f64, sh: &Shared) -> bool {
         if let Some(scheduler) = &sh.scheduler {
             match Slot::acquire(scheduler, now_ms) {
                 Ok(slot) => self.slot = Some(slot),
                 Err(Wait::Until(at)) => {
                     self.stage = Stage::DueAt(at);
-                    return Ok(None);
+                    return false;
                 }
                 Err(Wait::ForSlot) => {
                     self.stage = Stage::Blocked;
-                    return Ok(None);
+                    return false;
                 }
             }
         }
-        self.start_attempt(now_ms, sh, build)
+        true
     }
 
     /// Re-send after the API refused the token, with the call's one forced
@@ -730,7 +741,9 @@ fn token_timed_out(force: bool, sh: &mut Shared) -> Error {
 #[inline(never)]
 fn token_failed(cause: Cause) -> Error {
     let message = cat(&["the `token` function failed: ", &cause.message]);
-    Error { cause: Some(Box::new(cause)), ..Error::new(ErrorKind::Auth, message) }
+    let mut error = Error::new(ErrorKind::Auth, message);
+    error.cause = Some(Box::new(cause));
+    error
 }
 
 /// The error of a token function's answer that is no usable token.
@@ -784,5 +797,8 @@ pub fn transport_error(failure: TransportFailure, url: &str, timeout_ms: u32) ->
             (ErrorKind::BadResponse, cat(&["unexpected response from fetch: ", &what]), None)
         }
     };
-    Error { http_status, cause: cause.map(Box::new), ..Error::new(kind, message) }
+    let mut error = Error::new(kind, message);
+    error.http_status = http_status;
+    error.cause = cause.map(Box::new);
+    error
 }

@@ -37,8 +37,15 @@ impl ChunkPlan {
                 previous = Some(&ids[i]);
             }
         }
-        let ids = ids.into_iter().zip(keep).filter_map(|(id, keep)| keep.then_some(id)).collect();
-        ChunkPlan { ids, chunk_size: chunk_size.max(1) }
+        // The kept IDs are moved out in a plain loop (no by-value iterator and its drop code).
+        let mut ids = ids;
+        let mut kept = Vec::with_capacity(ids.len());
+        for (i, id) in ids.iter_mut().enumerate() {
+            if keep[i] {
+                kept.push(core::mem::take(id));
+            }
+        }
+        ChunkPlan { ids: kept, chunk_size: chunk_size.max(1) }
     }
 
     /// The distinct IDs, in input order.

@@ -6,7 +6,7 @@
 use crate::engine::error::Error;
 use crate::engine::json::{self, Json};
 use crate::engine::options::option;
-use crate::engine::options::{option_position, unknown_name, MAX_TIMER_MS};
+use crate::engine::options::{option_position, tag, unknown_name, MAX_TIMER_MS};
 use crate::engine::output::{cat, decimal};
 use crate::engine::scheduler::SchedulerConfig;
 use crate::engine::validate::{describe_number, positive_integer};
@@ -41,6 +41,15 @@ fn number(name: &str, value: &Json) -> Result<f64, Error> {
     }
 }
 
+/// A whole number option from 1 to `max` (one copy of the two checks).
+#[inline(never)]
+fn positive_option(name: &str, value: &Json, max: u32) -> Result<u32, Error> {
+    match number(name, value) {
+        Ok(n) => positive_integer(name, n, max),
+        Err(error) => Err(error),
+    }
+}
+
 impl FleetOptions {
     /// Read option `name`, at `which` in
     /// [`KNOWN_OPTIONS`](crate::engine::options::KNOWN_OPTIONS); `Ok(false)` when
@@ -48,7 +57,7 @@ impl FleetOptions {
     pub fn read(&mut self, which: usize, name: &str, value: &Json) -> Result<bool, Error> {
         match which {
             option::INTERVAL_MS => {
-                let ms = positive_integer(name, number(name, value)?, MAX_TIMER_MS)?;
+                let ms = positive_option(name, value, MAX_TIMER_MS)?;
                 if ms < MIN_INTERVAL_MS {
                     return Err(Error::invalid(cat(&[
                         "intervalMs must be at least 100, got ",
@@ -79,7 +88,7 @@ impl FleetOptions {
                     }
                     match f {
                         Json::Null => {}
-                        f if f.get("$").and_then(Json::as_str) == Some("function") => self.hooks = true,
+                        f if tag(f) == Some("function") => self.hooks = true,
                         _ => {
                             return Err(Error::invalid(String::from("hooks.") + hook + " must be a function"))
                         }
@@ -129,11 +138,7 @@ pub fn parse_scheduler_config(text: &str) -> Result<SchedulerConfig, Error> {
                             config.requests_per_second = rate;
                         }
                         "burst" if !matches!(v, Json::Null) => {
-                            burst = Some(positive_integer(
-                                "rateLimit.burst",
-                                number("rateLimit.burst", v)?,
-                                100_000,
-                            )?)
+                            burst = Some(positive_option("rateLimit.burst", v, 100_000)?)
                         }
                         "burst" => {}
                         other => {
@@ -148,8 +153,7 @@ pub fn parse_scheduler_config(text: &str) -> Result<SchedulerConfig, Error> {
                 config.burst = burst.unwrap_or(config.requests_per_second.ceil() as u32).max(1);
             }
             Some(option::MAX_CONCURRENT_REQUESTS) => {
-                config.max_concurrent =
-                    positive_integer(name, number(name, value)?, MAX_CONCURRENT_REQUESTS)?;
+                config.max_concurrent = positive_option(name, value, MAX_CONCURRENT_REQUESTS)?;
             }
             Some(option::RETRY_BUDGET) => match value {
                 Json::Bool(on) => config.retry_budget = *on,

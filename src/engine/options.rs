@@ -264,7 +264,7 @@ fn whole_number(name: &str, value: &Json) -> Result<f64, Error> {
 }
 
 /// The `$` tag of a value JSON cannot carry (see [`CallOptions`]).
-fn tag<'v>(value: &'v Json) -> Option<&'v str> {
+pub(crate) fn tag<'v>(value: &'v Json) -> Option<&'v str> {
     match value {
         Json::Object(_) => value.get("$").and_then(Json::as_str),
         _ => None,
