@@ -34,7 +34,7 @@ pub fn read_ids(text: &str, report: bool, allow_empty: bool) -> Result<CheckedId
         }
         return parse_instance_ids(text).map(|ids| (ids, Vec::new()));
     }
-    let doc = json::parse(text).map_err(|_| refusal(text))?;
+    let Ok(doc) = json::parse(text) else { return Err(refusal(text)) };
     let Some(items) = doc.as_array() else { return Err(refusal(text)) };
     if items.len() > MAX_IDS_PER_CALL {
         return Err(refusal(text));

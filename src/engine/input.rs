@@ -26,7 +26,7 @@ pub fn parse_instance_ids(text: &str) -> Result<Vec<String>, Error> {
         // The JS entry describes a huge array by its length instead of copying it.
         return Err(too_many_ids(length));
     }
-    let items = doc.as_array().ok_or_else(not_array)?;
+    let Some(items) = doc.as_array() else { return Err(not_array()) };
     if items.is_empty() {
         return Err(Error::invalid("instanceIds is empty; pass at least one instance ID"));
     }
@@ -41,7 +41,9 @@ pub fn parse_instance_ids(text: &str) -> Result<Vec<String>, Error> {
             // Only an entry that is not plainly valid pays for naming it.
             _ => {
                 let field = id_field(i);
-                let id = item.as_str().ok_or_else(|| Error::invalid(cat(&[&field, " must be a string"])))?;
+                let Some(id) = item.as_str() else {
+                    return Err(Error::invalid(cat(&[&field, " must be a string"])));
+                };
                 validate_id(&field, id)?;
                 id
             }
