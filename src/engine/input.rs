@@ -89,10 +89,9 @@ pub fn target_from_json(doc: &Json) -> Result<Target, Error> {
         return Err(Error::invalid("the first argument must be an object { userId, instanceId }"));
     }
     let field = |name: &str| {
-        let id = doc
-            .get(name)
-            .and_then(Json::as_str)
-            .ok_or_else(|| Error::invalid(name.to_owned() + " must be a string"))?;
+        let Some(id) = doc.get(name).and_then(Json::as_str) else {
+            return Err(Error::invalid(name.to_owned() + " must be a string"));
+        };
         validate_id(name, id)?;
         Ok::<_, Error>(id.to_owned())
     };

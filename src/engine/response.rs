@@ -100,7 +100,10 @@ pub fn parse_prepare_progress(resp: &RawResponse, request_id: &str) -> Result<Pr
     };
     let waiting_count = match data.get("waitingCount") {
         None | Some(Json::Null) => None,
-        Some(v) => Some(v.as_i64().ok_or_else(|| bad("data.waitingCount is not an integer"))?),
+        Some(v) => {
+            let Some(count) = v.as_i64() else { return Err(bad("data.waitingCount is not an integer")) };
+            Some(count)
+        }
     };
     Ok(PrepareProgress { status, waiting_count })
 }
