@@ -96,15 +96,16 @@ pub fn parse_retry_after(value: &str, now_ms: f64) -> Option<u64> {
 fn parse_http_date(value: &str) -> Option<f64> {
     const MONTHS: [&[u8]; 12] =
         [b"Jan", b"Feb", b"Mar", b"Apr", b"May", b"Jun", b"Jul", b"Aug", b"Sep", b"Oct", b"Nov", b"Dec"];
-    let mut parts = value.as_bytes().split(|&b| b == b' ');
-    let _weekday = parts.next()?.strip_suffix(b",")?;
-    let day = whole(parts.next()?)?;
-    let month_name = parts.next()?;
+    let mut parts = Some(value.as_bytes());
+    let _weekday = field(&mut parts, b' ')?.strip_suffix(b",")?;
+    let day = whole(field(&mut parts, b' ')?)?;
+    let month_name = field(&mut parts, b' ')?;
     let month = MONTHS.iter().position(|m| *m == month_name)? as u32 + 1;
-    let year = whole(parts.next()?)?;
-    let mut hms = parts.next()?.split(|&b| b == b':');
-    let (h, m, s) = (whole(hms.next()?)?, whole(hms.next()?)?, whole(hms.next()?)?);
-    if parts.next()? != b"GMT" || parts.next().is_some() || hms.next().is_some() {
+    let year = whole(field(&mut parts, b' ')?)?;
+    let mut hms = field(&mut parts, b' ');
+    let (h, m, s) =
+        (whole(field(&mut hms, b':')?)?, whole(field(&mut hms, b':')?)?, whole(field(&mut hms, b':')?)?);
+    if field(&mut parts, b' ')? != b"GMT" || parts.is_some() || hms.is_some() {
         return None;
     }
     if !(1..=31).contains(&day) || h > 23 || m > 59 || s > 60 || !(1970..=9999).contains(&year) {
@@ -112,6 +113,15 @@ fn parse_http_date(value: &str) -> Option<f64> {
     }
     let days = days_from_civil(i64::from(year), month, day);
     Some(((days * 86_400 + i64::from(h * 3600 + m * 60 + s)) * 1000) as f64)
+}
+
+/// The text before the next `separator` of `rest` (all of it at the end), as
+/// `split` yields it, without its iterator: `None` once `rest` is used up.
+fn field<'a>(rest: &mut Option<&'a [u8]>, separator: u8) -> Option<&'a [u8]> {
+    let text = rest.take()?;
+    let Some(at) = text.iter().position(|&b| b == separator) else { return Some(text) };
+    *rest = text.get(at + 1..);
+    text.get(..at)
 }
 
 /// A field of a date: digits after an optional `+`, as `str::parse` reads an
@@ -207,6 +217,11 @@ mod tests {
             "Sun, 06 Nov 1994 08:49:37 PST",
             "Sun, 32 Nov 1994 08:49:37 GMT",
             "Sun 06 Nov 1994 08:49:37 GMT",
+            "Sun, 06 Nov 1994 08:49:37 GMT x",
+            "Sun,  06 Nov 1994 08:49:37 GMT",
+            "Sun, 06 Nov 1994 08:49 GMT",
+            "Sun, 06 Nov 1994 08:49:37: GMT",
+            "Sun, 06 Nov 1994 08:49:37",
         ] {
             assert_eq!(parse_retry_after(bad, 0.0), None, "{bad}");
         }
