@@ -128,10 +128,17 @@ fn field<'a>(rest: &mut Option<&'a [u8]>, separator: u8) -> Option<&'a [u8]> {
 /// integer; a value past `u32::MAX` saturates there (out of every range above).
 fn whole(text: &[u8]) -> Option<u32> {
     let digits = text.strip_prefix(b"+").unwrap_or(text);
-    if digits.is_empty() || !digits.iter().all(u8::is_ascii_digit) {
+    if digits.is_empty() {
         return None;
     }
-    Some(digits.iter().fold(0u32, |n, &b| n.saturating_mul(10).saturating_add(u32::from(b - b'0'))))
+    let mut n = 0u32;
+    for &b in digits {
+        if !b.is_ascii_digit() {
+            return None;
+        }
+        n = n.saturating_mul(10).saturating_add(u32::from(b - b'0'));
+    }
+    Some(n)
 }
 
 /// Days since 1970-01-01 of a proleptic Gregorian date (Howard Hinnant's algorithm).
