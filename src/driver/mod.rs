@@ -10,9 +10,9 @@
 
 use crate::engine::call::{Action, Event, Machine, Notice, Outgoing, TransportFailure};
 use crate::engine::error::{Cause, Error};
-use crate::engine::fleet_output::{fleet_notice_json, hook_json};
+use crate::engine::fleet_output::{write_fleet_notice, write_hook};
 use crate::engine::json::{self, Json};
-use crate::engine::output::{error_json, report_json};
+use crate::engine::output::{error_json, write_report};
 use crate::engine::response::RawResponse;
 use crate::prelude::*;
 use wasm_bindgen::prelude::*;
@@ -96,10 +96,14 @@ fn send(host: &Host, out: &Outgoing) {
 /// Hand a notice to the caller, through the host.
 #[inline(never)]
 fn notify(host: &Host, notice: &Notice) {
-    let (kind, json) = match notice {
-        Notice::Progress(report) => ("progress", report_json(report)),
-        Notice::Hook(hook) => hook_json(hook),
-        Notice::Fleet(notice) => fleet_notice_json(notice),
+    let mut json = String::with_capacity(192);
+    let kind = match notice {
+        Notice::Progress(report) => {
+            write_report(&mut json, report);
+            "progress"
+        }
+        Notice::Hook(hook) => write_hook(&mut json, hook),
+        Notice::Fleet(notice) => write_fleet_notice(&mut json, notice),
     };
     host.notify(kind, &json);
 }
