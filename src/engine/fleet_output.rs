@@ -7,7 +7,7 @@ use crate::engine::hooks::{Attempt, Hook};
 use crate::engine::id_check::Invalid;
 use crate::engine::json::{write_string, Json};
 use crate::engine::output::{
-    progress_fields, write_array, write_error, write_int, write_report, write_status, write_statuses,
+    report_fields, write_array, write_error, write_int, write_report, write_status, write_statuses,
     write_strings, Object,
 };
 use crate::engine::poll::ProgressReport;
@@ -60,10 +60,7 @@ fn write_state_round(out: &mut String, r: &StateRound) {
 fn write_prepared(out: &mut String, target: &Target, report: &ProgressReport) {
     let mut o = Object::new(out);
     o.str("userId", &target.user_id).str("instanceId", &target.instance_id);
-    progress_fields(&mut o, &report.progress, &report.request_id)
-        .int("attempt", i64::from(report.attempt))
-        .int("elapsedMs", report.elapsed_ms as i64)
-        .end();
+    report_fields(&mut o, report).end();
 }
 
 /// Write a fleet event's JSON to `out`; returns the event's name.

@@ -183,11 +183,13 @@ pub fn report_json(report: &ProgressReport) -> String {
 }
 
 pub(crate) fn write_report(out: &mut String, r: &ProgressReport) {
-    let mut o = Object::new(out);
-    progress_fields(&mut o, &r.progress, &r.request_id)
+    report_fields(&mut Object::new(out), r).end();
+}
+
+pub(crate) fn report_fields<'o, 'a>(o: &'o mut Object<'a>, r: &ProgressReport) -> &'o mut Object<'a> {
+    progress_fields(o, &r.progress, &r.request_id)
         .int("attempt", i64::from(r.attempt))
         .int("elapsedMs", r.elapsed_ms as i64)
-        .end();
 }
 
 /// The rejection payload the JS entry turns into a `KooPhoneError`.
