@@ -80,10 +80,12 @@ pub fn parse_retry_after(value: &str, now_ms: f64) -> Option<u64> {
     let value = value.trim();
     if !value.is_empty() && value.bytes().all(|b| b.is_ascii_digit()) {
         // Any number of digits: a demand too large to represent is still a
-        // demand (beyond every ceiling), not something to ignore.
-        let seconds =
-            value.bytes().fold(0u64, |acc, b| acc.saturating_mul(10).saturating_add(u64::from(b - b'0')));
-        return Some(seconds.saturating_mul(1000));
+        // demand (beyond every ceiling), not something to ignore; it saturates.
+        // Held just past the limit, not multiplied with overflow checks (the
+        // 128-bit multiplication of `u64::saturating_mul` is a library call in wasm).
+        const MAX_SECONDS: u64 = u64::MAX / 1000;
+        let seconds = value.bytes().fold(0, |acc, b| (acc * 10 + u64::from(b - b'0')).min(MAX_SECONDS + 1));
+        return Some(if seconds > MAX_SECONDS { u64::MAX } else { seconds * 1000 });
     }
     let at = parse_http_date(value)?;
     let delta = at - now_ms;
@@ -111,7 +113,7 @@ fn parse_http_date(value: &str) -> Option<f64> {
     if !(1..=31).contains(&day) || h > 23 || m > 59 || s > 60 || !(1970..=9999).contains(&year) {
         return None;
     }
-    let days = days_from_civil(i64::from(year), month, day);
+    let days = days_from_civil(year, month, day);
     Some(((days * 86_400 + i64::from(h * 3600 + m * 60 + s)) * 1000) as f64)
 }
 
@@ -141,15 +143,16 @@ fn whole(text: &[u8]) -> Option<u32> {
     Some(n)
 }
 
-/// Days since 1970-01-01 of a proleptic Gregorian date (Howard Hinnant's algorithm).
-fn days_from_civil(year: i64, month: u32, day: u32) -> i64 {
+/// Days since 1970-01-01 of a proleptic Gregorian date (Howard Hinnant's
+/// algorithm), for a year from 1970 on: every step is a non-negative 32-bit
+/// number (no 64-bit division in the wasm).
+fn days_from_civil(year: u32, month: u32, day: u32) -> i64 {
     let y = if month <= 2 { year - 1 } else { year };
-    let era = y.div_euclid(400);
-    let yoe = y - era * 400;
-    let mp = i64::from((month + 9) % 12);
-    let doy = (153 * mp + 2) / 5 + i64::from(day) - 1;
+    let (era, yoe) = (y / 400, y % 400);
+    let mp = (month + 9) % 12;
+    let doy = (153 * mp + 2) / 5 + day - 1;
     let doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
-    era * 146_097 + doe - 719_468
+    i64::from(era * 146_097 + doe) - 719_468
 }
 
 #[cfg(test)]
@@ -237,6 +240,9 @@ mod tests {
     #[test]
     fn oversized_retry_after_demands_give_up_at_once() {
         let p = RetryPolicy::default();
+        assert_eq!(parse_retry_after("18446744073709551", 0.0), Some(18_446_744_073_709_551_000));
+        assert_eq!(parse_retry_after("18446744073709552", 0.0), Some(u64::MAX));
+        assert_eq!(parse_retry_after("99999999999999999999999", 0.0), Some(u64::MAX));
         for value in ["99999999999", "99999999999999999999", "61", "Fri, 31 Dec 9999 23:59:59 GMT"] {
             let wait = parse_retry_after(value, 0.0);
             assert!(wait.is_some_and(|w| w > 60_000), "{value}: {wait:?}");
