@@ -12,7 +12,7 @@
 
 use crate::engine::error::{Error, ErrorKind};
 use crate::engine::json::{self, Json};
-use crate::engine::output::{cat, decimal};
+use crate::engine::output::{cat, decimal, write_int};
 use crate::engine::retry::parse_retry_after;
 use crate::engine::state::PrepareState;
 use crate::prelude::*;
@@ -151,18 +151,25 @@ fn server_error(kind: ErrorKind, resp: &RawResponse, doc: Option<&Json>, request
     let message = if kind == ErrorKind::Api {
         cat(&["KooPhone rejected the request: ", code.unwrap_or("?"), " ", msg.unwrap_or("(no error_msg)")])
     } else {
-        let detail = match (code, msg) {
-            (None, None) => cat(&["body: ", &excerpt(&resp.body)]),
-            (code, msg) => cat(&[code.unwrap_or(""), " ", msg.unwrap_or("")]).trim().to_owned(),
-        };
-        let hint = match resp.status {
+        let mut message = String::from("HTTP ");
+        write_int(&mut message, i64::from(resp.status));
+        message.push_str(" from KooPhone (");
+        match (code, msg) {
+            (None, None) => {
+                message.push_str("body: ");
+                message.push_str(&excerpt(&resp.body));
+            }
+            (code, msg) => message.push_str(cat(&[code.unwrap_or(""), " ", msg.unwrap_or("")]).trim()),
+        }
+        message.push(')');
+        message.push_str(match resp.status {
             // 401 and 403: the request adds a hint for its kind of auth (`Auth::refusal_hint`).
             404 | 405 => "; check the endpoint",
             429 => "; flow control: too many requests, slow down",
             s if s >= 500 => "; the service had a problem, try again later",
             _ => "",
-        };
-        cat(&["HTTP ", &decimal(i64::from(resp.status)), " from KooPhone (", &detail, ")", hint])
+        });
+        message
     };
     // Never set for an Api error: its status is 2xx.
     let retry_after_ms = match resp.status {
