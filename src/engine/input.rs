@@ -57,9 +57,8 @@ fn too_many_ids(count: i64) -> Error {
     Error::invalid(cat(&[
         "instanceIds has ",
         &decimal(count),
-        " entries; at most ",
-        &decimal(MAX_IDS_PER_CALL as i64),
-        " per call",
+        // MAX_IDS_PER_CALL, written out (a test below ties the two).
+        " entries; at most 100000 per call",
     ]))
 }
 
@@ -147,6 +146,13 @@ mod tests {
         let seventeen = "\u{1F600}".repeat(17);
         let e = parse_instance_ids(&format!("[\"{seventeen}\"]")).unwrap_err();
         assert!(e.message.contains("34 UTF-16 code units"), "{}", e.message);
+    }
+
+    #[test]
+    fn too_many_ids_are_refused_with_the_limit() {
+        let e = parse_instance_ids(r#"{"length":100001}"#).unwrap_err();
+        assert_eq!(e.message, "instanceIds has 100001 entries; at most 100000 per call");
+        assert_eq!(MAX_IDS_PER_CALL, 100_000, "the message above states the limit");
     }
 
     #[test]
