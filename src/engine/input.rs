@@ -4,7 +4,7 @@
 
 use crate::engine::error::Error;
 use crate::engine::json::{self, Json};
-use crate::engine::output::{cat, decimal};
+use crate::engine::output::{cat, write_int};
 use crate::engine::prepare::Target;
 use crate::engine::validate::{is_plain_id, validate_id};
 use crate::prelude::*;
@@ -54,12 +54,11 @@ pub fn parse_instance_ids(text: &str) -> Result<Vec<String>, Error> {
 }
 
 fn too_many_ids(count: i64) -> Error {
-    Error::invalid(cat(&[
-        "instanceIds has ",
-        &decimal(count),
-        // MAX_IDS_PER_CALL, written out (a test below ties the two).
-        " entries; at most 100000 per call",
-    ]))
+    let mut message = String::from("instanceIds has ");
+    write_int(&mut message, count);
+    // MAX_IDS_PER_CALL, written out (a test below ties the two).
+    message.push_str(" entries; at most 100000 per call");
+    Error::invalid(message)
 }
 
 /// Why an ID with a lone surrogate is refused, after the field's name.
@@ -68,7 +67,10 @@ pub(crate) const LONE_SURROGATE: &str =
 
 /// `instanceIds[i]`, naming an entry in messages.
 pub(crate) fn id_field(i: usize) -> String {
-    cat(&["instanceIds[", &decimal(i as i64), "]"])
+    let mut field = String::from("instanceIds[");
+    write_int(&mut field, i as i64);
+    field.push(']');
+    field
 }
 
 /// The `{ userId, instanceId }` argument of the prepare-progress calls.
