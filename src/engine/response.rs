@@ -76,12 +76,10 @@ pub fn parse_batch_status(resp: &RawResponse, request_id: &str) -> Result<Vec<St
         let id = item.get("instance_id").and_then(Json::as_str);
         let status = item.get("status").and_then(Json::as_i64);
         let (Some(id), Some(status)) = (id, status) else {
-            let i = decimal(i as i64);
-            return Err(bad(cat(&[
-                "status_results[",
-                &i,
-                "] needs a string instance_id and an integer status",
-            ])));
+            let mut what = String::from("status_results[");
+            write_int(&mut what, i as i64);
+            what.push_str("] needs a string instance_id and an integer status");
+            return Err(bad(what));
         };
         results.push(StatusResult { instance_id: id.to_owned(), status });
     }
@@ -138,7 +136,12 @@ fn envelope<'r>(resp: &'r RawResponse, request_id: &str) -> Result<Json<'r>, Err
             _ => return Ok(doc),
         },
         Ok(other) => cat(&["the body is ", other.type_name(), ", expected a JSON object"]),
-        Err(e) => cat(&["the body is not JSON (", e.reason, " at byte ", &decimal(e.offset as i64), ")"]),
+        Err(e) => {
+            let mut what = cat(&["the body is not JSON (", e.reason, " at byte "]);
+            write_int(&mut what, e.offset as i64);
+            what.push(')');
+            what
+        }
     };
     Err(bad_response(what, request_id, resp))
 }
