@@ -13,7 +13,7 @@
 //!   `WAIT_TIMEOUT`, carrying the last progress.
 
 use crate::engine::error::{Error, ErrorKind};
-use crate::engine::output::{cat, decimal, write_int};
+use crate::engine::output::{cat, write_int};
 use crate::engine::response::PrepareProgress;
 use crate::engine::state::PrepareState;
 use crate::prelude::*;
@@ -123,16 +123,13 @@ impl Poller {
         self.last = Some(report.clone());
         let decision = match progress.state() {
             PrepareState::Normal => PollDecision::Ready,
-            PrepareState::Failed => PollDecision::Stop(Box::new(self.stop(
-                ErrorKind::PrepareFailed,
-                cat(&[
-                    "preparation of instance ",
-                    &self.instance_id,
-                    " failed (status -1) after ",
-                    &decimal(self.polls as i64),
-                    " poll(s)",
-                ]),
-            ))),
+            PrepareState::Failed => {
+                let mut message =
+                    cat(&["preparation of instance ", &self.instance_id, " failed (status -1) after "]);
+                write_int(&mut message, i64::from(self.polls));
+                message.push_str(" poll(s)");
+                PollDecision::Stop(Box::new(self.stop(ErrorKind::PrepareFailed, message)))
+            }
             _ => match self.remaining_ms(now_ms) {
                 0 => PollDecision::Stop(Box::new(self.timeout_error(None))),
                 remaining => {
