@@ -4,7 +4,7 @@
 
 use crate::engine::error::Error;
 use crate::engine::json::{self, Json};
-use crate::engine::output::{cat, write_int};
+use crate::engine::output::write_int;
 use crate::engine::prepare::Target;
 use crate::engine::validate::{is_plain_id, validate_id};
 use crate::prelude::*;
@@ -18,7 +18,7 @@ pub fn parse_instance_ids(text: &str) -> Result<Vec<String>, Error> {
     let doc = match json::parse(text) {
         Ok(doc) => doc,
         Err(e) if e.reason == "unpaired surrogate" => {
-            return Err(Error::invalid(cat(&[&id_field(element_at(text, e.offset)), LONE_SURROGATE])))
+            return Err(Error::invalid(id_field(element_at(text, e.offset)) + LONE_SURROGATE))
         }
         Err(_) => return Err(not_array()),
     };
@@ -42,7 +42,7 @@ pub fn parse_instance_ids(text: &str) -> Result<Vec<String>, Error> {
             _ => {
                 let field = id_field(i);
                 let Some(id) = item.as_str() else {
-                    return Err(Error::invalid(cat(&[&field, " must be a string"])));
+                    return Err(Error::invalid(field + " must be a string"));
                 };
                 validate_id(&field, id)?;
                 id
