@@ -249,7 +249,10 @@ pub fn transport_failure(failure: u8, status: u16, detail: Option<String>) -> Tr
 
 /// A thrown error as `host.js` describes it: `{"name","message","code"}`.
 fn cause(detail: Option<&str>) -> Cause {
-    let doc = detail.and_then(|d| json::parse(d).ok()).unwrap_or(Json::Null);
+    let doc = match detail.map(json::parse) {
+        Some(Ok(doc)) => doc,
+        _ => Json::Null,
+    };
     let text = |key| doc.get(key).and_then(Json::as_str);
     Cause {
         name: text("name").unwrap_or("Error").to_owned(),
