@@ -10,9 +10,9 @@
 
 use crate::engine::call::{Action, Event, Machine, Notice, Outgoing, TransportFailure};
 use crate::engine::error::{Cause, Error};
-use crate::engine::fleet_output::{fleet_notice_json, hook_json};
+use crate::engine::fleet_output::{write_fleet_notice, write_hook};
 use crate::engine::json::{self, Json};
-use crate::engine::output::{error_json, report_json};
+use crate::engine::output::{error_json, write_report};
 use crate::engine::response::RawResponse;
 use crate::prelude::*;
 use wasm_bindgen::prelude::*;
@@ -96,10 +96,14 @@ fn send(host: &Host, out: &Outgoing) {
 /// Hand a notice to the caller, through the host.
 #[inline(never)]
 fn notify(host: &Host, notice: &Notice) {
-    let (kind, json) = match notice {
-        Notice::Progress(report) => ("progress", report_json(report)),
-        Notice::Hook(hook) => hook_json(hook),
-        Notice::Fleet(notice) => fleet_notice_json(notice),
+    let mut json = String::with_capacity(192);
+    let kind = match notice {
+        Notice::Progress(report) => {
+            write_report(&mut json, report);
+            "progress"
+        }
+        Notice::Hook(hook) => write_hook(&mut json, hook),
+        Notice::Fleet(notice) => write_fleet_notice(&mut json, notice),
     };
     host.notify(kind, &json);
 }
@@ -245,7 +249,10 @@ pub fn transport_failure(failure: u8, status: u16, detail: Option<String>) -> Tr
 
 /// A thrown error as `host.js` describes it: `{"name","message","code"}`.
 fn cause(detail: Option<&str>) -> Cause {
-    let doc = detail.and_then(|d| json::parse(d).ok()).unwrap_or(Json::Null);
+    let doc = match detail.map(json::parse) {
+        Some(Ok(doc)) => doc,
+        _ => Json::Null,
+    };
     let text = |key| doc.get(key).and_then(Json::as_str);
     Cause {
         name: text("name").unwrap_or("Error").to_owned(),

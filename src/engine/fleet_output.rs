@@ -7,7 +7,7 @@ use crate::engine::hooks::{Attempt, Hook};
 use crate::engine::id_check::Invalid;
 use crate::engine::json::{write_string, Json};
 use crate::engine::output::{
-    progress_fields, write_array, write_error, write_int, write_report, write_status, write_statuses,
+    report_fields, write_array, write_error, write_int, write_report, write_status, write_statuses,
     write_strings, Object,
 };
 use crate::engine::poll::ProgressReport;
@@ -24,9 +24,8 @@ fn write_known(out: &mut String, id: &str, status: Option<i64>) {
 }
 
 /// `{ round, changes, statuses, missing, error? }` (the host adds `at`).
-pub fn watch_event_json(e: &WatchEvent) -> String {
-    let mut out = String::with_capacity(64 + e.statuses.len() * 56 + e.changes.len() * 120);
-    let mut o = Object::new(&mut out);
+fn write_watch_event(out: &mut String, e: &WatchEvent) {
+    let mut o = Object::new(out);
     o.int("round", i64::from(e.round));
     o.with("changes", |out| {
         write_array(out, &e.changes, |out, c| {
@@ -43,41 +42,42 @@ pub fn watch_event_json(e: &WatchEvent) -> String {
         o.with("error", |out| write_error(out, error));
     }
     o.end();
-    out
 }
 
 /// `{ round, elapsedMs, done, pending, missing }`.
-pub fn state_round_json(r: &StateRound) -> String {
-    let mut out = String::with_capacity(64 + (r.done.len() + r.pending.len()) * 24);
-    Object::new(&mut out)
+fn write_state_round(out: &mut String, r: &StateRound) {
+    Object::new(out)
         .int("round", i64::from(r.round))
         .int("elapsedMs", r.elapsed_ms as i64)
         .with("done", |out| write_strings(out, &r.done))
         .with("pending", |out| write_strings(out, &r.pending))
         .with("missing", |out| write_strings(out, &r.missing))
         .end();
-    out
 }
 
 /// A reading of one instance of `waitPreparedAll`: the `waitPrepared`
 /// reading plus `userId` and `instanceId`.
-pub fn prepared_json(target: &Target, report: &ProgressReport) -> String {
-    let mut out = String::with_capacity(160);
-    let mut o = Object::new(&mut out);
+fn write_prepared(out: &mut String, target: &Target, report: &ProgressReport) {
+    let mut o = Object::new(out);
     o.str("userId", &target.user_id).str("instanceId", &target.instance_id);
-    progress_fields(&mut o, &report.progress, &report.request_id)
-        .int("attempt", i64::from(report.attempt))
-        .int("elapsedMs", report.elapsed_ms as i64)
-        .end();
-    out
+    report_fields(&mut o, report).end();
 }
 
-/// The name of the fleet event and its JSON.
-pub fn fleet_notice_json(notice: &FleetNotice) -> (&'static str, String) {
+/// Write a fleet event's JSON to `out`; returns the event's name.
+pub fn write_fleet_notice(out: &mut String, notice: &FleetNotice) -> &'static str {
     match notice {
-        FleetNotice::Watch(e) => ("watch", watch_event_json(e)),
-        FleetNotice::StateRound(r) => ("progress", state_round_json(r)),
-        FleetNotice::Prepared(target, report) => ("progress", prepared_json(target, report)),
+        FleetNotice::Watch(e) => {
+            write_watch_event(out, e);
+            "watch"
+        }
+        FleetNotice::StateRound(r) => {
+            write_state_round(out, r);
+            "progress"
+        }
+        FleetNotice::Prepared(target, report) => {
+            write_prepared(out, target, report);
+            "progress"
+        }
     }
 }
 
@@ -85,10 +85,10 @@ fn attempt_fields<'o, 'a>(o: &'o mut Object<'a>, a: &Attempt) -> &'o mut Object<
     o.str("operation", a.operation).str("requestId", &a.request_id).int("attempt", i64::from(a.number))
 }
 
-/// The hook's name and its event as JSON (no token, header or body).
-pub fn hook_json(hook: &Hook) -> (&'static str, String) {
-    let mut out = String::with_capacity(192);
-    let mut o = Object::new(&mut out);
+/// Write the hook's event to `out` as JSON (no token, header or body); returns
+/// the hook's name.
+pub fn write_hook(out: &mut String, hook: &Hook) -> &'static str {
+    let mut o = Object::new(out);
     match hook {
         Hook::Request { attempt, url, id_count } => {
             attempt_fields(&mut o, attempt).str("url", url);
@@ -110,7 +110,7 @@ pub fn hook_json(hook: &Hook) -> (&'static str, String) {
         }
     }
     o.end();
-    (hook.name(), out)
+    hook.name()
 }
 
 fn write_json_value(out: &mut String, value: &Json) {

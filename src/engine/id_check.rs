@@ -28,13 +28,12 @@ pub type CheckedIds = (Vec<String>, Vec<Invalid>);
 pub fn read_ids(text: &str, report: bool, allow_empty: bool) -> Result<CheckedIds, Error> {
     if !report {
         // `batchStatus` (no empty list) does not read the text twice.
-        if allow_empty && json::parse(text).ok().is_some_and(|d| d.as_array().is_some_and(<[Json]>::is_empty))
-        {
+        if allow_empty && matches!(json::parse(text), Ok(Json::Array(items)) if items.is_empty()) {
             return Ok((Vec::new(), Vec::new()));
         }
         return parse_instance_ids(text).map(|ids| (ids, Vec::new()));
     }
-    let doc = json::parse(text).map_err(|_| refusal(text))?;
+    let Ok(doc) = json::parse(text) else { return Err(refusal(text)) };
     let Some(items) = doc.as_array() else { return Err(refusal(text)) };
     if items.len() > MAX_IDS_PER_CALL {
         return Err(refusal(text));

@@ -4,7 +4,7 @@
 
 use crate::engine::error::Error;
 use crate::engine::json::{self, Json};
-use crate::engine::output::{cat, decimal};
+use crate::engine::output::write_int;
 use crate::engine::prepare::Target;
 use crate::engine::validate::{is_plain_id, validate_id};
 use crate::prelude::*;
@@ -18,7 +18,7 @@ pub fn parse_instance_ids(text: &str) -> Result<Vec<String>, Error> {
     let doc = match json::parse(text) {
         Ok(doc) => doc,
         Err(e) if e.reason == "unpaired surrogate" => {
-            return Err(Error::invalid(cat(&[&id_field(element_at(text, e.offset)), LONE_SURROGATE])))
+            return Err(Error::invalid(id_field(element_at(text, e.offset)) + LONE_SURROGATE))
         }
         Err(_) => return Err(not_array()),
     };
@@ -26,7 +26,7 @@ pub fn parse_instance_ids(text: &str) -> Result<Vec<String>, Error> {
         // The JS entry describes a huge array by its length instead of copying it.
         return Err(too_many_ids(length));
     }
-    let items = doc.as_array().ok_or_else(not_array)?;
+    let Some(items) = doc.as_array() else { return Err(not_array()) };
     if items.is_empty() {
         return Err(Error::invalid("instanceIds is empty; pass at least one instance ID"));
     }
@@ -41,7 +41,9 @@ pub fn parse_instance_ids(text: &str) -> Result<Vec<String>, Error> {
             // Only an entry that is not plainly valid pays for naming it.
             _ => {
                 let field = id_field(i);
-                let id = item.as_str().ok_or_else(|| Error::invalid(cat(&[&field, " must be a string"])))?;
+                let Some(id) = item.as_str() else {
+                    return Err(Error::invalid(field + " must be a string"));
+                };
                 validate_id(&field, id)?;
                 id
             }
@@ -52,13 +54,11 @@ pub fn parse_instance_ids(text: &str) -> Result<Vec<String>, Error> {
 }
 
 fn too_many_ids(count: i64) -> Error {
-    Error::invalid(cat(&[
-        "instanceIds has ",
-        &decimal(count),
-        " entries; at most ",
-        &decimal(MAX_IDS_PER_CALL as i64),
-        " per call",
-    ]))
+    let mut message = String::from("instanceIds has ");
+    write_int(&mut message, count);
+    // MAX_IDS_PER_CALL, written out (a test below ties the two).
+    message.push_str(" entries; at most 100000 per call");
+    Error::invalid(message)
 }
 
 /// Why an ID with a lone surrogate is refused, after the field's name.
@@ -67,7 +67,10 @@ pub(crate) const LONE_SURROGATE: &str =
 
 /// `instanceIds[i]`, naming an entry in messages.
 pub(crate) fn id_field(i: usize) -> String {
-    cat(&["instanceIds[", &decimal(i as i64), "]"])
+    let mut field = String::from("instanceIds[");
+    write_int(&mut field, i as i64);
+    field.push(']');
+    field
 }
 
 /// The `{ userId, instanceId }` argument of the prepare-progress calls.
@@ -87,10 +90,9 @@ pub fn target_from_json(doc: &Json) -> Result<Target, Error> {
         return Err(Error::invalid("the first argument must be an object { userId, instanceId }"));
     }
     let field = |name: &str| {
-        let id = doc
-            .get(name)
-            .and_then(Json::as_str)
-            .ok_or_else(|| Error::invalid(name.to_owned() + " must be a string"))?;
+        let Some(id) = doc.get(name).and_then(Json::as_str) else {
+            return Err(Error::invalid(name.to_owned() + " must be a string"));
+        };
         validate_id(name, id)?;
         Ok::<_, Error>(id.to_owned())
     };
@@ -146,6 +148,13 @@ mod tests {
         let seventeen = "\u{1F600}".repeat(17);
         let e = parse_instance_ids(&format!("[\"{seventeen}\"]")).unwrap_err();
         assert!(e.message.contains("34 UTF-16 code units"), "{}", e.message);
+    }
+
+    #[test]
+    fn too_many_ids_are_refused_with_the_limit() {
+        let e = parse_instance_ids(r#"{"length":100001}"#).unwrap_err();
+        assert_eq!(e.message, "instanceIds has 100001 entries; at most 100000 per call");
+        assert_eq!(MAX_IDS_PER_CALL, 100_000, "the message above states the limit");
     }
 
     #[test]

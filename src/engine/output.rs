@@ -77,20 +77,15 @@ pub(crate) fn write_int(out: &mut String, value: i64) {
     if value < 0 {
         out.push('-');
     }
-    let mut digits = [0u8; 20];
-    let mut n = value.unsigned_abs();
-    let mut at = digits.len();
-    loop {
-        at -= 1;
-        digits[at] = b'0' + (n % 10) as u8;
-        n /= 10;
-        if n == 0 {
-            break;
-        }
+    write_digits(out, value.unsigned_abs());
+}
+
+// Most significant digit first, by recursion: at most 20 deep.
+fn write_digits(out: &mut String, n: u64) {
+    if n >= 10 {
+        write_digits(out, n / 10);
     }
-    for &d in &digits[at..] {
-        out.push(d as char);
-    }
+    out.push(char::from(b'0' + (n % 10) as u8));
 }
 
 /// `value` in decimal (see [`write_int`]).
@@ -183,11 +178,13 @@ pub fn report_json(report: &ProgressReport) -> String {
 }
 
 pub(crate) fn write_report(out: &mut String, r: &ProgressReport) {
-    let mut o = Object::new(out);
-    progress_fields(&mut o, &r.progress, &r.request_id)
+    report_fields(&mut Object::new(out), r).end();
+}
+
+pub(crate) fn report_fields<'o, 'a>(o: &'o mut Object<'a>, r: &ProgressReport) -> &'o mut Object<'a> {
+    progress_fields(o, &r.progress, &r.request_id)
         .int("attempt", i64::from(r.attempt))
         .int("elapsedMs", r.elapsed_ms as i64)
-        .end();
 }
 
 /// The rejection payload the JS entry turns into a `KooPhoneError`.

@@ -13,7 +13,7 @@
 //!   `WAIT_TIMEOUT`, carrying the last progress.
 
 use crate::engine::error::{Error, ErrorKind};
-use crate::engine::output::{cat, decimal};
+use crate::engine::output::{cat, write_int};
 use crate::engine::response::PrepareProgress;
 use crate::engine::state::PrepareState;
 use crate::prelude::*;
@@ -123,16 +123,13 @@ impl Poller {
         self.last = Some(report.clone());
         let decision = match progress.state() {
             PrepareState::Normal => PollDecision::Ready,
-            PrepareState::Failed => PollDecision::Stop(Box::new(self.stop(
-                ErrorKind::PrepareFailed,
-                cat(&[
-                    "preparation of instance ",
-                    &self.instance_id,
-                    " failed (status -1) after ",
-                    &decimal(self.polls as i64),
-                    " poll(s)",
-                ]),
-            ))),
+            PrepareState::Failed => {
+                let mut message =
+                    cat(&["preparation of instance ", &self.instance_id, " failed (status -1) after "]);
+                write_int(&mut message, i64::from(self.polls));
+                message.push_str(" poll(s)");
+                PollDecision::Stop(Box::new(self.stop(ErrorKind::PrepareFailed, message)))
+            }
             _ => match self.remaining_ms(now_ms) {
                 0 => PollDecision::Stop(Box::new(self.timeout_error(None))),
                 remaining => {
@@ -160,22 +157,18 @@ impl Poller {
     /// The `WAIT_TIMEOUT` error, with the last reading and, when the deadline
     /// passed while a poll kept failing, that failure.
     pub fn timeout_error(&self, last_failure: Option<&Error>) -> Error {
-        let mut message = cat(&[
-            "instance ",
-            &self.instance_id,
-            " was not prepared within maxWaitMs (",
-            &decimal(self.policy.max_wait_ms as i64),
-            " ms)",
-        ]);
+        let mut message = cat(&["instance ", &self.instance_id, " was not prepared within maxWaitMs ("]);
+        write_int(&mut message, i64::from(self.policy.max_wait_ms));
+        message.push_str(" ms)");
         if let Some(last) = &self.last {
             let p = last.progress;
             message.push_str("; last state: ");
             message.push_str(p.state().name());
             message.push_str(" (status ");
-            message.push_str(&decimal(p.status));
+            write_int(&mut message, p.status);
             if let Some(count) = p.waiting_count {
                 message.push_str(", waitingCount ");
-                message.push_str(&decimal(count));
+                write_int(&mut message, count);
             }
             message.push(')');
         }

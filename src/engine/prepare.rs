@@ -154,16 +154,19 @@ impl WaitCall {
     }
 
     fn answered(&mut self, answer: Answer<PrepareProgress>, now_ms: f64) {
-        let outcome = match answer {
+        let error = match answer {
             Answer::Retrying => return,
-            Answer::GaveUp(error) => Err(self.poller.with_last_progress(error)),
-            Answer::Deadline(error) => Err(self.poller.timeout_error(Some(&error))),
+            Answer::GaveUp(error) => self.poller.with_last_progress(error),
+            Answer::Deadline(error) => self.poller.timeout_error(Some(&error)),
             Answer::Value(progress, request_id) => {
                 let (report, decision) = self.poller.observe(progress, &request_id, self.polled_at, now_ms);
                 self.notice = Some(report.clone());
                 match decision {
-                    PollDecision::Ready => Ok(report),
-                    PollDecision::Stop(error) => Err(*error),
+                    PollDecision::Ready => {
+                        self.outcome = Some(Ok(report));
+                        return;
+                    }
+                    PollDecision::Stop(error) => *error,
                     PollDecision::PollIn(delay) => {
                         self.polled_at = now_ms + delay as f64;
                         self.poll = Request::new(self.polled_at);
@@ -172,7 +175,7 @@ impl WaitCall {
                 }
             }
         };
-        self.outcome = Some(outcome);
+        self.outcome = Some(Err(error));
     }
 }
 

@@ -12,7 +12,7 @@
 
 use crate::engine::error::{Error, ErrorKind};
 use crate::engine::json::{self, Json};
-use crate::engine::output::{cat, decimal};
+use crate::engine::output::{cat, decimal, write_int};
 use crate::engine::retry::parse_retry_after;
 use crate::engine::state::PrepareState;
 use crate::prelude::*;
@@ -76,12 +76,10 @@ pub fn parse_batch_status(resp: &RawResponse, request_id: &str) -> Result<Vec<St
         let id = item.get("instance_id").and_then(Json::as_str);
         let status = item.get("status").and_then(Json::as_i64);
         let (Some(id), Some(status)) = (id, status) else {
-            let i = decimal(i as i64);
-            return Err(bad(cat(&[
-                "status_results[",
-                &i,
-                "] needs a string instance_id and an integer status",
-            ])));
+            let mut what = String::from("status_results[");
+            write_int(&mut what, i as i64);
+            what.push_str("] needs a string instance_id and an integer status");
+            return Err(bad(what));
         };
         results.push(StatusResult { instance_id: id.to_owned(), status });
     }
@@ -100,7 +98,10 @@ pub fn parse_prepare_progress(resp: &RawResponse, request_id: &str) -> Result<Pr
     };
     let waiting_count = match data.get("waitingCount") {
         None | Some(Json::Null) => None,
-        Some(v) => Some(v.as_i64().ok_or_else(|| bad("data.waitingCount is not an integer"))?),
+        Some(v) => {
+            let Some(count) = v.as_i64() else { return Err(bad("data.waitingCount is not an integer")) };
+            Some(count)
+        }
     };
     Ok(PrepareProgress { status, waiting_count })
 }
@@ -135,7 +136,12 @@ fn envelope<'r>(resp: &'r RawResponse, request_id: &str) -> Result<Json<'r>, Err
             _ => return Ok(doc),
         },
         Ok(other) => cat(&["the body is ", other.type_name(), ", expected a JSON object"]),
-        Err(e) => cat(&["the body is not JSON (", e.reason, " at byte ", &decimal(e.offset as i64), ")"]),
+        Err(e) => {
+            let mut what = cat(&["the body is not JSON (", e.reason, " at byte "]);
+            write_int(&mut what, e.offset as i64);
+            what.push(')');
+            what
+        }
     };
     Err(bad_response(what, request_id, resp))
 }
@@ -148,18 +154,25 @@ fn server_error(kind: ErrorKind, resp: &RawResponse, doc: Option<&Json>, request
     let message = if kind == ErrorKind::Api {
         cat(&["KooPhone rejected the request: ", code.unwrap_or("?"), " ", msg.unwrap_or("(no error_msg)")])
     } else {
-        let detail = match (code, msg) {
-            (None, None) => cat(&["body: ", &excerpt(&resp.body)]),
-            (code, msg) => cat(&[code.unwrap_or(""), " ", msg.unwrap_or("")]).trim().to_owned(),
-        };
-        let hint = match resp.status {
+        let mut message = String::from("HTTP ");
+        write_int(&mut message, i64::from(resp.status));
+        message.push_str(" from KooPhone (");
+        match (code, msg) {
+            (None, None) => {
+                message.push_str("body: ");
+                message.push_str(&excerpt(&resp.body));
+            }
+            (code, msg) => message.push_str(cat(&[code.unwrap_or(""), " ", msg.unwrap_or("")]).trim()),
+        }
+        message.push(')');
+        message.push_str(match resp.status {
             // 401 and 403: the request adds a hint for its kind of auth (`Auth::refusal_hint`).
             404 | 405 => "; check the endpoint",
             429 => "; flow control: too many requests, slow down",
             s if s >= 500 => "; the service had a problem, try again later",
             _ => "",
-        };
-        cat(&["HTTP ", &decimal(i64::from(resp.status)), " from KooPhone (", &detail, ")", hint])
+        });
+        message
     };
     // Never set for an Api error: its status is 2xx.
     let retry_after_ms = match resp.status {

@@ -80,10 +80,12 @@ pub fn parse_retry_after(value: &str, now_ms: f64) -> Option<u64> {
     let value = value.trim();
     if !value.is_empty() && value.bytes().all(|b| b.is_ascii_digit()) {
         // Any number of digits: a demand too large to represent is still a
-        // demand (beyond every ceiling), not something to ignore.
-        let seconds =
-            value.bytes().fold(0u64, |acc, b| acc.saturating_mul(10).saturating_add(u64::from(b - b'0')));
-        return Some(seconds.saturating_mul(1000));
+        // demand (beyond every ceiling), not something to ignore; it saturates.
+        // Held just past the limit, not multiplied with overflow checks (the
+        // 128-bit multiplication of `u64::saturating_mul` is a library call in wasm).
+        const MAX_SECONDS: u64 = u64::MAX / 1000;
+        let seconds = value.bytes().fold(0, |acc, b| (acc * 10 + u64::from(b - b'0')).min(MAX_SECONDS + 1));
+        return Some(if seconds > MAX_SECONDS { u64::MAX } else { seconds * 1000 });
     }
     let at = parse_http_date(value)?;
     let delta = at - now_ms;
@@ -96,43 +98,63 @@ pub fn parse_retry_after(value: &str, now_ms: f64) -> Option<u64> {
 fn parse_http_date(value: &str) -> Option<f64> {
     const MONTHS: [&[u8]; 12] =
         [b"Jan", b"Feb", b"Mar", b"Apr", b"May", b"Jun", b"Jul", b"Aug", b"Sep", b"Oct", b"Nov", b"Dec"];
-    let mut parts = value.as_bytes().split(|&b| b == b' ');
-    let _weekday = parts.next()?.strip_suffix(b",")?;
-    let day = whole(parts.next()?)?;
-    let month_name = parts.next()?;
+    let mut parts = Some(value.as_bytes());
+    let _weekday = field(&mut parts, b' ')?.strip_suffix(b",")?;
+    let day = whole(field(&mut parts, b' ')?)?;
+    let month_name = field(&mut parts, b' ')?;
     let month = MONTHS.iter().position(|m| *m == month_name)? as u32 + 1;
-    let year = whole(parts.next()?)?;
-    let mut hms = parts.next()?.split(|&b| b == b':');
-    let (h, m, s) = (whole(hms.next()?)?, whole(hms.next()?)?, whole(hms.next()?)?);
-    if parts.next()? != b"GMT" || parts.next().is_some() || hms.next().is_some() {
+    let year = whole(field(&mut parts, b' ')?)?;
+    let mut hms = field(&mut parts, b' ');
+    let (h, m, s) =
+        (whole(field(&mut hms, b':')?)?, whole(field(&mut hms, b':')?)?, whole(field(&mut hms, b':')?)?);
+    if field(&mut parts, b' ')? != b"GMT" || parts.is_some() || hms.is_some() {
         return None;
     }
-    if !(1..=31).contains(&day) || h > 23 || m > 59 || s > 60 || !(1970..=9999).contains(&year) {
+    // Not `RangeInclusive::contains`: an out-of-line call here (38 B gzip of wasm).
+    #[allow(clippy::manual_range_contains)]
+    if day == 0 || day > 31 || h > 23 || m > 59 || s > 60 || year < 1970 || year > 9999 {
         return None;
     }
-    let days = days_from_civil(i64::from(year), month, day);
+    let days = days_from_civil(year, month, day);
     Some(((days * 86_400 + i64::from(h * 3600 + m * 60 + s)) * 1000) as f64)
+}
+
+/// The text before the next `separator` of `rest` (all of it at the end), as
+/// `split` yields it, without its iterator: `None` once `rest` is used up.
+fn field<'a>(rest: &mut Option<&'a [u8]>, separator: u8) -> Option<&'a [u8]> {
+    let text = rest.take()?;
+    let Some(at) = text.iter().position(|&b| b == separator) else { return Some(text) };
+    *rest = text.get(at + 1..);
+    text.get(..at)
 }
 
 /// A field of a date: digits after an optional `+`, as `str::parse` reads an
 /// integer; a value past `u32::MAX` saturates there (out of every range above).
 fn whole(text: &[u8]) -> Option<u32> {
     let digits = text.strip_prefix(b"+").unwrap_or(text);
-    if digits.is_empty() || !digits.iter().all(u8::is_ascii_digit) {
+    if digits.is_empty() {
         return None;
     }
-    Some(digits.iter().fold(0u32, |n, &b| n.saturating_mul(10).saturating_add(u32::from(b - b'0'))))
+    let mut n = 0u32;
+    for &b in digits {
+        if !b.is_ascii_digit() {
+            return None;
+        }
+        n = n.saturating_mul(10).saturating_add(u32::from(b - b'0'));
+    }
+    Some(n)
 }
 
-/// Days since 1970-01-01 of a proleptic Gregorian date (Howard Hinnant's algorithm).
-fn days_from_civil(year: i64, month: u32, day: u32) -> i64 {
+/// Days since 1970-01-01 of a proleptic Gregorian date (Howard Hinnant's
+/// algorithm), for a year from 1970 on: every step is a non-negative 32-bit
+/// number (no 64-bit division in the wasm).
+fn days_from_civil(year: u32, month: u32, day: u32) -> i64 {
     let y = if month <= 2 { year - 1 } else { year };
-    let era = y.div_euclid(400);
-    let yoe = y - era * 400;
-    let mp = i64::from((month + 9) % 12);
-    let doy = (153 * mp + 2) / 5 + i64::from(day) - 1;
+    let (era, yoe) = (y / 400, y % 400);
+    let mp = (month + 9) % 12;
+    let doy = (153 * mp + 2) / 5 + day - 1;
     let doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
-    era * 146_097 + doe - 719_468
+    i64::from(era * 146_097 + doe) - 719_468
 }
 
 #[cfg(test)]
@@ -207,6 +229,11 @@ mod tests {
             "Sun, 06 Nov 1994 08:49:37 PST",
             "Sun, 32 Nov 1994 08:49:37 GMT",
             "Sun 06 Nov 1994 08:49:37 GMT",
+            "Sun, 06 Nov 1994 08:49:37 GMT x",
+            "Sun,  06 Nov 1994 08:49:37 GMT",
+            "Sun, 06 Nov 1994 08:49 GMT",
+            "Sun, 06 Nov 1994 08:49:37: GMT",
+            "Sun, 06 Nov 1994 08:49:37",
         ] {
             assert_eq!(parse_retry_after(bad, 0.0), None, "{bad}");
         }
@@ -215,6 +242,9 @@ mod tests {
     #[test]
     fn oversized_retry_after_demands_give_up_at_once() {
         let p = RetryPolicy::default();
+        assert_eq!(parse_retry_after("18446744073709551", 0.0), Some(18_446_744_073_709_551_000));
+        assert_eq!(parse_retry_after("18446744073709552", 0.0), Some(u64::MAX));
+        assert_eq!(parse_retry_after("99999999999999999999999", 0.0), Some(u64::MAX));
         for value in ["99999999999", "99999999999999999999", "61", "Fri, 31 Dec 9999 23:59:59 GMT"] {
             let wait = parse_retry_after(value, 0.0);
             assert!(wait.is_some_and(|w| w > 60_000), "{value}: {wait:?}");
