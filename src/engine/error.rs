@@ -123,19 +123,7 @@ impl Error {
     // One copy of the struct's construction, whatever the message's type.
     #[inline(never)]
     fn with_message(kind: ErrorKind, message: String) -> Self {
-        Error {
-            kind,
-            message,
-            http_status: None,
-            error_code: None,
-            error_msg: None,
-            request_id: None,
-            server_request_id: None,
-            cause: None,
-            chunk_errors: Vec::new(),
-            retry_after_ms: None,
-            progress: None,
-        }
+        Error::bare(kind, message)
     }
 
     /// [`Error::new`] inlined, for a struct update (`Error { field, ..Error::bare(kind, message) }`):
