@@ -273,7 +273,16 @@ pub(crate) fn tag<'v>(value: &'v Json) -> Option<&'v str> {
 
 /// A short description of a described value, for messages.
 fn describe<'v>(value: &'v Json) -> &'v str {
-    tag(value).unwrap_or(value.type_name())
+    match tag(value) {
+        // The JS entry's tags for what JSON cannot carry, worded like `type_name`'s.
+        Some("object") => "an object",
+        Some("array") => "an array",
+        Some("function") => "a function",
+        Some("symbol") => "a symbol",
+        Some("bigint") => "a bigint",
+        Some(other) => other,
+        None => value.type_name(),
+    }
 }
 
 /// The refusal of an unknown name: `{before}{name}{after}`, with `; did you mean `…`?`
@@ -477,7 +486,9 @@ mod tests {
         for (json, expected) in [
             (r#"{"token":"t","timeoutMs":{"$":"NaN"}}"#, "timeoutMs must be a whole number, got NaN"),
             (r#"{"token":"t","timeoutMs":"5"}"#, "timeoutMs must be a number, got a string"),
-            (r#"{"token":"t","signal":{"$":"object"}}"#, "signal must be an AbortSignal, got object"),
+            (r#"{"token":"t","signal":{"$":"object"}}"#, "signal must be an AbortSignal, got an object"),
+            (r#"{"token":"t","fetch":{"$":"symbol"}}"#, "fetch must be a function, got a symbol"),
+            (r#"{"token":"t","allowPartial":{"$":"array"}}"#, "allowPartial must be a boolean, got an array"),
             (r#"{"token":"t","fetch":"x"}"#, "fetch must be a function, got a string"),
             (r#"{"token":5}"#, "`token` must be a string or a function returning one, got a number"),
             (r#"{}"#, "`token` is required"),
