@@ -68,7 +68,7 @@ export function init() {
 /**
  * Node entries only: start the module synchronously, from `loadSync()` (a compiled
  * module), unless it is running. koophone-wasm/proxy checks its credentials with it
- * when it is created. Returns the instance number.
+ * when it is created.
  */
 export function initNow(loadSync) {
   if (!running) {
@@ -82,7 +82,6 @@ export function initNow(loadSync) {
     instantiated(module);
     ready = Promise.resolve();
   }
-  return generation;
 }
 
 /** The module trapped: its state may be corrupt. Stop its calls; the next call starts a fresh instance. */
@@ -180,14 +179,17 @@ export function waitPrepared(request, options) {
   return run(startWaitPrepared, readTarget, request, options);
 }
 
+/** The module's instance number, once it is running. */
+const instance = () => init().then(() => generation);
+
 /** A token function getting (and caching) project-scoped IAM tokens with a password. */
 export function iamTokenProvider(options) {
-  return makeIamTokenProvider(() => init().then(() => generation), options);
+  return makeIamTokenProvider(instance, options);
 }
 
-/** The same, its options checked now by the running module `instance` (see `initNow`). */
-export function checkedIamTokenProvider(options, instance) {
-  return makeIamTokenProvider(() => init().then(() => generation), options, instance);
+/** The same, its options checked now by the module, which must be running (see `initNow`). */
+export function checkedIamTokenProvider(options) {
+  return makeIamTokenProvider(instance, options, generation);
 }
 
 const fleet = fleetCalls({ run, init, checkIds: (json) => checkIds(json) });

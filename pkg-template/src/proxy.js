@@ -84,12 +84,12 @@ function readConfig(options) {
         });
   // The module checks the credentials now, so that a bad configuration throws here, at
   // start-up, instead of answering a browser's first request with 502.
-  const instance = initNow(loadModuleSync);
+  initNow(loadModuleSync);
   if (keys !== undefined) checkKeys(keys, target);
   let provider = token;
   if (iam !== undefined) {
     try {
-      provider = checkedIamTokenProvider(iam, instance);
+      provider = checkedIamTokenProvider(iam);
     } catch (error) {
       throw error?.code === "INVALID_ARGUMENT" ? fail(`\`iam\`: ${error.message}`) : error;
     }
